@@ -1,0 +1,1 @@
+"""Accounts (tenants), users, roles and sign-in."""

@@ -1,0 +1,22 @@
+"""Who may do what to whom, by role. Pure functions: the service raises, these only answer."""
+
+from __future__ import annotations
+
+from sportello.accounts.models import Role
+
+USER_MANAGERS = frozenset({Role.OWNER, Role.ADMINISTRATOR})
+# The Owner is made with the account and stays; ownership is not handed out by a role change.
+ASSIGNABLE_ROLES = (Role.ADMINISTRATOR, Role.CHAT_MANAGER, Role.CHAT_OPERATOR)
+
+
+def can_manage_users(role: Role) -> bool:
+    return role in USER_MANAGERS
+
+
+def can_change(actor_role: Role, target_role: Role) -> bool:
+    """Whether an actor may change or remove a user who has `target_role` now."""
+    return can_manage_users(actor_role) and target_role is not Role.OWNER
+
+
+def sees_only_assigned_chats(role: Role) -> bool:
+    return role is Role.CHAT_OPERATOR

@@ -1,0 +1,64 @@
+"""Builds the ASGI app: routers, middleware, lifespan."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from sportello import __version__
+from sportello.accounts.routes import router as accounts_router
+from sportello.db.engine import create_engine, create_sessionmaker
+from sportello.kit.body_limit import BodySizeLimit
+from sportello.kit.encryption import SecretBox
+from sportello.kit.error_handlers import install_error_handlers
+from sportello.observability.metrics import Metrics, RequestObserver
+from sportello.observability.routes import router as observability_router
+from sportello.settings import Settings
+from sportello.web.routes import router as web_router
+from sportello.web.security_headers import SecurityHeaders
+
+STATIC_DIR = Path(__file__).parent / "web" / "static"
+MAX_BODY_BYTES = 1_000_000
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings()
+    engine = create_engine(settings.resolved_database_url)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        try:
+            yield
+        finally:
+            await engine.dispose()
+
+    app = FastAPI(
+        title="Sportello",
+        version=__version__,
+        summary="A self-hosted WhatsApp Business inbox to embed in other software.",
+        lifespan=lifespan,
+        openapi_url="/api/1/schema/",
+        docs_url="/api/1/docs/",
+        redoc_url=None,
+    )
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.sessionmaker = create_sessionmaker(engine)
+    app.state.metrics = Metrics()
+    app.state.secret_box = SecretBox(settings.fernet_key)
+
+    install_error_handlers(app)
+    app.include_router(observability_router)
+    app.include_router(accounts_router)
+    app.include_router(web_router)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+
+    # Added last runs first: the observer sees every answer, headers go on every answer.
+    app.add_middleware(BodySizeLimit, max_bytes=MAX_BODY_BYTES)
+    app.add_middleware(SecurityHeaders)
+    app.add_middleware(RequestObserver, metrics=app.state.metrics)
+    return app

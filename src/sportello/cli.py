@@ -1,0 +1,208 @@
+"""The `sportello` command: serve, demo, migrate, operator …"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from sportello.db.engine import create_engine, create_sessionmaker
+from sportello.db.migrate import upgrade_database
+from sportello.db.unit_of_work import unit_of_work
+from sportello.errors import SportelloError
+from sportello.observability.logging import configure_logging
+from sportello.settings import Settings
+
+T = TypeVar("T")
+
+app = typer.Typer(help="Sportello: a self-hosted WhatsApp Business inbox.", no_args_is_help=True)
+operator_app = typer.Typer(help="What the operator of this installation does.", no_args_is_help=True)
+app.add_typer(operator_app, name="operator")
+
+JsonFlag = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
+
+
+def _settings(data_dir: Path | None = None, host: str | None = None, port: int | None = None) -> Settings:
+    overrides: dict[str, Any] = {}
+    if data_dir is not None:
+        overrides["data_dir"] = data_dir
+    if host is not None:
+        overrides["host"] = host
+    if port is not None:
+        overrides["port"] = port
+    return Settings(**overrides)
+
+
+def run_in_unit_of_work(settings: Settings, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
+    """Migrate, then run `work` in one unit of work against the configured database."""
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    upgrade_database(settings.resolved_database_url)
+
+    async def run() -> T:
+        engine = create_engine(settings.resolved_database_url)
+        try:
+            async with unit_of_work(create_sessionmaker(engine)) as session:
+                return await work(session)
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(run())
+
+
+def _fail(exc: SportelloError, as_json: bool) -> None:
+    if as_json:
+        typer.echo(json.dumps({"detail": exc.detail, "code": exc.code}))
+    else:
+        typer.echo(f"error: {exc.detail}", err=True)
+    raise typer.Exit(code=1)
+
+
+def _print(data: Any, as_json: bool, text: str) -> None:
+    typer.echo(json.dumps(data, default=str, indent=2) if as_json else text)
+
+
+@app.command()
+def migrate() -> None:
+    """Apply the database migrations."""
+    settings = _settings()
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    upgrade_database(settings.resolved_database_url)
+    typer.echo("database is up to date")
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Address to listen on.")] = None,
+    port: Annotated[int | None, typer.Option(help="Port to listen on.")] = None,
+) -> None:
+    """Run Sportello (production). Applies migrations first."""
+    import uvicorn
+
+    from sportello.app import create_app
+
+    settings = _settings(host=host, port=port)
+    configure_logging(level=settings.log_level, fmt=settings.log_format)
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    upgrade_database(settings.resolved_database_url)
+    uvicorn.run(
+        create_app(settings),
+        host=settings.host,
+        port=settings.port,
+        log_config=None,
+        proxy_headers=True,
+        forwarded_allow_ips="127.0.0.1",
+    )
+
+
+@app.command()
+def demo(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    data_dir: Annotated[Path | None, typer.Option(help="Data folder (default ./data).")] = None,
+) -> None:
+    """Seed a demo account and run Sportello with everything embedded."""
+    import uvicorn
+
+    from sportello.app import create_app
+    from sportello.demo.seed import seed_demo, write_credentials
+
+    settings = _settings(data_dir=data_dir, host=host, port=port)
+    if settings.log_format == "json" and sys.stderr.isatty():
+        settings.log_format = "text"
+    configure_logging(level=settings.log_level, fmt=settings.log_format)
+    credentials = run_in_unit_of_work(settings, lambda session: seed_demo(session, settings))
+    path = write_credentials(credentials, settings.data_dir)
+    typer.echo(
+        f"\nSportello demo\n  open      {credentials.login_url}\n  sign in   {credentials.owner_email}"
+        f" / {credentials.owner_password}\n  all keys  {path}\n"
+    )
+    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_config=None)
+
+
+@operator_app.command("create-account")
+def create_account(
+    name: Annotated[str, typer.Option(help="The business's name.")],
+    owner_email: Annotated[str, typer.Option(help="The Owner's email (their sign-in).")],
+    owner_password: Annotated[str, typer.Option(help="The Owner's password (at least 10 characters).")],
+    as_json: JsonFlag = False,
+) -> None:
+    """Create an account with its Owner."""
+    from sportello.accounts import service
+
+    async def work(session: AsyncSession) -> dict[str, Any]:
+        account, owner = await service.create_account(
+            session, name=name, owner_email=owner_email, owner_password=owner_password
+        )
+        return {"id": account.id, "name": account.name, "owner": {"id": owner.id, "email": owner.email}}
+
+    try:
+        created = run_in_unit_of_work(_settings(), work)
+    except SportelloError as exc:
+        _fail(exc, as_json)
+        return
+    _print(created, as_json, f"account {created['id']} '{created['name']}' created; owner {owner_email}")
+
+
+@operator_app.command("list-accounts")
+def list_accounts(as_json: JsonFlag = False) -> None:
+    """List the accounts of this installation."""
+    from sportello.accounts import service
+    from sportello.accounts.schemas import AccountRead
+
+    async def work(session: AsyncSession) -> list[dict[str, Any]]:
+        return [
+            AccountRead(id=a.id, name=a.name, users=users, created_at=a.created_at).model_dump(mode="json")
+            for a, users in await service.list_accounts(session)
+        ]
+
+    accounts = run_in_unit_of_work(_settings(), work)
+    lines = [f"{a['id']:>5}  {a['name']}  ({a['users']} users)" for a in accounts] or ["no accounts yet"]
+    _print(accounts, as_json, "\n".join(lines))
+
+
+@operator_app.command("connect-whatsapp")
+def connect_whatsapp(
+    account: Annotated[int, typer.Option(help="The account id.")],
+    phone_number_id: Annotated[str, typer.Option(help="Meta's phone number id.")],
+    waba_id: Annotated[str, typer.Option(help="Meta's WhatsApp Business account id.")],
+    access_token: Annotated[str, typer.Option(help="A system user access token.")],
+    app_secret: Annotated[str, typer.Option(help="The Meta app's secret (checks webhook signatures).")],
+    display_phone_number: Annotated[str | None, typer.Option(help="The number as people see it.")] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Connect a WhatsApp Business number to an account (secrets are stored encrypted)."""
+    from sportello.integrations import service
+    from sportello.integrations.schemas import WhatsAppNumberRead
+    from sportello.kit.encryption import SecretBox
+
+    settings = _settings()
+
+    async def work(session: AsyncSession) -> dict[str, Any]:
+        number = await service.connect_whatsapp(
+            session,
+            box=SecretBox(settings.fernet_key),
+            account_id=account,
+            phone_number_id=phone_number_id,
+            waba_id=waba_id,
+            access_token=access_token,
+            app_secret=app_secret,
+            display_phone_number=display_phone_number,
+        )
+        return WhatsAppNumberRead.model_validate(number).model_dump(mode="json")
+
+    try:
+        connected = run_in_unit_of_work(settings, work)
+    except SportelloError as exc:
+        _fail(exc, as_json)
+        return
+    _print(connected, as_json, f"number {phone_number_id} connected to account {account}")
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,1 @@
+"""Persistence: the engine, the unit of work, the base model and the migrations."""

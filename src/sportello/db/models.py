@@ -1,0 +1,8 @@
+"""Imports every table so that `metadata` is complete for migrations and tests."""
+
+from sportello.accounts import models as _accounts  # noqa: F401
+from sportello.db.base import Base
+from sportello.integrations import models as _integrations  # noqa: F401
+from sportello.kit import models as _kit  # noqa: F401
+
+metadata = Base.metadata

@@ -1,0 +1,54 @@
+"""One unit of work per request, job or CLI command.
+
+Services only flush; the owner of the unit commits on success and rolls back on error. Side
+effects (live events, emails, sends) are registered with `after_commit` and run only once the
+commit has succeeded, so a rollback never leaves a ghost behind."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+logger = logging.getLogger(__name__)
+
+AfterCommit = Callable[[], Awaitable[None] | None]
+_KEY = "sportello.after_commit"
+
+
+def after_commit(session: AsyncSession, callback: AfterCommit) -> None:
+    """Run `callback` after this session's transaction commits; dropped on rollback."""
+    session.info.setdefault(_KEY, []).append(callback)
+
+
+async def commit(session: AsyncSession) -> None:
+    """Commit, then run the side effects registered for this transaction."""
+    await session.commit()
+    callbacks: list[AfterCommit] = session.info.pop(_KEY, [])
+    for callback in callbacks:
+        try:
+            result = callback()
+            if result is not None:
+                await result
+        except Exception:
+            # The transaction is durable; a failed side effect must not turn it into an error.
+            logger.exception("after-commit side effect failed")
+
+
+async def rollback(session: AsyncSession) -> None:
+    session.info.pop(_KEY, None)
+    await session.rollback()
+
+
+@asynccontextmanager
+async def unit_of_work(sessionmaker: async_sessionmaker[AsyncSession]) -> AsyncIterator[AsyncSession]:
+    async with sessionmaker() as session:
+        try:
+            yield session
+        except BaseException:
+            await rollback(session)
+            raise
+        else:
+            await commit(session)

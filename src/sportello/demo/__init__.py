@@ -1,0 +1,1 @@
+"""The demo: a seeded account, and (later) the emulator and a demo CRM host page."""

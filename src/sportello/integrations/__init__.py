@@ -1,0 +1,1 @@
+"""The account's links to the outside: its WhatsApp numbers (and, later, PayPal)."""

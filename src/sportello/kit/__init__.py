@@ -1,0 +1,1 @@
+"""Shared building blocks: base schemas, pagination, secrets, rate limits."""

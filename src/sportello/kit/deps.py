@@ -1,0 +1,46 @@
+"""Dependencies every room uses: the unit of work and the settings."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from sportello.db.unit_of_work import commit, rollback
+from sportello.kit.encryption import SecretBox
+from sportello.settings import Settings
+
+
+async def _db_session(request: Request) -> AsyncIterator[AsyncSession]:
+    sessionmaker: async_sessionmaker[AsyncSession] = request.app.state.sessionmaker
+    async with sessionmaker() as session:
+        try:
+            yield session
+        except BaseException:
+            await rollback(session)
+            raise
+        else:
+            await commit(session)
+
+
+def _settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def _secret_box(request: Request) -> SecretBox:
+    box: SecretBox = request.app.state.secret_box
+    return box
+
+
+# scope="function": the unit of work commits when the route returns, before the response
+# leaves, so a client never sees a success that was not committed.
+DbSession = Annotated[AsyncSession, Depends(_db_session, scope="function")]
+AppSettings = Annotated[Settings, Depends(_settings)]
+AppSecretBox = Annotated[SecretBox, Depends(_secret_box)]
+
+
+def client_address(request: Request) -> str:
+    return request.client.host if request.client else "unknown"

@@ -1,0 +1,102 @@
+"""One `Settings` object, read from the environment (prefix `SPORTELLO_`) and passed in everywhere."""
+
+from __future__ import annotations
+
+import json
+import secrets
+from functools import cached_property
+from pathlib import Path
+
+from cryptography.fernet import Fernet
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="SPORTELLO_", extra="ignore")
+
+    data_dir: Path = Field(default=Path("data"), description="Where the SQLite file, media and secrets live.")
+    database_url: str | None = Field(
+        default=None,
+        description="SQLAlchemy URL; default is SQLite in the data folder. "
+        "PostgreSQL: postgresql+asyncpg://user@host/db",
+    )
+    host: str = "127.0.0.1"
+    port: int = 8000
+    app_base_url: str | None = Field(default=None, description="The APP origin (iframe pages).")
+    api_base_url: str | None = Field(default=None, description="The API origin (REST API).")
+
+    secret_key: SecretStr | None = Field(
+        default=None,
+        description="Signs sessions and keys digests; generated into the data folder when unset.",
+    )
+    encryption_key: SecretStr | None = Field(
+        default=None, description="Fernet key for WhatsApp secrets at rest; generated when unset."
+    )
+
+    operator_username: str | None = None
+    operator_password: SecretStr | None = None
+
+    smtp_host: str | None = None
+    smtp_port: int = 25
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_from: str = "Sportello <no-reply@sportello.local>"
+    smtp_starttls: bool = False
+
+    graph_api_base_url: str = "https://graph.facebook.com"
+    graph_api_version: str = "v23.0"
+
+    redis_url: str | None = None
+    login_session_hours: int = 12
+    cookie_secure: bool = False
+    log_format: str = Field(default="json", pattern="^(json|text)$")
+    log_level: str = "INFO"
+
+    @property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite+aiosqlite:///{(self.data_dir / 'sportello.db').resolve()}"
+
+    @property
+    def public_app_url(self) -> str:
+        return (self.app_base_url or f"http://{self.host}:{self.port}").rstrip("/")
+
+    @property
+    def public_api_url(self) -> str:
+        return (self.api_base_url or self.public_app_url).rstrip("/")
+
+    @cached_property
+    def _generated_secrets(self) -> dict[str, str]:
+        """Secrets that were not configured are generated once and kept in the data folder,
+        so a restart keeps every session and every encrypted value readable."""
+        path = self.data_dir / "secrets.json"
+        if path.exists():
+            stored: dict[str, str] = json.loads(path.read_text())
+        else:
+            stored = {}
+        changed = False
+        if "secret_key" not in stored:
+            stored["secret_key"] = secrets.token_urlsafe(48)
+            changed = True
+        if "encryption_key" not in stored:
+            stored["encryption_key"] = Fernet.generate_key().decode()
+            changed = True
+        if changed:
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+            path.write_text(json.dumps(stored))
+            path.chmod(0o600)
+        return stored
+
+    @property
+    def signing_key(self) -> bytes:
+        if self.secret_key is not None:
+            return self.secret_key.get_secret_value().encode()
+        return self._generated_secrets["secret_key"].encode()
+
+    @property
+    def fernet_key(self) -> bytes:
+        if self.encryption_key is not None:
+            return self.encryption_key.get_secret_value().encode()
+        return self._generated_secrets["encryption_key"].encode()

@@ -1,0 +1,1 @@
+"""The web app: page routes, HTML shells (html/), browser code and catalogs (static/)."""

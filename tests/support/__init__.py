@@ -1,0 +1,1 @@
+"""Fixtures' building blocks: real databases, real servers, a real browser."""

@@ -22,7 +22,8 @@ async def test_readiness_fails_when_the_database_is_gone(app_client: httpx.Async
 
     app = app_client.app  # type: ignore[attr-defined]
     await app.state.engine.dispose()
-    app.state.engine = create_engine("sqlite+aiosqlite:////nonexistent-folder/x.db")
+    # A database server that refuses connections (nothing listens on port 1).
+    app.state.engine = create_engine("postgresql+asyncpg://postgres@127.0.0.1:1/sportello")
     ready = await app_client.get("/readyz")
     assert ready.status_code == 503 and ready.json()["code"] == "database_unavailable"
 

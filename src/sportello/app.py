@@ -11,12 +11,17 @@ from fastapi.staticfiles import StaticFiles
 
 from sportello import __version__
 from sportello.accounts.routes import router as accounts_router
+from sportello.credentials.cors import ApiCors
+from sportello.credentials.routes import api_router as credentials_api_router
+from sportello.credentials.routes import web_router as credentials_web_router
 from sportello.db.engine import create_engine, create_sessionmaker
 from sportello.kit.body_limit import BodySizeLimit
 from sportello.kit.encryption import SecretBox
 from sportello.kit.error_handlers import install_error_handlers
+from sportello.mail.sender import MailSender
 from sportello.observability.metrics import Metrics, RequestObserver
 from sportello.observability.routes import router as observability_router
+from sportello.operator_console.routes import router as operator_router
 from sportello.settings import Settings
 from sportello.web.routes import router as web_router
 from sportello.web.security_headers import SecurityHeaders
@@ -29,11 +34,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
     engine = create_engine(settings.resolved_database_url)
 
+    sessionmaker = create_sessionmaker(engine)
+    mail_sender = MailSender(sessionmaker, settings)
+
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        mail_sender.start()
         try:
             yield
         finally:
+            await mail_sender.stop()
             await engine.dispose()
 
     app = FastAPI(
@@ -47,17 +57,22 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.engine = engine
-    app.state.sessionmaker = create_sessionmaker(engine)
+    app.state.sessionmaker = sessionmaker
+    app.state.mail_sender = mail_sender
     app.state.metrics = Metrics()
     app.state.secret_box = SecretBox(settings.fernet_key)
 
     install_error_handlers(app)
     app.include_router(observability_router)
     app.include_router(accounts_router)
+    app.include_router(credentials_api_router)
+    app.include_router(credentials_web_router)
+    app.include_router(operator_router)
     app.include_router(web_router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
     # Added last runs first: the observer sees every answer, headers go on every answer.
+    app.add_middleware(ApiCors, sessionmaker=sessionmaker)
     app.add_middleware(BodySizeLimit, max_bytes=MAX_BODY_BYTES)
     app.add_middleware(SecurityHeaders)
     app.add_middleware(RequestObserver, metrics=app.state.metrics)

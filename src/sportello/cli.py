@@ -23,7 +23,9 @@ T = TypeVar("T")
 
 app = typer.Typer(help="Sportello: a self-hosted WhatsApp Business inbox.", no_args_is_help=True)
 operator_app = typer.Typer(help="What the operator of this installation does.", no_args_is_help=True)
+api_keys_app = typer.Typer(help="API key requests: list, approve, reject.", no_args_is_help=True)
 app.add_typer(operator_app, name="operator")
+operator_app.add_typer(api_keys_app, name="api-keys")
 
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
 
@@ -108,19 +110,25 @@ def demo(
 ) -> None:
     """Seed a demo account and run Sportello with everything embedded."""
     import uvicorn
+    from pydantic import SecretStr
 
     from sportello.app import create_app
-    from sportello.demo.seed import seed_demo, write_credentials
+    from sportello.demo.seed import operator_login, read_previous, seed_demo, write_credentials
 
     settings = _settings(data_dir=data_dir, host=host, port=port)
     if settings.log_format == "json" and sys.stderr.isatty():
         settings.log_format = "text"
     configure_logging(level=settings.log_level, fmt=settings.log_format)
-    credentials = run_in_unit_of_work(settings, lambda session: seed_demo(session, settings))
+    previous = read_previous(settings.data_dir)
+    # The demo turns the operator console on, with a password kept in demo-credentials.json.
+    username, password = operator_login(settings, previous)
+    settings.operator_username, settings.operator_password = username, SecretStr(password)
+    credentials = run_in_unit_of_work(settings, lambda session: seed_demo(session, settings, previous))
     path = write_credentials(credentials, settings.data_dir)
     typer.echo(
         f"\nSportello demo\n  open      {credentials.login_url}\n  sign in   {credentials.owner_email}"
-        f" / {credentials.owner_password}\n  all keys  {path}\n"
+        f" / {credentials.owner_password}\n  operator  {credentials.operator_url}  ({credentials.operator_username}"
+        f" / {credentials.operator_password})\n  all keys  {path}\n"
     )
     uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_config=None)
 
@@ -202,6 +210,102 @@ def connect_whatsapp(
         _fail(exc, as_json)
         return
     _print(connected, as_json, f"number {phone_number_id} connected to account {account}")
+
+
+def _deliver_mail(settings: Settings) -> None:
+    """Send what the command queued now, when SMTP is configured (a running server would too)."""
+    from sportello.mail.sender import deliver_pending
+
+    async def run() -> None:
+        engine = create_engine(settings.resolved_database_url)
+        try:
+            await deliver_pending(create_sessionmaker(engine), settings)
+        finally:
+            await engine.dispose()
+
+    asyncio.run(run())
+
+
+def _api_key_json(key: Any) -> dict[str, Any]:
+    from sportello.credentials.schemas import ApiKeyRead
+
+    return ApiKeyRead.model_validate(key).model_dump(mode="json")
+
+
+@api_keys_app.command("list")
+def list_api_keys(
+    status: Annotated[str | None, typer.Option(help="pending, approved, rejected or revoked.")] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """List API key requests, newest first."""
+    from sportello.credentials.models import ApiKeyStatus
+    from sportello.credentials.service import api_keys
+
+    try:
+        wanted = ApiKeyStatus(status) if status else None
+    except ValueError:
+        _fail(
+            SportelloError(
+                f"Unknown status '{status}': use pending, approved, rejected or revoked.", code="invalid_input"
+            ),
+            as_json,
+        )
+        return
+
+    async def work(session: AsyncSession) -> list[dict[str, Any]]:
+        return [_api_key_json(k) for k in await api_keys.list_for_operator(session, status=wanted)]
+
+    keys = run_in_unit_of_work(_settings(), work)
+    lines = [
+        f"{k['id']:>5}  {k['status']:<9} account {k['account_id']:<5} {k['prefix']}…  {k['requester_email']}\n"
+        f"       {k['motivation'][:200]}"
+        for k in keys
+    ] or ["no API key requests"]
+    _print(keys, as_json, "\n".join(lines))
+
+
+@api_keys_app.command("approve")
+def approve_api_key(
+    key_id: Annotated[int, typer.Argument(help="The API key's id.")], as_json: JsonFlag = False
+) -> None:
+    """Approve a pending API key; the requester is emailed."""
+    from sportello.credentials.service import api_keys
+
+    settings = _settings()
+
+    async def work(session: AsyncSession) -> dict[str, Any]:
+        return _api_key_json(await api_keys.approve_api_key(session, key_id=key_id))
+
+    try:
+        key = run_in_unit_of_work(settings, work)
+    except SportelloError as exc:
+        _fail(exc, as_json)
+        return
+    _deliver_mail(settings)
+    _print(key, as_json, f"API key {key_id} approved; {key['requester_email']} is emailed")
+
+
+@api_keys_app.command("reject")
+def reject_api_key(
+    key_id: Annotated[int, typer.Argument(help="The API key's id.")],
+    reason: Annotated[str, typer.Option(help="Why, in words the requester understands.")],
+    as_json: JsonFlag = False,
+) -> None:
+    """Reject a pending API key with a reason; the requester is emailed."""
+    from sportello.credentials.service import api_keys
+
+    settings = _settings()
+
+    async def work(session: AsyncSession) -> dict[str, Any]:
+        return _api_key_json(await api_keys.reject_api_key(session, key_id=key_id, reason=reason))
+
+    try:
+        key = run_in_unit_of_work(settings, work)
+    except SportelloError as exc:
+        _fail(exc, as_json)
+        return
+    _deliver_mail(settings)
+    _print(key, as_json, f"API key {key_id} rejected; {key['requester_email']} is emailed")
 
 
 def main() -> None:

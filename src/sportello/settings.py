@@ -49,6 +49,9 @@ class Settings(BaseSettings):
 
     redis_url: str | None = None
     login_session_hours: int = 12
+    token_ttl_seconds: int = Field(default=120, ge=5, le=3600, description="Life of a handshake token.")
+    frame_session_hours: int = Field(default=12, ge=1, le=24 * 30, description="Life of an iframe's session.")
+    mail_poll_seconds: float = 5.0
     cookie_secure: bool = False
     log_format: str = Field(default="json", pattern="^(json|text)$")
     log_level: str = "INFO"

@@ -48,9 +48,7 @@ async def _require_signed_in(
         # same-site pages and old browsers from acting with the cookie.
         sent = request.headers.get(CSRF_HEADER, "")
         if not hmac.compare_digest(sent.encode(), signed_in.login.csrf_token.encode()):
-            raise Forbidden(
-                "The security token of this page is missing or old. Reload the page.", code="csrf_failed"
-            )
+            raise Forbidden("The security token of this page is missing or old. Reload the page.", code="csrf_failed")
     return signed_in
 
 

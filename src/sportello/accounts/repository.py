@@ -25,10 +25,7 @@ async def find_account(session: AsyncSession, account_id: int) -> Account | None
 async def list_accounts(session: AsyncSession) -> Sequence[tuple[Account, int]]:
     users = func.count(User.id)
     rows = await session.execute(
-        select(Account, users)
-        .outerjoin(User, User.account_id == Account.id)
-        .group_by(Account.id)
-        .order_by(Account.id)
+        select(Account, users).outerjoin(User, User.account_id == Account.id).group_by(Account.id).order_by(Account.id)
     )
     return [(account, count) for account, count in rows.all()]
 

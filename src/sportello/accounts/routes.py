@@ -48,12 +48,8 @@ async def get_user(user_id: UserId, signed_in: SignedInUser, session: DbSession)
 
 
 @router.patch("/users/{user_id}/", summary="Change a user's role")
-async def change_role(
-    user_id: UserId, data: RoleChange, signed_in: SignedInUser, session: DbSession
-) -> UserRead:
-    return user_read(
-        await service.change_role(session, actor=signed_in.actor, user_id=user_id, role=data.role)
-    )
+async def change_role(user_id: UserId, data: RoleChange, signed_in: SignedInUser, session: DbSession) -> UserRead:
+    return user_read(await service.change_role(session, actor=signed_in.actor, user_id=user_id, role=data.role))
 
 
 @router.delete("/users/{user_id}/", status_code=status.HTTP_204_NO_CONTENT, summary="Remove a user")

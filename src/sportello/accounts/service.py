@@ -57,6 +57,18 @@ async def get_account(session: AsyncSession, account_id: int) -> Account:
     return account
 
 
+async def insert_user(session: AsyncSession, user: User) -> User:
+    """Insert a user made by another domain's rules (service users); the email must be free."""
+    return await _insert_user(session, user)
+
+
+async def find_user_in_account(session: AsyncSession, *, account_id: int, user_id: int) -> User:
+    user = await repo.find_user(session, account_id=account_id, user_id=user_id)
+    if user is None:
+        raise NotFound("There is no such user in this account.", code="user_not_found")
+    return user
+
+
 async def _insert_user(session: AsyncSession, user: User) -> User:
     try:
         async with session.begin_nested():
@@ -71,10 +83,7 @@ def _require_user_manager(actor: Actor) -> None:
 
 
 async def get_user(session: AsyncSession, *, actor: Actor, user_id: int) -> User:
-    user = await repo.find_user(session, account_id=actor.account_id, user_id=user_id)
-    if user is None:
-        raise NotFound("There is no such user in this account.", code="user_not_found")
-    return user
+    return await find_user_in_account(session, account_id=actor.account_id, user_id=user_id)
 
 
 async def list_users(session: AsyncSession, *, actor: Actor) -> Sequence[User]:
@@ -84,9 +93,7 @@ async def list_users(session: AsyncSession, *, actor: Actor) -> Sequence[User]:
 async def add_user(session: AsyncSession, *, actor: Actor, data: UserCreate) -> User:
     _require_user_manager(actor)
     if data.role not in permissions.ASSIGNABLE_ROLES:
-        raise Forbidden(
-            "An account has one Owner; add the user with another role.", code="role_not_assignable"
-        )
+        raise Forbidden("An account has one Owner; add the user with another role.", code="role_not_assignable")
     return await _insert_user(
         session,
         User(
@@ -166,9 +173,7 @@ async def start_login_session(
 async def find_login_session(
     session: AsyncSession, *, token: str, signing_key: bytes
 ) -> tuple[LoginSession, User] | None:
-    return await repo.find_login_session(
-        session, kit_secrets.digest(token, signing_key), now=datetime.now(UTC)
-    )
+    return await repo.find_login_session(session, kit_secrets.digest(token, signing_key), now=datetime.now(UTC))
 
 
 async def end_login_session(session: AsyncSession, *, token: str, signing_key: bytes) -> None:

@@ -48,6 +48,7 @@ class StrEnumType(TypeDecorator[E]):
     def __init__(self, enum: type[E], length: int = 32) -> None:
         super().__init__(length)
         self.enum = enum
+        self.length = length
 
     def process_bind_param(self, value: E | str | None, dialect: Dialect) -> str | None:
         return None if value is None else self.enum(value).value

@@ -30,9 +30,7 @@ _STATUS_CODES = {
 def _describe(errors: list[dict[str, Any]]) -> str:
     parts = []
     for error in errors[:5]:
-        location = ".".join(
-            str(p) for p in error.get("loc", ()) if p not in ("body", "query", "path", "header")
-        )
+        location = ".".join(str(p) for p in error.get("loc", ()) if p not in ("body", "query", "path", "header"))
         message = str(error.get("msg", "is not valid"))
         if error.get("type") == "json_invalid":
             return "The request body is not valid JSON."

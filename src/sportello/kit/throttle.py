@@ -43,9 +43,7 @@ async def ensure_not_throttled(
             )
 
 
-async def record_failure(
-    session: AsyncSession, keys: list[str], limit: Limit, *, now: float | None = None
-) -> None:
+async def record_failure(session: AsyncSession, keys: list[str], limit: Limit, *, now: float | None = None) -> None:
     """Count one failed attempt against each key.
 
     The count is committed on a session of its own: the caller's transaction is about to roll

@@ -16,7 +16,7 @@ from sportello.accounts.deps import SESSION_COOKIE, MaybeSignedIn, SignedIn
 from sportello.accounts.permissions import ASSIGNABLE_ROLES, can_manage_users
 from sportello.errors import RateLimited, Unauthorized
 from sportello.kit.deps import AppSettings, DbSession, client_address
-from sportello.web.i18n import catalog, language_from_accept, normalise_language, translate
+from sportello.kit.i18n import catalog, language_from_accept, normalise_language, translate
 
 router = APIRouter(include_in_schema=False)
 templates = Jinja2Templates(directory=Path(__file__).parent / "html")
@@ -110,9 +110,7 @@ async def login(
         throttled.headers["Retry-After"] = str(exc.retry_after)
         return throttled
     except Unauthorized:
-        return _login_page(
-            request, language, error=translate(language, "login.invalid"), email=email, status_code=401
-        )
+        return _login_page(request, language, error=translate(language, "login.invalid"), email=email, status_code=401)
     token, _ = await accounts_service.start_login_session(
         session, user=user, signing_key=settings.signing_key, hours=settings.login_session_hours
     )
@@ -139,11 +137,7 @@ async def logout(
     csrf: Annotated[str, Form(max_length=100)] = "",
 ) -> Response:
     token = request.cookies.get(SESSION_COOKIE)
-    if (
-        signed_in is not None
-        and token
-        and hmac.compare_digest(csrf.encode(), signed_in.login.csrf_token.encode())
-    ):
+    if signed_in is not None and token and hmac.compare_digest(csrf.encode(), signed_in.login.csrf_token.encode()):
         await accounts_service.end_login_session(session, token=token, signing_key=settings.signing_key)
     response = RedirectResponse("/login", status_code=303)
     response.delete_cookie(SESSION_COOKIE, path="/")
@@ -184,4 +178,13 @@ async def users_page(request: Request, signed_in: MaybeSignedIn) -> Response:
             "canManage": can_manage_users(signed_in.actor.role),
             "assignableRoles": [role.value for role in ASSIGNABLE_ROLES],
         },
+    )
+
+
+@router.get("/integrations")
+async def integrations_page(request: Request, signed_in: MaybeSignedIn) -> Response:
+    if signed_in is None:
+        return RedirectResponse("/login?next=/integrations", status_code=303)
+    return _shell(
+        request, signed_in, "integrations", "integrations.js", {"canManage": can_manage_users(signed_in.actor.role)}
     )

@@ -3,15 +3,25 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Any, Literal
 
 from alembic import context
 from sqlalchemy.engine import Connection
 
 from sportello.db.engine import create_engine, is_sqlite
 from sportello.db.models import metadata
+from sportello.db.types import StrEnumType
 
 config = context.config
 database_url: str = config.attributes["database_url"]
+
+
+def _render_item(kind: str, item: Any, autogen_context: Any) -> str | Literal[False]:
+    # Enum columns are plain strings in the database: migrations should say so.
+    if kind == "type" and isinstance(item, StrEnumType):
+        autogen_context.imports.add("import sqlalchemy as sa")
+        return f"sa.String(length={item.length})"
+    return False
 
 
 def _run(connection: Connection) -> None:
@@ -20,6 +30,7 @@ def _run(connection: Connection) -> None:
         target_metadata=metadata,
         render_as_batch=is_sqlite(database_url),
         compare_type=True,
+        render_item=_render_item,
     )
     with context.begin_transaction():
         context.run_migrations()

@@ -1,6 +1,7 @@
 // Users & Roles: list the account's users; the Owner and Administrators add, re-role and remove them.
 import { api } from "./api.js";
 import { boot } from "./boot.js";
+import { secretField } from "./copy.js";
 import { announce, el } from "./dom.js";
 import { errorText, formatDate, t } from "./i18n.js";
 
@@ -19,14 +20,51 @@ function roleCell(user) {
   return el("td", {}, select);
 }
 
+// Private keys: a service user's (the Owner and Administrators), or one's own.
+const mayHoldKey = (user) => user.id === boot.me.id || (boot.canManage && user.user_type === "service");
+
 function actionsCell(user) {
-  if (!boot.canManage || user.role === "Owner" || user.id === boot.me.id) return el("td");
-  return el(
-    "td",
-    {},
-    el("button", { type: "button", class: "danger", onclick: () => removeUser(user),
-                   "aria-label": t("users.remove_named", { name: user.name }) }, t("users.remove")),
-  );
+  const cell = el("td", { class: "row-actions" });
+  if (mayHoldKey(user)) {
+    cell.append(el("button", { type: "button", class: "icon", onclick: () => openKeyDialog(user),
+      "aria-label": t("keys.private_key_of", { name: user.name }), title: t("keys.private_key_of", { name: user.name }) },
+      el("span", { "aria-hidden": "true" }, "🔑"), user.has_private_key ? el("span", { class: "dot", "aria-hidden": "true" }) : null));
+  }
+  if (boot.canManage && user.role !== "Owner" && user.id !== boot.me.id) {
+    cell.append(el("button", { type: "button", class: "danger", onclick: () => removeUser(user),
+      "aria-label": t("users.remove_named", { name: user.name }) }, t("users.remove")));
+  }
+  return cell;
+}
+
+function openKeyDialog(user) {
+  const body = el("div", { class: "dialog-body" },
+    el("p", {}, user.has_private_key ? t("keys.regenerate_warning") : t("keys.generate_help")));
+  const generate = el("button", { type: "button", class: "primary" }, t("keys.generate"));
+  const close = el("button", { type: "button" }, t("common.close"));
+  const dialog = el("dialog", { class: "card", "aria-labelledby": "key-dialog-title", id: "key-dialog" },
+    el("h2", { id: "key-dialog-title" }, t("keys.private_key_of", { name: user.name })), body,
+    el("div", { class: "actions" }, generate, close));
+  close.addEventListener("click", () => dialog.close());
+  dialog.addEventListener("close", () => { dialog.remove(); load(); });
+  generate.addEventListener("click", async () => {
+    generate.disabled = true;
+    try {
+      const result = await api("POST", `/web/api/users/${user.id}/private-key/`);
+      generate.remove();
+      body.replaceChildren(
+        el("p", { class: "warning", role: "alert" }, t("keys.save_private_key")),
+        secretField("key-email", t("users.email"), result.email),
+        secretField("key-value", t("keys.private_key"), result.private_key),
+      );
+    } catch (error) {
+      generate.disabled = false;
+      body.append(el("p", { class: "alert", role: "alert" }, errorText(error)));
+    }
+  });
+  document.body.append(dialog);
+  dialog.showModal();
+  generate.focus();
 }
 
 function renderTable(users) {
@@ -69,6 +107,33 @@ function renderAddForm() {
   return form;
 }
 
+function renderServiceForm() {
+  const field = (id, label, input) => el("div", { class: "field" }, el("label", { for: id }, label), input);
+  const form = el(
+    "form",
+    { class: "card form-grid", id: "add-service-user" },
+    el("h2", {}, t("users.add_service_title")),
+    el("p", { class: "muted" }, t("users.service_help")),
+    field("svc-name", t("users.name"), el("input", { id: "svc-name", name: "name", required: true, maxlength: 200 })),
+    field("svc-role", t("users.role"), el("select", { id: "svc-role", name: "role" },
+      boot.assignableRoles.map((role) => el("option", { value: role, selected: role === "Chat Manager" }, roleLabel(role))))),
+    el("div", { class: "actions" }, el("button", { type: "submit", class: "primary" }, t("users.add_service"))),
+  );
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const data = Object.fromEntries(new FormData(form));
+    try {
+      const user = await api("POST", "/web/api/service-users/", data);
+      await load();
+      announce(status, t("users.added_named", { name: user.name }), "success");
+      openKeyDialog(user);
+    } catch (error) {
+      announce(status, errorText(error), "error");
+    }
+  });
+  return form;
+}
+
 async function load() {
   try {
     const users = await api("GET", "/web/api/users/");
@@ -77,6 +142,7 @@ async function load() {
       status,
       users.length ? renderTable(users) : el("p", { class: "empty" }, t("users.empty")),
       boot.canManage ? renderAddForm() : el("p", { class: "muted" }, t("users.read_only")),
+      boot.canManage ? renderServiceForm() : null,
     );
   } catch (error) {
     main.replaceChildren(el("h1", {}, t("nav.users")), el("p", { class: "alert", role: "alert" }, errorText(error)),

@@ -8,7 +8,8 @@ from pathlib import Path
 
 LANGUAGES = ("it", "en", "es")
 DEFAULT_LANGUAGE = "en"
-CATALOG_DIR = Path(__file__).parent / "static" / "i18n"
+# The catalogs live with the browser code, which loads the same files.
+CATALOG_DIR = Path(__file__).parent.parent / "web" / "static" / "i18n"
 
 
 def normalise_language(value: str | None) -> str:
@@ -40,9 +41,7 @@ def language_from_accept(header: str | None) -> str | None:
 
 @cache
 def catalog(language: str) -> dict[str, str]:
-    data: dict[str, str] = json.loads(
-        (CATALOG_DIR / f"{normalise_language(language)}.json").read_text("utf-8")
-    )
+    data: dict[str, str] = json.loads((CATALOG_DIR / f"{normalise_language(language)}.json").read_text("utf-8"))
     return data
 
 

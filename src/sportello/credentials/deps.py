@@ -1,0 +1,64 @@
+"""Who may call: an API key (`X-Spoki-Api-Key`), or an embedded frame (`Authorization: Bearer`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Path, Request
+
+from sportello.accounts.actor import Actor
+from sportello.accounts.models import User
+from sportello.credentials.caller import ApiCaller
+from sportello.credentials.cors import request_origin_is_own
+from sportello.credentials.models import ApiKey, FrameSession
+from sportello.credentials.origins import origin_allowed
+from sportello.credentials.service import api_keys, handshake
+from sportello.errors import Forbidden
+from sportello.kit.deps import AppSettings, DbSession, client_address
+from sportello.kit.schemas import MAX_ID
+
+API_KEY_HEADER = "X-Spoki-Api-Key"
+
+
+async def _api_key(request: Request, session: DbSession, settings: AppSettings) -> ApiKey:
+    key = await api_keys.authenticate_api_key(
+        session,
+        raw_key=request.headers.get(API_KEY_HEADER),
+        signing_key=settings.signing_key,
+        source=client_address(request),
+    )
+    origin = request.headers.get("origin")
+    if origin and not request_origin_is_own(request, settings) and not origin_allowed(origin, key.allowed_origins):
+        raise Forbidden("This API key may not be used from this web origin.", code="origin_not_allowed")
+    # Read by the CORS middleware: this response may be read by that origin.
+    request.state.cors_allowed_origin = origin
+    return key
+
+
+async def _api_caller(key: Annotated[ApiKey, Depends(_api_key)]) -> ApiCaller:
+    return ApiCaller(account_id=key.account_id, api_key_id=key.id, allowed_origins=tuple(key.allowed_origins))
+
+
+@dataclass(frozen=True)
+class FrameCaller:
+    frame: FrameSession
+    user: User
+    api_key: ApiKey
+
+    @property
+    def actor(self) -> Actor:
+        return Actor.of(self.user)
+
+
+async def _frame_caller(request: Request, session: DbSession, settings: AppSettings) -> FrameCaller:
+    header = request.headers.get("authorization", "")
+    secret = header[7:].strip() if header[:7].lower() == "bearer " else ""
+    frame, user, key = await handshake.resolve_frame_session(session, secret=secret, signing_key=settings.signing_key)
+    return FrameCaller(frame=frame, user=user, api_key=key)
+
+
+ApiKeyDep = Annotated[ApiKey, Depends(_api_key)]
+ApiKeyCaller = Annotated[ApiCaller, Depends(_api_caller)]
+FrameSessionCaller = Annotated[FrameCaller, Depends(_frame_caller)]
+RoleUserId = Annotated[int, Path(ge=1, le=MAX_ID, description="The user's id.")]

@@ -1,0 +1,99 @@
+"""Every query of API keys, handshake tokens and frame sessions."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from sportello.accounts.models import User
+from sportello.credentials.models import ApiKey, ApiKeyStatus, AuthToken, FrameSession
+
+
+async def insert_api_key(session: AsyncSession, key: ApiKey) -> ApiKey:
+    session.add(key)
+    await session.flush()
+    return key
+
+
+async def find_api_key_by_digest(session: AsyncSession, digest: str) -> ApiKey | None:
+    return await session.scalar(select(ApiKey).where(ApiKey.digest == digest))
+
+
+async def find_api_key(session: AsyncSession, key_id: int, *, account_id: int | None) -> ApiKey | None:
+    """By id; `account_id=None` only for the operator, who sees every account."""
+    query = select(ApiKey).where(ApiKey.id == key_id)
+    if account_id is not None:
+        query = query.where(ApiKey.account_id == account_id)
+    return await session.scalar(query)
+
+
+async def list_api_keys(
+    session: AsyncSession, *, account_id: int | None, status: ApiKeyStatus | None = None
+) -> Sequence[ApiKey]:
+    query = select(ApiKey).order_by(ApiKey.id.desc())
+    if account_id is not None:
+        query = query.where(ApiKey.account_id == account_id)
+    if status is not None:
+        query = query.where(ApiKey.status == status)
+    return (await session.scalars(query)).all()
+
+
+async def list_approved_origins(session: AsyncSession) -> Sequence[list[str]]:
+    rows = await session.scalars(select(ApiKey.allowed_origins).where(ApiKey.status == ApiKeyStatus.APPROVED))
+    return rows.all()
+
+
+async def insert_token(session: AsyncSession, token: AuthToken) -> None:
+    session.add(token)
+    await session.flush()
+
+
+async def use_token(session: AsyncSession, digest: str, *, now: datetime) -> AuthToken | None:
+    """Mark the token used and return it, or `None` when it is unknown, used or expired. One
+    conditional UPDATE: two loads racing with the same token cannot both win."""
+    used = await session.execute(
+        update(AuthToken)
+        .where(AuthToken.digest == digest, AuthToken.used_at.is_(None), AuthToken.expires_at > now)
+        .values(used_at=now)
+    )
+    if used.rowcount != 1:  # type: ignore[attr-defined]
+        return None
+    return await session.get(AuthToken, digest, populate_existing=True)
+
+
+async def insert_frame_session(session: AsyncSession, frame: FrameSession) -> None:
+    session.add(frame)
+    await session.flush()
+
+
+async def find_frame_session(
+    session: AsyncSession, digest: str, *, now: datetime
+) -> tuple[FrameSession, User, ApiKey] | None:
+    row = await session.execute(
+        select(FrameSession, User, ApiKey)
+        .join(User, User.id == FrameSession.user_id)
+        .join(ApiKey, ApiKey.id == FrameSession.api_key_id)
+        .where(
+            FrameSession.digest == digest,
+            FrameSession.expires_at > now,
+            User.is_active.is_(True),
+            # A new private key ends every session opened with the old one.
+            FrameSession.key_generation == User.private_key_generation,
+            ApiKey.status == ApiKeyStatus.APPROVED,
+        )
+    )
+    found = row.first()
+    return (found[0], found[1], found[2]) if found else None
+
+
+async def delete_tokens_and_sessions_of(session: AsyncSession, user_id: int) -> None:
+    await session.execute(delete(AuthToken).where(AuthToken.user_id == user_id))
+    await session.execute(delete(FrameSession).where(FrameSession.user_id == user_id))
+
+
+async def delete_expired(session: AsyncSession, *, now: datetime) -> None:
+    await session.execute(delete(AuthToken).where(AuthToken.expires_at < now))
+    await session.execute(delete(FrameSession).where(FrameSession.expires_at < now))

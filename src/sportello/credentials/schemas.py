@@ -1,0 +1,116 @@
+"""What crosses the wire about API keys, private keys, tokens and frame sessions."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from sportello.accounts.models import Role, UserType
+from sportello.credentials.models import ApiKeyStatus
+from sportello.kit.schemas import InputSchema, OutputSchema
+
+
+class TokenRequest(BaseModel):
+    """The guide's body. Unknown fields are ignored here (not refused) so that integrations
+    written for Spoki keep working whatever else they send."""
+
+    model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)
+
+    email: Annotated[str, StringConstraints(min_length=1, max_length=254)]
+    private_key: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+
+    model_config["json_schema_extra"] = {
+        "examples": [{"email": "crm.1a2b3c4d@service.sportello", "private_key": "sppk_…"}]
+    }
+
+
+class TokenOut(BaseModel):
+    token: str = Field(description="Single use; expires after SPORTELLO_TOKEN_TTL_SECONDS (120 s by default).")
+    uid: str = Field(description="The id of the user the token signs in.")
+
+
+class ExchangeIn(InputSchema):
+    token: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+    uid: Annotated[str, StringConstraints(min_length=1, max_length=20)]
+    language: Annotated[str, StringConstraints(max_length=20)] = "en"
+    can_view_chat_list: bool = True
+    can_reply_in_chat: bool = True
+    can_send_paypal_in_chat: bool = True
+
+
+class FrameUser(BaseModel):
+    id: int
+    name: str
+    email: str
+    role: Role
+
+
+class Permissions(BaseModel):
+    can_view_chat_list: bool
+    can_reply_in_chat: bool
+    can_send_paypal_in_chat: bool
+
+
+class FrameSessionOut(BaseModel):
+    account_id: int
+    user: FrameUser
+    language: str
+    permissions: Permissions
+    allowed_origins: list[str] = Field(description="Where the frame may send events; empty means any parent.")
+    expires_at: datetime
+
+
+class FrameSessionOpened(FrameSessionOut):
+    session: str = Field(description="The frame's bearer secret: shown once, kept by that frame only.")
+
+
+class ApiKeyRequest(InputSchema):
+    motivation: Annotated[str, StringConstraints(max_length=5000)]
+    allowed_origins: Annotated[list[Annotated[str, StringConstraints(max_length=300)]], Field(max_length=50)] = []
+
+
+class AllowedOriginsUpdate(InputSchema):
+    allowed_origins: Annotated[list[Annotated[str, StringConstraints(max_length=300)]], Field(max_length=50)]
+
+
+class ApiKeyRead(OutputSchema):
+    id: int
+    account_id: int
+    prefix: str
+    status: ApiKeyStatus
+    motivation: str
+    requester_email: str
+    allowed_origins: list[str]
+    created_at: datetime
+    decided_at: datetime | None
+    decision_reason: str | None
+    revoked_at: datetime | None
+
+
+class ApiKeyCreated(ApiKeyRead):
+    api_key: str = Field(description="The key itself: shown this once, stored only as a digest.")
+
+
+class ServiceUserCreate(InputSchema):
+    name: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+    role: Role
+
+
+class ServiceUserRead(OutputSchema):
+    id: int
+    email: str
+    name: str
+    role: Role
+    user_type: UserType
+
+
+class PrivateKeyOut(BaseModel):
+    uid: str
+    email: str
+    private_key: str = Field(description="Shown this once; generating a new one invalidates it.")
+
+
+class HasPrivateKeyOut(BaseModel):
+    has_private_key: bool

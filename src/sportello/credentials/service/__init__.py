@@ -1,0 +1,1 @@
+"""The rules of credentials: API keys, private keys and service users, the handshake."""

@@ -1,0 +1,131 @@
+"""The token handshake: an API key and a user's private key mint a short-lived, single-use token;
+the iframe page exchanges it for a frame session bound to the toggles in its address."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from sportello.accounts import repository as accounts_repo
+from sportello.accounts.models import User
+from sportello.credentials import repository as repo
+from sportello.credentials.models import ApiKey, ApiKeyStatus, AuthToken, FrameSession
+from sportello.errors import Unauthorized
+from sportello.kit import secrets as kit_secrets
+from sportello.kit.i18n import normalise_language
+from sportello.kit.throttle import Limit, ensure_not_throttled, record_failure
+
+FAILURES_PER_KEY = Limit(attempts=20, window_seconds=900)
+FAILURES_PER_ADDRESS = Limit(attempts=20, window_seconds=900)
+_THROTTLED = "Too many failed attempts. Wait a few minutes and try again."
+
+
+@dataclass(frozen=True)
+class Toggles:
+    can_view_chat_list: bool = True
+    can_reply_in_chat: bool = True
+    can_send_paypal_in_chat: bool = True
+
+
+def _session_expired() -> Unauthorized:
+    return Unauthorized(
+        "This session has expired or the link was already used. Reload the page that opened it.",
+        code="session_expired",
+    )
+
+
+async def mint_token(
+    session: AsyncSession,
+    *,
+    api_key: ApiKey,
+    email: str,
+    private_key: str,
+    source: str,
+    signing_key: bytes,
+    ttl_seconds: int,
+) -> tuple[str, User]:
+    """Unknown email and wrong private key give the same answer, so no one can list users."""
+    per_key, per_address = [f"handshake:key:{api_key.id}"], [f"handshake:addr:{source}"]
+    await ensure_not_throttled(session, per_key, FAILURES_PER_KEY, message=_THROTTLED)
+    await ensure_not_throttled(session, per_address, FAILURES_PER_ADDRESS, message=_THROTTLED)
+    user = await accounts_repo.find_user_by_email(session, email.strip())
+    valid = (
+        user is not None
+        and user.account_id == api_key.account_id
+        and user.is_active
+        and user.private_key_digest is not None
+        and kit_secrets.matches(private_key, user.private_key_digest, signing_key)
+    )
+    if not valid or user is None:
+        await record_failure(session, per_key, FAILURES_PER_KEY)
+        await record_failure(session, per_address, FAILURES_PER_ADDRESS)
+        raise Unauthorized("The email or the private key is not right.", code="invalid_credentials")
+    token = kit_secrets.new_secret()
+    now = datetime.now(UTC)
+    await repo.delete_expired(session, now=now)
+    await repo.insert_token(
+        session,
+        AuthToken(
+            digest=kit_secrets.digest(token, signing_key),
+            user_id=user.id,
+            api_key_id=api_key.id,
+            key_generation=user.private_key_generation,
+            expires_at=now + timedelta(seconds=ttl_seconds),
+        ),
+    )
+    return token, user
+
+
+async def exchange_token(
+    session: AsyncSession,
+    *,
+    token: str,
+    uid: str,
+    language: str,
+    toggles: Toggles,
+    signing_key: bytes,
+    session_hours: int,
+) -> tuple[str, FrameSession, User, ApiKey]:
+    """Use a token (once) and open a frame session; returns the session's secret once."""
+    now = datetime.now(UTC)
+    used = await repo.use_token(session, kit_secrets.digest(token, signing_key), now=now)
+    if used is None or str(used.user_id) != uid.strip():
+        raise _session_expired()
+    user = await session.get(User, used.user_id)
+    api_key = await session.get(ApiKey, used.api_key_id)
+    if (
+        user is None
+        or api_key is None
+        or not user.is_active
+        or user.private_key_generation != used.key_generation
+        or api_key.status is not ApiKeyStatus.APPROVED
+    ):
+        raise _session_expired()
+    secret = kit_secrets.new_secret()
+    frame = FrameSession(
+        digest=kit_secrets.digest(secret, signing_key),
+        user_id=user.id,
+        account_id=user.account_id,
+        api_key_id=api_key.id,
+        key_generation=used.key_generation,
+        language=normalise_language(language),
+        can_view_chat_list=toggles.can_view_chat_list,
+        can_reply_in_chat=toggles.can_reply_in_chat,
+        can_send_paypal_in_chat=toggles.can_send_paypal_in_chat,
+        expires_at=now + timedelta(hours=session_hours),
+    )
+    await repo.insert_frame_session(session, frame)
+    return secret, frame, user, api_key
+
+
+async def resolve_frame_session(
+    session: AsyncSession, *, secret: str, signing_key: bytes
+) -> tuple[FrameSession, User, ApiKey]:
+    found = None
+    if 0 < len(secret) <= 200:
+        found = await repo.find_frame_session(session, kit_secrets.digest(secret, signing_key), now=datetime.now(UTC))
+    if found is None:
+        raise _session_expired()
+    return found

@@ -1,0 +1,1 @@
+"""Email: an outbox in the database, delivered by SMTP when configured."""

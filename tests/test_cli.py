@@ -43,9 +43,7 @@ def test_operator_creates_and_lists_accounts(cli_env: Settings) -> None:
     )
     assert code == 0, output
     created = json.loads(output)
-    assert (
-        created["name"] == "Pizzeria Da Mario" and created["owner"]["email"] == "mario@pizzeria.example.com"
-    )
+    assert created["name"] == "Pizzeria Da Mario" and created["owner"]["email"] == "mario@pizzeria.example.com"
 
     code, output = _run("operator", "list-accounts", "--json")
     assert code == 0

@@ -47,8 +47,7 @@ async def test_repeated_failures_are_throttled_with_retry_after(
 ) -> None:
     tenant = await make_tenant(sessionmaker, "Acme")
     statuses = [
-        (await _form_post(app_client, email=tenant.owner.email, password=f"wrong-{i}")).status_code
-        for i in range(10)
+        (await _form_post(app_client, email=tenant.owner.email, password=f"wrong-{i}")).status_code for i in range(10)
     ]
     assert statuses == [401] * 10
     blocked = await _form_post(app_client, email=tenant.owner.email, password="correct-horse-battery")
@@ -60,9 +59,7 @@ async def test_service_users_cannot_sign_in_with_the_form(
     app_client: httpx.AsyncClient, sessionmaker: async_sessionmaker[AsyncSession]
 ) -> None:
     tenant = await make_tenant(sessionmaker, "Acme")
-    await make_user(
-        sessionmaker, tenant, Role.CHAT_OPERATOR, "svc@acme.example.com", user_type=UserType.SERVICE
-    )
+    await make_user(sessionmaker, tenant, Role.CHAT_OPERATOR, "svc@acme.example.com", user_type=UserType.SERVICE)
     answer = await _form_post(app_client, email="svc@acme.example.com", password="")
     assert answer.status_code == 401
 
@@ -107,9 +104,7 @@ async def test_session_cookie_is_httponly_and_lax_and_sign_out_ends_it(
     out = await app_client.post("/logout", data={"csrf": token})
     assert out.status_code == 303 and out.headers["location"] == "/login"
     # The old cookie no longer opens anything: the session is gone from the database.
-    replay = await app_client.get(
-        "/web/api/me/", headers={"Cookie": "; ".join(f"{k}={v}" for k, v in stolen.items())}
-    )
+    replay = await app_client.get("/web/api/me/", headers={"Cookie": "; ".join(f"{k}={v}" for k, v in stolen.items())})
     assert replay.status_code == 401
 
 

@@ -34,9 +34,7 @@ async def test_owner_adds_users_of_every_assignable_role(
 
 
 @pytest.mark.parametrize("role", [Role.CHAT_OPERATOR, Role.CHAT_MANAGER])
-async def test_chat_roles_cannot_manage_users(
-    sessionmaker: async_sessionmaker[AsyncSession], role: Role
-) -> None:
+async def test_chat_roles_cannot_manage_users(sessionmaker: async_sessionmaker[AsyncSession], role: Role) -> None:
     tenant = await make_tenant(sessionmaker, "Acme")
     member = Actor.of(await make_user(sessionmaker, tenant, role, "member@acme.example.com"))
     other = await make_user(sessionmaker, tenant, Role.CHAT_OPERATOR, "other@acme.example.com")
@@ -84,9 +82,7 @@ async def test_nobody_becomes_a_second_owner(sessionmaker: async_sessionmaker[As
     operator = await make_user(sessionmaker, tenant, Role.CHAT_OPERATOR, "op@acme.example.com")
     async with unit_of_work(sessionmaker) as session:
         with pytest.raises(Forbidden):
-            await service.add_user(
-                session, actor=tenant.owner_actor, data=_new("x@acme.example.com", Role.OWNER)
-            )
+            await service.add_user(session, actor=tenant.owner_actor, data=_new("x@acme.example.com", Role.OWNER))
         with pytest.raises(Forbidden):
             await service.change_role(session, actor=tenant.owner_actor, user_id=operator.id, role=Role.OWNER)
 
@@ -118,9 +114,7 @@ async def test_users_of_another_account_are_not_found(sessionmaker: async_sessio
         with pytest.raises(NotFound):
             await service.get_user(session, actor=acme.owner_actor, user_id=stranger.id)
         with pytest.raises(NotFound):
-            await service.change_role(
-                session, actor=acme.owner_actor, user_id=stranger.id, role=Role.CHAT_MANAGER
-            )
+            await service.change_role(session, actor=acme.owner_actor, user_id=stranger.id, role=Role.CHAT_MANAGER)
         with pytest.raises(NotFound):
             await service.remove_user(session, actor=acme.owner_actor, user_id=stranger.id)
         assert stranger.id not in {u.id for u in await service.list_users(session, actor=acme.owner_actor)}

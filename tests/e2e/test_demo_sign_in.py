@@ -79,9 +79,7 @@ def page(demo: Demo) -> Iterator[Page]:
 def test_demo_writes_credentials_a_script_can_use(demo: Demo) -> None:
     assert demo.credentials["app_url"] == demo.url
     assert demo.credentials["login_url"] == f"{demo.url}/login"
-    assert isinstance(demo.credentials["owner_email"], str) and isinstance(
-        demo.credentials["owner_password"], str
-    )
+    assert isinstance(demo.credentials["owner_email"], str) and isinstance(demo.credentials["owner_password"], str)
 
 
 def test_owner_signs_in_manages_a_user_and_signs_out(demo: Demo, page: Page) -> None:
@@ -127,3 +125,72 @@ def test_wrong_password_shows_a_translated_error(demo: Demo, page: Page) -> None
     page.get_by_label("Contraseña").fill("not-the-password")
     page.get_by_role("button", name="Entrar").click()
     expect(page.get_by_role("alert")).to_have_text("El correo o la contraseña no son correctos.")
+
+
+def test_demo_api_key_and_service_users_open_frame_sessions(demo: Demo) -> None:
+    service_users = demo.credentials["service_users"]
+    assert isinstance(service_users, list) and len(service_users) == 2
+    assert {u["role"] for u in service_users} == {"Chat Manager", "Chat Operator"}
+    for user in service_users:
+        token = httpx.post(
+            f"{demo.url}/api/1/auth/get_authentication_token/",
+            headers={"X-Spoki-Api-Key": str(demo.credentials["api_key"])},
+            json={"email": user["email"], "private_key": user["private_key"]},
+        )
+        assert token.status_code == 200, token.text
+        frame = httpx.post(f"{demo.url}/api/1/auth/exchange/", json=token.json())
+        assert frame.status_code == 200 and frame.json()["user"]["email"] == user["email"]
+
+
+def _sign_in(page: Page, demo: Demo, path: str) -> None:
+    page.goto(f"{demo.url}/login?next={path}")
+    page.get_by_label("Email").fill(str(demo.credentials["owner_email"]))
+    page.get_by_label("Password").fill(str(demo.credentials["owner_password"]))
+    page.get_by_role("button", name="Sign in").click()
+    expect(page).to_have_url(f"{demo.url}{path}")
+
+
+def test_owner_requests_an_api_key_and_sees_it_once(demo: Demo, page: Page) -> None:
+    _sign_in(page, demo, "/integrations")
+    expect(page.get_by_role("heading", name="Integrations / API", level=1)).to_be_visible()
+    form = page.locator("#request-key")
+    form.get_by_label("Motivation").fill("Too short")
+    form.get_by_role("button", name="Request API key").click()
+    expect(form.get_by_role("status")).to_have_text("Write a motivation of 20 to 2,000 characters.")
+
+    form.get_by_label("Motivation").fill("I want to embed the chat in the contact page of our ERP.")
+    form.get_by_label("Allowed web origins").fill("https://erp.example.com")
+    form.get_by_role("button", name="Request API key").click()
+    expect(page.get_by_role("heading", name="Save your API key now")).to_be_visible()
+    shown = page.locator("#new-key-value").input_value()
+    assert shown.startswith("spk_") and len(shown) > 40
+    card = page.locator("article.key", has_text="embed the chat in the contact page of our ERP")
+    expect(card).to_contain_text("Pending")
+    expect(card).to_contain_text("up to 48 hours")
+
+    page.reload()
+    expect(page.locator("#new-key-value")).to_have_count(0)
+    expect(page.get_by_text(shown)).to_have_count(0)
+
+
+def test_owner_adds_a_service_user_and_generates_its_private_key(demo: Demo, page: Page) -> None:
+    _sign_in(page, demo, "/users")
+    form = page.locator("#add-service-user")
+    form.get_by_label("Name").fill("ERP bridge")
+    form.get_by_role("button", name="Add service user").click()
+    dialog = page.get_by_role("dialog", name="Private key of ERP bridge")
+    expect(dialog).to_be_visible()
+    dialog.get_by_role("button", name="Generate new Private Key").click()
+    key = dialog.locator("#key-value").input_value()
+    email = dialog.locator("#key-email").input_value()
+    assert key.startswith("sppk_") and email.endswith("@service.sportello")
+    dialog.get_by_role("button", name="Close").click()
+    row = page.locator("#users-table tr", has_text="ERP bridge")
+    expect(row).to_contain_text("Service user")
+
+    token = httpx.post(
+        f"{demo.url}/api/1/auth/get_authentication_token/",
+        headers={"X-Spoki-Api-Key": str(demo.credentials["api_key"])},
+        json={"email": email, "private_key": key},
+    )
+    assert token.status_code == 200

@@ -77,9 +77,7 @@ async def test_oversized_body_is_refused_before_reading(owner_client: httpx.Asyn
 @pytest.mark.parametrize("user_id", ["0", "-1", "abc", "99999999999999999999", "2147483648", "1.5"])
 async def test_bad_ids_are_4xx(owner_client: httpx.AsyncClient, user_id: str) -> None:
     for method in ("GET", "PATCH", "DELETE"):
-        answer = await owner_client.request(
-            method, f"/web/api/users/{user_id}/", json={"role": "Chat Manager"}
-        )
+        answer = await owner_client.request(method, f"/web/api/users/{user_id}/", json={"role": "Chat Manager"})
         assert 400 <= answer.status_code < 500, (method, user_id, answer.text)
         assert "code" in answer.json()
 
@@ -93,9 +91,7 @@ async def test_unknown_paths_and_methods_answer_json(owner_client: httpx.AsyncCl
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=300),
-    lambda children: (
-        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=20), children, max_size=5)
-    ),
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=20), children, max_size=5),
     max_leaves=12,
 )
 user_like = st.fixed_dictionaries(

@@ -32,10 +32,7 @@ async def test_metrics_count_requests_by_route_template(app_client: httpx.AsyncC
     await app_client.get("/web/api/users/12345/")
     await app_client.get("/healthz")
     text = (await app_client.get("/metrics")).text
-    assert (
-        'sportello_http_requests_total{method="GET",route="/web/api/users/{user_id}/",status="401"} 1.0'
-        in text
-    )
+    assert 'sportello_http_requests_total{method="GET",route="/web/api/users/{user_id}/",status="401"} 1.0' in text
     assert 'route="/healthz"' in text
     assert "/web/api/users/12345/" not in text
 

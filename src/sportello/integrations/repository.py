@@ -11,9 +11,7 @@ from sportello.integrations.models import WhatsAppNumber
 
 
 async def find_by_phone_number_id(session: AsyncSession, phone_number_id: str) -> WhatsAppNumber | None:
-    return await session.scalar(
-        select(WhatsAppNumber).where(WhatsAppNumber.phone_number_id == phone_number_id)
-    )
+    return await session.scalar(select(WhatsAppNumber).where(WhatsAppNumber.phone_number_id == phone_number_id))
 
 
 async def list_for_account(session: AsyncSession, *, account_id: int) -> Sequence[WhatsAppNumber]:

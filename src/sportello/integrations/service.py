@@ -33,9 +33,7 @@ async def connect_whatsapp(
     await accounts_service.get_account(session, account_id)
     phone_number_id = _required(phone_number_id, "phone_number_id", "The phone number id")
     if not phone_number_id.isdigit():
-        raise InvalidInput(
-            "The phone number id is the number Meta shows, digits only.", field="phone_number_id"
-        )
+        raise InvalidInput("The phone number id is the number Meta shows, digits only.", field="phone_number_id")
     waba_id = _required(waba_id, "waba_id", "The WhatsApp Business account id")
     sealed_token = box.seal(_required(access_token, "access_token", "The access token"))
     sealed_secret = box.seal(_required(app_secret, "app_secret", "The app secret"))

@@ -20,7 +20,8 @@ function requestForm() {
   motivation.addEventListener("input", () => { counter.textContent = `${motivation.value.trim().length} / 2000`; });
   const origins = el("textarea", { id: "origins", name: "origins", rows: 2, "aria-describedby": "origins-help",
     placeholder: "https://crm.example.com" });
-  const form = el("form", { class: "card form-stack", id: "request-key" },
+  const formStatus = el("p", { class: "status", role: "status", "aria-live": "polite", id: "request-key-status" });
+  const form = el("form", { class: "card form-stack", id: "request-key", novalidate: true },
     el("h2", {}, t("keys.request_title")),
     el("label", { for: "motivation" }, t("keys.motivation")),
     motivation,
@@ -28,6 +29,7 @@ function requestForm() {
     el("label", { for: "origins" }, t("keys.allowed_origins")),
     origins,
     el("p", { id: "origins-help", class: "muted" }, t("keys.origins_help")),
+    formStatus,
     el("div", {}, el("button", { type: "submit", class: "primary" }, t("keys.request"))),
   );
   form.addEventListener("submit", async (event) => {
@@ -41,7 +43,8 @@ function requestForm() {
       await load();
       announce(status, t("keys.requested"), "success");
     } catch (error) {
-      announce(status, errorText(error), "error");
+      announce(formStatus, errorText(error), "error");
+      motivation.focus();
     } finally {
       button.disabled = false;
     }

@@ -1,0 +1,71 @@
+"""Seeds an integrator's setup through the services: an account, an approved API key, a service
+user with a private key. For sync tests (browser tests), which cannot await fixtures."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+
+from sportello.accounts import service as accounts_service
+from sportello.accounts.actor import Actor
+from sportello.accounts.models import Role
+from sportello.credentials.service import api_keys, private_keys
+from sportello.db.engine import create_engine, create_sessionmaker
+from sportello.db.unit_of_work import unit_of_work
+from sportello.settings import Settings
+
+
+@dataclass
+class Integration:
+    account_id: int
+    owner_email: str
+    api_key: str
+    api_key_id: int
+    uid: str
+    email: str
+    private_key: str
+
+
+async def seed_integration_async(
+    settings: Settings,
+    *,
+    name: str = "Acme",
+    allowed_origins: list[str] | None = None,
+    role: Role = Role.CHAT_MANAGER,
+) -> Integration:
+    engine = create_engine(settings.resolved_database_url)
+    try:
+        async with unit_of_work(create_sessionmaker(engine)) as session:
+            account, owner = await accounts_service.create_account(
+                session,
+                name=name,
+                owner_email=f"owner@{name.lower()}.example.com",
+                owner_password="correct-horse-battery",
+            )
+            raw_key, key = await api_keys.request_api_key(
+                session,
+                actor=Actor.of(owner),
+                motivation="Embedding the chat in our CRM's contact page.",
+                allowed_origins=allowed_origins or [],
+                signing_key=settings.signing_key,
+            )
+            await api_keys.approve_api_key(session, key_id=key.id)
+            user = await private_keys.add_service_user(session, caller=Actor.of(owner), name=f"{name} CRM", role=role)
+            private_key, user = await private_keys.rotate_private_key(
+                session, caller=Actor.of(owner), user_id=user.id, signing_key=settings.signing_key
+            )
+            return Integration(
+                account_id=account.id,
+                owner_email=owner.email,
+                api_key=raw_key,
+                api_key_id=key.id,
+                uid=str(user.id),
+                email=user.email,
+                private_key=private_key,
+            )
+    finally:
+        await engine.dispose()
+
+
+def seed_integration(settings: Settings, **options: object) -> Integration:
+    return asyncio.run(seed_integration_async(settings, **options))  # type: ignore[arg-type]

@@ -1,0 +1,29 @@
+"""A chat: the conversation with one contact."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import BigInteger, ForeignKey, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from sportello.db.base import Base, CreatedAt, utcnow
+from sportello.db.types import UTCDateTime
+
+
+class Chat(CreatedAt, Base):
+    __tablename__ = "chats"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # 32 lowercase hex characters: what `chat_link` ends with.
+    uuid: Mapped[str] = mapped_column(String(32), unique=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"), index=True)
+    contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id", ondelete="CASCADE"), unique=True)
+    whatsapp_number_id: Mapped[int | None] = mapped_column(
+        ForeignKey("whatsapp_numbers.id", ondelete="SET NULL"), default=None
+    )
+    # When the customer last wrote: free text is allowed for 24 hours after it.
+    last_inbound_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    last_message_id: Mapped[int | None] = mapped_column(BigInteger, default=None)
+    unread_count: Mapped[int] = mapped_column(Integer, default=0)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)

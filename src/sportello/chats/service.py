@@ -1,0 +1,38 @@
+"""The rules of chats."""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from sportello.chats import repository as repo
+from sportello.chats.models import Chat
+from sportello.contacts.models import Contact
+
+
+def new_uuid() -> str:
+    return uuid.uuid4().hex
+
+
+async def ensure_chat(session: AsyncSession, *, contact: Contact, whatsapp_number_id: int | None) -> Chat:
+    chat = await repo.find_by_contact(session, account_id=contact.account_id, contact_id=contact.id)
+    if chat is None:
+        try:
+            async with session.begin_nested():
+                chat = await repo.insert(
+                    session,
+                    Chat(
+                        uuid=new_uuid(),
+                        account_id=contact.account_id,
+                        contact_id=contact.id,
+                        whatsapp_number_id=whatsapp_number_id,
+                    ),
+                )
+        except IntegrityError:
+            chat = await repo.find_by_contact(session, account_id=contact.account_id, contact_id=contact.id)
+            assert chat is not None
+    if chat.whatsapp_number_id is None and whatsapp_number_id is not None:
+        chat.whatsapp_number_id = whatsapp_number_id
+    return chat

@@ -1,0 +1,1 @@
+"""Contacts: the people an account talks to on WhatsApp."""

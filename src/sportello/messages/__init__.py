@@ -1,0 +1,1 @@
+"""Messages: inbound from WhatsApp, outbound through the sender, internal notes; and their media."""

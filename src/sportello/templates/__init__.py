@@ -1,0 +1,1 @@
+"""WhatsApp message templates: drafts, Meta's review, and what an approved one sends."""

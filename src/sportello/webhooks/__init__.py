@@ -1,0 +1,1 @@
+"""Meta's webhooks: stored raw first, answered at once, processed after (and replayable)."""

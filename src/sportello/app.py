@@ -25,6 +25,9 @@ from sportello.operator_console.routes import router as operator_router
 from sportello.settings import Settings
 from sportello.web.routes import router as web_router
 from sportello.web.security_headers import SecurityHeaders
+from sportello.webhooks.flows import apply_event
+from sportello.webhooks.processor import WebhookProcessor
+from sportello.webhooks.routes import router as webhooks_router
 
 STATIC_DIR = Path(__file__).parent / "web" / "static"
 MAX_BODY_BYTES = 1_000_000
@@ -36,13 +39,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     sessionmaker = create_sessionmaker(engine)
     mail_sender = MailSender(sessionmaker, settings)
+    webhook_processor = WebhookProcessor(sessionmaker, apply_event, settings.webhook_poll_seconds)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        mail_sender.start()
+        if settings.run_workers:
+            mail_sender.start()
+            webhook_processor.start()
         try:
             yield
         finally:
+            await webhook_processor.stop()
             await mail_sender.stop()
             await engine.dispose()
 
@@ -67,13 +74,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(accounts_router)
     app.include_router(credentials_api_router)
     app.include_router(credentials_web_router)
+    app.include_router(webhooks_router)
     app.include_router(operator_router)
     app.include_router(web_router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
     # Added last runs first: the observer sees every answer, headers go on every answer.
     app.add_middleware(ApiCors, sessionmaker=sessionmaker)
-    app.add_middleware(BodySizeLimit, max_bytes=MAX_BODY_BYTES)
+    # Meta's webhook bodies can reach 3 MB.
+    app.add_middleware(BodySizeLimit, max_bytes=MAX_BODY_BYTES, overrides={"/webhooks/": 4_000_000})
     app.add_middleware(SecurityHeaders)
     app.add_middleware(RequestObserver, metrics=app.state.metrics)
     return app

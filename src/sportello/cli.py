@@ -24,7 +24,9 @@ T = TypeVar("T")
 app = typer.Typer(help="Sportello: a self-hosted WhatsApp Business inbox.", no_args_is_help=True)
 operator_app = typer.Typer(help="What the operator of this installation does.", no_args_is_help=True)
 api_keys_app = typer.Typer(help="API key requests: list, approve, reject.", no_args_is_help=True)
+webhooks_app = typer.Typer(help="Meta's webhook events as received.", no_args_is_help=True)
 app.add_typer(operator_app, name="operator")
+app.add_typer(webhooks_app, name="webhooks")
 operator_app.add_typer(api_keys_app, name="api-keys")
 
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
@@ -306,6 +308,50 @@ def reject_api_key(
         return
     _deliver_mail(settings)
     _print(key, as_json, f"API key {key_id} rejected; {key['requester_email']} is emailed")
+
+
+@webhooks_app.command("replay")
+def replay_webhooks(
+    event_id: Annotated[list[int] | None, typer.Option("--id", help="An event id (repeatable).")] = None,
+    failed: Annotated[bool, typer.Option("--failed", help="Every event whose processing failed.")] = False,
+    everything: Annotated[bool, typer.Option("--all", help="Every stored event, in order.")] = False,
+    as_json: JsonFlag = False,
+) -> None:
+    """Process stored webhook events again (after a fix). Applying an event twice is harmless."""
+    from sportello.webhooks import repository as webhooks_repo
+    from sportello.webhooks.flows import apply_event
+    from sportello.webhooks.models import WebhookState
+    from sportello.webhooks.processor import process_pending
+
+    if not (event_id or failed or everything):
+        _fail(SportelloError("Say which events: --id N, --failed or --all.", code="invalid_input"), as_json)
+        return
+    settings = _settings()
+
+    async def reset(session: AsyncSession) -> int:
+        if everything:
+            return await webhooks_repo.reset_for_replay(session)
+        if failed:
+            return await webhooks_repo.reset_for_replay(session, states=[WebhookState.FAILED])
+        return await webhooks_repo.reset_for_replay(session, event_ids=event_id or [])
+
+    queued = run_in_unit_of_work(settings, reset)
+
+    async def process() -> dict[str, int]:
+        engine = create_engine(settings.resolved_database_url)
+        try:
+            sessionmaker = create_sessionmaker(engine)
+            processed = 0
+            while done := await process_pending(sessionmaker, apply_event):
+                processed += done
+            async with unit_of_work(sessionmaker) as session:
+                states = await webhooks_repo.count_by_state(session)
+            return {"queued": queued, "processed": processed, **{f"now_{k}": v for k, v in states.items()}}
+        finally:
+            await engine.dispose()
+
+    result = asyncio.run(process())
+    _print(result, as_json, f"{result['queued']} event(s) queued again, {result['processed']} processed")
 
 
 def main() -> None:

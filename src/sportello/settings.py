@@ -52,6 +52,17 @@ class Settings(BaseSettings):
     token_ttl_seconds: int = Field(default=120, ge=5, le=3600, description="Life of a handshake token.")
     frame_session_hours: int = Field(default=12, ge=1, le=24 * 30, description="Life of an iframe's session.")
     mail_poll_seconds: float = 5.0
+    webhook_verify_token: SecretStr | None = Field(
+        default=None, description="What Meta sends as hub.verify_token when you register the webhook URL."
+    )
+    webhook_poll_seconds: float = 2.0
+    send_rate_per_second: float = Field(default=80.0, gt=0, description="Per WhatsApp number (Meta's default).")
+    send_claim_seconds: float = Field(default=30.0, gt=0, description="How long a sender holds a message it sends.")
+    send_reconcile_seconds: float = Field(
+        default=30.0, ge=0, description="How long to wait for Meta's word on a send a crash interrupted."
+    )
+    send_poll_seconds: float = 1.0
+    run_workers: bool = Field(default=True, description="Run the sender and processors in the web process.")
     cookie_secure: bool = False
     log_format: str = Field(default="json", pattern="^(json|text)$")
     log_level: str = "INFO"

@@ -25,3 +25,12 @@ async def insert(session: AsyncSession, number: WhatsAppNumber) -> WhatsAppNumbe
     session.add(number)
     await session.flush()
     return number
+
+
+async def list_all(session: AsyncSession) -> Sequence[WhatsAppNumber]:
+    """Across accounts: a webhook is signed with an app's secret before anyone knows its account."""
+    return (await session.scalars(select(WhatsAppNumber).order_by(WhatsAppNumber.id))).all()
+
+
+async def find(session: AsyncSession, number_id: int) -> WhatsAppNumber | None:
+    return await session.get(WhatsAppNumber, number_id)

@@ -62,3 +62,16 @@ async def connect_whatsapp(
             app_secret_sealed=sealed_secret,
         ),
     )
+
+
+async def app_secrets(session: AsyncSession, *, box: SecretBox) -> set[str]:
+    """The distinct app secrets of every connected number (usually one Meta app for all)."""
+    return {box.open(number.app_secret_sealed) for number in await repo.list_all(session)}
+
+
+async def find_number(session: AsyncSession, *, phone_number_id: str) -> WhatsAppNumber | None:
+    return await repo.find_by_phone_number_id(session, phone_number_id)
+
+
+def access_token(box: SecretBox, number: WhatsAppNumber) -> str:
+    return box.open(number.access_token_sealed)

@@ -1,0 +1,82 @@
+"""Every query of messages and media."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+
+from sqlalchemy import and_, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from sportello.messages.models import Direction, Media, Message, SendStatus
+
+
+async def insert(session: AsyncSession, message: Message) -> Message:
+    session.add(message)
+    await session.flush()
+    return message
+
+
+async def find_by_meta_id(session: AsyncSession, *, whatsapp_number_id: int, meta_id: str) -> Message | None:
+    return await session.scalar(
+        select(Message).where(Message.whatsapp_number_id == whatsapp_number_id, Message.meta_id == meta_id)
+    )
+
+
+async def find_outbound_by_uuid(session: AsyncSession, *, whatsapp_number_id: int, uuid: str) -> Message | None:
+    return await session.scalar(
+        select(Message).where(
+            Message.whatsapp_number_id == whatsapp_number_id,
+            Message.uuid == uuid,
+            Message.direction == Direction.OUTBOUND,
+        )
+    )
+
+
+async def insert_media(session: AsyncSession, media: Media) -> Media:
+    session.add(media)
+    await session.flush()
+    return media
+
+
+async def list_due_outbound_ids(session: AsyncSession, *, now: datetime, limit: int) -> Sequence[int]:
+    rows = await session.scalars(
+        select(Message.id)
+        .where(
+            Message.send_status == SendStatus.PENDING,
+            Message.direction == Direction.OUTBOUND,
+            or_(Message.next_attempt_at.is_(None), Message.next_attempt_at <= now),
+            or_(Message.claimed_until.is_(None), Message.claimed_until < now),
+        )
+        .order_by(Message.id)
+        .limit(limit)
+    )
+    return rows.all()
+
+
+async def claim_outbound(session: AsyncSession, message_id: int, *, now: datetime, hold: timedelta) -> Message | None:
+    """Take a pending message for sending; `None` when another sender has it."""
+    claimed = await session.execute(
+        update(Message)
+        .where(
+            Message.id == message_id,
+            Message.send_status == SendStatus.PENDING,
+            or_(Message.claimed_until.is_(None), Message.claimed_until < now),
+            or_(Message.next_attempt_at.is_(None), Message.next_attempt_at <= now),
+        )
+        .values(claimed_until=now + hold, attempts=Message.attempts + 1)
+    )
+    if claimed.rowcount != 1:  # type: ignore[attr-defined]
+        return None
+    return await session.get(Message, message_id, populate_existing=True)
+
+
+async def list_pending_media(session: AsyncSession, *, now: datetime, limit: int = 20) -> Sequence[Media]:
+    del now
+    rows = await session.scalars(
+        select(Media)
+        .where(and_(Media.status == "pending", Media.meta_media_id.is_not(None)))
+        .order_by(Media.id)
+        .limit(limit)
+    )
+    return rows.all()

@@ -1,0 +1,34 @@
+"""`/webhooks/whatsapp`: Meta's verification (GET) and deliveries (POST)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import PlainTextResponse
+
+from sportello.kit.deps import AppSecretBox, AppSettings, DbSession
+from sportello.webhooks import service
+
+router = APIRouter(tags=["whatsapp webhooks"])
+OptionalText = Annotated[str | None, Query(max_length=500)]
+
+
+@router.get("/webhooks/whatsapp", response_class=PlainTextResponse, summary="Meta's subscription check")
+async def verify(
+    settings: AppSettings,
+    mode: Annotated[str | None, Query(alias="hub.mode", max_length=50)] = None,
+    token: Annotated[str | None, Query(alias="hub.verify_token", max_length=500)] = None,
+    challenge: Annotated[str | None, Query(alias="hub.challenge", max_length=500)] = None,
+) -> PlainTextResponse:
+    expected = settings.webhook_verify_token.get_secret_value() if settings.webhook_verify_token else None
+    answer = service.verify_subscription(mode=mode, token=token, challenge=challenge, expected=expected)
+    return PlainTextResponse(answer)
+
+
+@router.post("/webhooks/whatsapp", summary="Meta's webhook deliveries")
+async def receive(request: Request, session: DbSession, box: AppSecretBox) -> dict[str, str]:
+    """Stored as received, answered at once; processed after the answer (and replayable)."""
+    body = await request.body()
+    await service.receive(session, body=body, signature=request.headers.get("x-hub-signature-256"), box=box)
+    return {"status": "received"}

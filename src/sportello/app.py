@@ -18,16 +18,14 @@ from sportello.db.engine import create_engine, create_sessionmaker
 from sportello.kit.body_limit import BodySizeLimit
 from sportello.kit.encryption import SecretBox
 from sportello.kit.error_handlers import install_error_handlers
-from sportello.mail.sender import MailSender
 from sportello.observability.metrics import Metrics, RequestObserver
 from sportello.observability.routes import router as observability_router
 from sportello.operator_console.routes import router as operator_router
 from sportello.settings import Settings
 from sportello.web.routes import router as web_router
 from sportello.web.security_headers import SecurityHeaders
-from sportello.webhooks.flows import apply_event
-from sportello.webhooks.processor import WebhookProcessor
 from sportello.webhooks.routes import router as webhooks_router
+from sportello.workers.runtime import Workers
 
 STATIC_DIR = Path(__file__).parent / "web" / "static"
 MAX_BODY_BYTES = 1_000_000
@@ -38,19 +36,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     engine = create_engine(settings.resolved_database_url)
 
     sessionmaker = create_sessionmaker(engine)
-    mail_sender = MailSender(sessionmaker, settings)
-    webhook_processor = WebhookProcessor(sessionmaker, apply_event, settings.webhook_poll_seconds)
+    box = SecretBox(settings.fernet_key)
+    workers = Workers(sessionmaker, settings, box)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         if settings.run_workers:
-            mail_sender.start()
-            webhook_processor.start()
+            workers.start()
         try:
             yield
         finally:
-            await webhook_processor.stop()
-            await mail_sender.stop()
+            await workers.stop()
             await engine.dispose()
 
     app = FastAPI(
@@ -65,9 +61,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.engine = engine
     app.state.sessionmaker = sessionmaker
-    app.state.mail_sender = mail_sender
+    app.state.workers = workers
     app.state.metrics = Metrics()
-    app.state.secret_box = SecretBox(settings.fernet_key)
+    app.state.secret_box = box
 
     install_error_handlers(app)
     app.include_router(observability_router)

@@ -135,6 +135,38 @@ def demo(
     uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_config=None)
 
 
+@app.command()
+def worker() -> None:
+    """Run only the background work (sender, webhook processor, mail) - for scale-out; then run
+    web processes with SPORTELLO_RUN_WORKERS=false."""
+    import signal
+
+    from sportello.kit.encryption import SecretBox
+    from sportello.workers.runtime import Workers
+
+    settings = _settings()
+    configure_logging(level=settings.log_level, fmt=settings.log_format)
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    upgrade_database(settings.resolved_database_url)
+
+    async def run() -> None:
+        engine = create_engine(settings.resolved_database_url)
+        workers = Workers(create_sessionmaker(engine), settings, SecretBox(settings.fernet_key))
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for name in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(name, stop.set)
+        workers.start()
+        typer.echo("sportello worker running (sender, webhook processor, mail)", err=True)
+        try:
+            await stop.wait()
+        finally:
+            await workers.stop()
+            await engine.dispose()
+
+    asyncio.run(run())
+
+
 @operator_app.command("create-account")
 def create_account(
     name: Annotated[str, typer.Option(help="The business's name.")],

@@ -73,6 +73,10 @@ class Message(CreatedAt, Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
     claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    # Set when an attempt starts, cleared when Meta's answer is stored. Still set at the next
+    # claim means the attempt ended without an answer (a crash, a timeout): Meta may have the
+    # message, so the sender waits for its status webhook before sending again.
+    attempt_started_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
 
 
 class MediaStatus(StrEnum):

@@ -64,7 +64,7 @@ async def claim_outbound(session: AsyncSession, message_id: int, *, now: datetim
             or_(Message.claimed_until.is_(None), Message.claimed_until < now),
             or_(Message.next_attempt_at.is_(None), Message.next_attempt_at <= now),
         )
-        .values(claimed_until=now + hold, attempts=Message.attempts + 1)
+        .values(claimed_until=now + hold)
     )
     if claimed.rowcount != 1:  # type: ignore[attr-defined]
         return None

@@ -1,0 +1,69 @@
+"""The `Message` shape: the same in the REST API, the iframe events and integrator webhooks."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, Field, StringConstraints
+
+from sportello.kit.schemas import InputSchema
+from sportello.messages.models import Direction, MessageKind, SendStatus
+
+MESSAGE_SCHEMA_VERSION = 1
+
+
+class MediaRead(BaseModel):
+    uuid: str
+    kind: str
+    mime_type: str
+    filename: str
+    size: int | None
+    status: str
+    url: str = Field(description="Where a session that may see the chat downloads it.")
+
+
+class MessageRead(BaseModel):
+    uuid: str
+    chat_uuid: str
+    chat_link: str
+    direction: Direction
+    type: MessageKind
+    content_type: str
+    text: str
+    content: dict[str, Any]
+    send_status: SendStatus
+    sent_datetime: datetime | None
+    delivered_datetime: datetime | None
+    read_datetime: datetime | None
+    error_code: int | None
+    send_error_message: str
+    reply_to: str | None = Field(description="Meta's id of the message this one answers.")
+    template: int | None
+    mediamessage_set: list[MediaRead]
+    created_datetime: datetime
+
+
+Text = Annotated[str, StringConstraints(max_length=4096)]
+
+
+class Button(InputSchema):
+    id: Annotated[str, StringConstraints(min_length=1, max_length=256)]
+    title: Annotated[str, StringConstraints(min_length=1, max_length=20)]
+
+
+class MessageSend(InputSchema):
+    """Spoki's send: `type` Message (free text in the 24-hour window), Template, or Note."""
+
+    chat_uuid: Annotated[str | None, StringConstraints(pattern="^[0-9a-f]{32}$")] = None
+    phone: Annotated[str | None, StringConstraints(max_length=40)] = None
+    type: Literal["Message", "Template", "Note"] = "Message"
+    content_type: Literal["Text", "Interactive"] = "Text"
+    text: Text = ""
+    buttons: Annotated[list[Button], Field(max_length=3)] = []
+    template: int | None = Field(default=None, ge=1, le=2_147_483_647)
+    language: Annotated[str | None, StringConstraints(max_length=16)] = None
+    custom_fields: dict[
+        Annotated[str, StringConstraints(max_length=64)], Annotated[str, StringConstraints(max_length=1024)]
+    ] = {}
+    reply_to: Annotated[str | None, StringConstraints(pattern="^[0-9a-f]{32}$")] = None

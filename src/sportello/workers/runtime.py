@@ -1,0 +1,36 @@
+"""Starts and stops the background workers, in the web process (default) or in `sportello worker`."""
+
+from __future__ import annotations
+
+import httpx
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from sportello.kit.encryption import SecretBox
+from sportello.mail.sender import MailSender
+from sportello.messages.sender import OutboundSender
+from sportello.settings import Settings
+from sportello.webhooks.flows import apply_event
+from sportello.webhooks.processor import WebhookProcessor
+
+
+class Workers:
+    def __init__(self, sessionmaker: async_sessionmaker[AsyncSession], settings: Settings, box: SecretBox) -> None:
+        # One pooled client for every call to Meta; its timeouts bound a send attempt.
+        self.http = httpx.AsyncClient(
+            timeout=httpx.Timeout(20.0, connect=5.0),
+            limits=httpx.Limits(max_connections=50, max_keepalive_connections=20),
+        )
+        self.mail = MailSender(sessionmaker, settings)
+        self.webhooks = WebhookProcessor(sessionmaker, apply_event, settings.webhook_poll_seconds)
+        self.sender = OutboundSender(sessionmaker, settings, box, self.http)
+
+    def start(self) -> None:
+        self.mail.start()
+        self.webhooks.start()
+        self.sender.start()
+
+    async def stop(self) -> None:
+        await self.sender.stop()
+        await self.webhooks.stop()
+        await self.mail.stop()
+        await self.http.aclose()

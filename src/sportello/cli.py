@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sportello.db.engine import create_engine, create_sessionmaker
 from sportello.db.migrate import upgrade_database
 from sportello.db.unit_of_work import unit_of_work
+from sportello.emulator.cli import emulator_cli
 from sportello.errors import SportelloError
 from sportello.observability.logging import configure_logging
 from sportello.settings import Settings
@@ -27,6 +28,7 @@ api_keys_app = typer.Typer(help="API key requests: list, approve, reject.", no_a
 webhooks_app = typer.Typer(help="Meta's webhook events as received.", no_args_is_help=True)
 app.add_typer(operator_app, name="operator")
 app.add_typer(webhooks_app, name="webhooks")
+app.add_typer(emulator_cli, name="emulator")
 operator_app.add_typer(api_keys_app, name="api-keys")
 
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]

@@ -236,7 +236,8 @@ class OutboundSender:
             message.meta_id = message.meta_id or result.meta_id
             if message.send_status is SendStatus.PENDING:
                 message.send_status = SendStatus.SENT
-                message.sent_at = datetime.now(UTC)
+                # Meta's status times have whole seconds; ours too, so the ticks stay in order.
+                message.sent_at = datetime.now(UTC).replace(microsecond=0)
             message.attempt_started_at = None
             message.claimed_until = None
             message.error_code = None

@@ -153,15 +153,17 @@ async def _status(session: AsyncSession, change: StatusUpdate) -> bool:
         return True
     message.send_status = new
     message.claimed_until = None
+    # A later tick never shows an earlier time than the one before it.
+    sent_at = message.sent_at or change.timestamp
     if new is SendStatus.SENT:
-        message.sent_at = message.sent_at or change.timestamp
+        message.sent_at = sent_at
     elif new is SendStatus.DELIVERED:
-        message.delivered_at = change.timestamp
-        message.sent_at = message.sent_at or change.timestamp
+        message.sent_at = sent_at
+        message.delivered_at = max(change.timestamp, sent_at)
     elif new is SendStatus.READ:
-        message.read_at = change.timestamp
-        message.delivered_at = message.delivered_at or change.timestamp
-        message.sent_at = message.sent_at or change.timestamp
+        message.sent_at = sent_at
+        message.delivered_at = message.delivered_at or max(change.timestamp, sent_at)
+        message.read_at = max(change.timestamp, message.delivered_at)
     elif new is SendStatus.ERROR:
         error = change.errors[0] if change.errors else None
         message.error_code = error.code if error else None

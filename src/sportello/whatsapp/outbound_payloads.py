@@ -32,7 +32,7 @@ def text(
 def template(
     to: str, name: str, language: str, components: list[dict[str, Any]], *, callback: str | None = None
 ) -> dict[str, Any]:
-    body: dict[str, Any] = {"name": name, "language": {"code": language}}
+    body: dict[str, Any] = {"name": name, "language": {"policy": "deterministic", "code": language}}
     if components:
         body["components"] = components
     return _envelope(to, "template", body, reply_to=None, callback=callback)

@@ -1,0 +1,67 @@
+"""The emulator's configuration: the businesses it hosts and how Meta behaves.
+
+Documented rules:
+- A recipient whose digits end in `0000` is undeliverable: the send is accepted, then fails
+  asynchronously with 131026, as Meta reports numbers that are not on WhatsApp.
+- A free-form (non-template) message to a customer who has not written in the last 24 hours
+  is accepted, then fails asynchronously with 131047.
+- A template whose name contains `reject` is rejected at review (reason `INVALID_FORMAT`);
+  every other one is approved after `template_review_seconds`.
+- Per number, more than `number_rate_per_second` sends (burst as large) answer 130429; per
+  business→customer pair, more than `pair_burst` quick sends answer 131056, refilled at
+  `pair_per_second` (Meta allows about one message every 6 seconds to one person).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+
+@dataclass
+class Business:
+    """A business number the emulator hosts. Its defaults are the demo's (not secrets: the
+    emulator only ever talks to the Sportello it is configured for)."""
+
+    phone_number_id: str = "106540352242922"
+    waba_id: str = "102290129340398"
+    display_phone_number: str = "15550783881"
+    access_token: str = "emulator-access-token"  # noqa: S105
+    app_secret: str = "emulator-app-secret"  # noqa: S105
+    webhook_url: str = "http://127.0.0.1:8000/webhooks/whatsapp"
+    verify_token: str = "emulator-verify-token"  # noqa: S105
+
+
+@dataclass
+class EmulatorConfig:
+    businesses: list[Business] = field(default_factory=lambda: [Business()])
+    sent_delay: float = 0.2
+    delivered_delay: float = 0.5
+    read_delay: float = 1.0
+    # Meta leaves `delivered` out when it and `read` happen together.
+    read_without_delivered_probability: float = 0.1
+    auto_read: bool = True
+    number_rate_per_second: float = 80.0
+    pair_burst: int | None = 30
+    pair_per_second: float = 1 / 6
+    template_review_seconds: float = 1.0
+    media_url_ttl_seconds: float = 300.0
+    webhook_retry_base_seconds: float = 0.5
+    webhook_max_attempts: int = 30
+    duplicate_probability: float = 0.0
+    reorder_window_seconds: float = 0.0
+    seed: int | None = None
+    log_path: str | None = None
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> EmulatorConfig:
+        known = {f.name for f in fields(cls)}
+        values = {k: v for k, v in data.items() if k in known and k != "businesses"}
+        businesses = [Business(**b) for b in data.get("businesses", [])] or [Business()]
+        return cls(businesses=businesses, **values)
+
+    @classmethod
+    def from_file(cls, path: Path) -> EmulatorConfig:
+        return cls.from_dict(json.loads(path.read_text()))

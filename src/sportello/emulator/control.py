@@ -1,0 +1,200 @@
+"""The customer's side and the test harness: `/_emulator/…` (JSON) and the phone page `/phone/<number>`."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import re
+import secrets
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, File, HTTPException, Request, UploadFile
+from fastapi.responses import HTMLResponse
+from pydantic import BaseModel, ConfigDict, Field
+
+from sportello.emulator.config import Business
+from sportello.emulator.graph import MEDIA_LIMITS, decide
+from sportello.emulator.lifecycle import inbound
+from sportello.emulator.state import State, StoredMedia
+
+router = APIRouter(prefix="/_emulator")
+phone_router = APIRouter()
+STATIC = Path(__file__).parent / "static"
+
+
+def _state(request: Request) -> State:
+    state: State = request.app.state.emulator
+    return state
+
+
+def _business(state: State, phone_number_id: str | None) -> Business:
+    business = state.business_by_number(phone_number_id) if phone_number_id else state.config.businesses[0]
+    if business is None:
+        raise HTTPException(404, f"no business with phone number id {phone_number_id}")
+    return business
+
+
+def _digits(number: str) -> str:
+    digits = re.sub(r"\D", "", number)
+    if not 7 <= len(digits) <= 15:
+        raise HTTPException(400, f"'{number[:30]}' is not a phone number")
+    return digits
+
+
+class Say(BaseModel):
+    """What a customer does on their phone."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    from_: Annotated[str, Field(alias="from", max_length=30)]
+    name: Annotated[str, Field(max_length=100)] = "Customer"
+    phone_number_id: str | None = None
+    type: Literal["text", "image", "document", "location", "interactive", "button", "reaction", "contacts"] = "text"
+    text: Annotated[str, Field(max_length=4096)] = ""
+    media_id: str | None = None
+    caption: str = ""
+    latitude: float | None = None
+    longitude: float | None = None
+    location_name: str = ""
+    reply_id: str = ""
+    reply_title: str = ""
+    reply_kind: Literal["button_reply", "list_reply"] = "button_reply"
+    payload: str = ""
+    message_id: str = ""
+    emoji: str = ""
+    context: str | None = None
+
+
+@router.post("/say")
+async def say(body: Say, request: Request) -> dict[str, Any]:
+    state = _state(request)
+    business = _business(state, body.phone_number_id)
+    sender = _digits(body.from_)
+    content: dict[str, Any]
+    if body.type == "text":
+        if not body.text:
+            raise HTTPException(400, "text is required")
+        content = {"body": body.text}
+    elif body.type in ("image", "document"):
+        media = state.media.get(body.media_id or "")
+        if media is None:
+            raise HTTPException(400, "upload the file first (POST /_emulator/customer_media)")
+        content = {"mime_type": media.mime_type, "sha256": media.sha256, "id": media.media_id}
+        if body.caption:
+            content["caption"] = body.caption
+        if body.type == "document":
+            content["filename"] = media.filename
+    elif body.type == "location":
+        content = {"latitude": body.latitude or 0.0, "longitude": body.longitude or 0.0}
+        if body.location_name:
+            content["name"] = body.location_name
+    elif body.type == "interactive":
+        content = {"type": body.reply_kind, body.reply_kind: {"id": body.reply_id, "title": body.reply_title}}
+    elif body.type == "button":
+        content = {"payload": body.payload or body.text, "text": body.text}
+    elif body.type == "reaction":
+        content = {"message_id": body.message_id, "emoji": body.emoji}
+    else:
+        content = {
+            "contacts": [
+                {
+                    "name": {"formatted_name": body.text or "Contact", "first_name": body.text or "Contact"},
+                    "phones": [{"phone": "+" + sender, "type": "CELL", "wa_id": sender}],
+                }
+            ]
+        }
+    webhook, entry = inbound(state, business, sender, body.name, body.type, content, body.context)
+    request.app.state.outbox.send(business, webhook)
+    return {"wamid": entry.wamid, "webhook": webhook}
+
+
+@router.post("/customer_media")
+async def customer_media(
+    request: Request, file: Annotated[UploadFile, File()], phone_number_id: str | None = None
+) -> dict[str, str]:
+    """A file the customer attaches: stored as Meta stores inbound media, downloadable by the business."""
+    state = _state(request)
+    business = _business(state, phone_number_id)
+    content = await file.read()
+    mime = file.content_type or "application/octet-stream"
+    if not any(mime in kinds and len(content) <= limit for kinds, limit in MEDIA_LIMITS.values()):
+        raise HTTPException(400, f"{mime} of {len(content)} bytes is not a file WhatsApp carries")
+    media_id = str(secrets.randbelow(10**15) + 10**15)
+    state.media[media_id] = StoredMedia(
+        media_id=media_id,
+        phone_number_id=business.phone_number_id,
+        content=content,
+        mime_type=mime,
+        sha256=base64.b64encode(hashlib.sha256(content).digest()).decode(),
+        filename=file.filename or "file",
+    )
+    return {"media_id": media_id}
+
+
+@router.get("/sent")
+async def sent(request: Request, to: str | None = None) -> list[dict[str, Any]]:
+    """Every send Meta accepted, in order (what reached 'Meta')."""
+    state = _state(request)
+    return [e for e in state.sent if to is None or e["to"] == re.sub(r"\D", "", to)]
+
+
+@router.get("/conversations/{number}")
+async def conversation(number: str, request: Request, phone_number_id: str | None = None) -> dict[str, Any]:
+    state = _state(request)
+    business = _business(state, phone_number_id)
+    entries = state.conversation(business.phone_number_id, _digits(number))
+    return {
+        "business": {"name": business.display_phone_number, "phone_number_id": business.phone_number_id},
+        "messages": [
+            {
+                "direction": e.direction,
+                "wamid": e.wamid,
+                "type": e.type,
+                "text": e.text,
+                "payload": e.payload,
+                "status": e.status,
+                "at": e.at,
+            }
+            for e in entries
+        ],
+    }
+
+
+@router.get("/webhooks")
+async def webhooks(request: Request) -> dict[str, Any]:
+    outbox = request.app.state.outbox
+    return {"delivered": len(outbox.delivered), "attempts": outbox.attempts}
+
+
+class Review(BaseModel):
+    decision: Literal["approve", "reject"]
+    reason: str = "INVALID_FORMAT"
+
+
+@router.post("/templates/{template_id}/review")
+async def review(template_id: str, body: Review, request: Request) -> dict[str, str]:
+    state = _state(request)
+    template = state.templates.get(template_id)
+    if template is None:
+        raise HTTPException(404, "no such template")
+    business = state.business_by_waba(template.waba_id)
+    assert business is not None
+    if body.decision == "approve":
+        decide(request, business, template, "APPROVED", "NONE")
+    else:
+        decide(request, business, template, "REJECTED", body.reason)
+    return {"status": template.status}
+
+
+@router.get("/health")
+async def health() -> dict[str, str]:
+    return {"status": "ok"}
+
+
+@phone_router.get("/phone/{number}", response_class=HTMLResponse)
+async def phone_page(number: str) -> HTMLResponse:
+    _digits(number)
+    response = HTMLResponse((STATIC / "phone.html").read_text("utf-8"))
+    response.headers["Content-Security-Policy"] = "default-src 'self'; img-src 'self' blob: data:"
+    return response

@@ -1,0 +1,342 @@
+"""The Graph API paths Sportello uses, answering as Meta answers."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import hashlib
+import re
+import secrets
+import time
+from typing import Annotated, Any
+
+from fastapi import APIRouter, File, Form, Request, UploadFile
+from fastapi.responses import JSONResponse, Response
+
+from sportello.emulator.config import Business
+from sportello.emulator.errors import GraphError
+from sportello.emulator.lifecycle import progress, template_status
+from sportello.emulator.state import Entry, State, StoredMedia, StoredTemplate, new_wamid
+from sportello.emulator.validation import validate_send
+
+router = APIRouter()
+VERSION = re.compile(r"^v\d+\.\d+$")
+MEDIA_LIMITS = {  # Meta's table: MIME types and sizes per kind
+    "image": ({"image/jpeg", "image/png"}, 5 * 1024 * 1024),
+    "audio": ({"audio/aac", "audio/amr", "audio/mpeg", "audio/mp4", "audio/ogg"}, 16 * 1024 * 1024),
+    "video": ({"video/mp4", "video/3gpp"}, 16 * 1024 * 1024),
+    "sticker": ({"image/webp"}, 500 * 1024),
+    "document": (
+        {
+            "text/plain",
+            "application/pdf",
+            "application/msword",
+            "application/vnd.ms-excel",
+            "application/vnd.ms-powerpoint",
+            "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+        },
+        100 * 1024 * 1024,
+    ),
+}
+
+
+def _state(request: Request) -> State:
+    state: State = request.app.state.emulator
+    return state
+
+
+def _check_version(version: str) -> None:
+    if not VERSION.match(version):
+        raise GraphError(100, f"Unknown path component: {version[:20]}", http_status=400)
+
+
+def _authorize(request: Request, business: Business | None) -> Business:
+    header = request.headers.get("authorization", "")
+    token = header[7:] if header[:7].lower() == "bearer " else ""
+    if business is None:
+        raise GraphError(100, "Unsupported request - the object does not exist or you may not access it.")
+    if not token or not secrets.compare_digest(token, business.access_token):
+        raise GraphError(190, "Invalid OAuth access token - Cannot parse access token", http_status=401)
+    return business
+
+
+@router.post("/{version}/{phone_number_id}/messages")
+async def send_message(version: str, phone_number_id: str, request: Request) -> Response:
+    state = _state(request)
+    try:
+        _check_version(version)
+        business = _authorize(request, state.business_by_number(phone_number_id))
+        try:
+            body: Any = await request.json()
+        except ValueError:
+            raise GraphError(100, "The request body is not valid JSON.") from None
+        if isinstance(body, dict) and body.get("status") == "read":
+            if not isinstance(body.get("message_id"), str) or body.get("messaging_product") != "whatsapp":
+                raise GraphError(100, "Param message_id is required.")
+            return JSONResponse({"success": True})
+        to, kind = validate_send(state, body, business.waba_id)
+        now = time.time()
+        if not state.take_number_slot(phone_number_id, now):
+            raise GraphError(
+                130429,
+                "Message failed to send because there were too many messages sent from this "
+                "phone number in a short period of time.",
+            )
+        if not state.take_pair_slot(phone_number_id, to, now):
+            raise GraphError(
+                131056,
+                "Message failed to send because there were too many messages sent from this "
+                "phone number to the same phone number in a short period of time.",
+            )
+    except GraphError as error:
+        return error.response()
+    wamid = new_wamid()
+    entry = {
+        "wamid": wamid,
+        "phone_number_id": phone_number_id,
+        "to": to,
+        "type": kind,
+        "body": body,
+        "biz_opaque_callback_data": body.get("biz_opaque_callback_data"),
+        "at": now,
+        "window_open": state.window_open(phone_number_id, to, now),
+    }
+    state.record_send(entry)
+    text = _preview(body, kind)
+    conversation_entry = Entry(
+        direction="out", wamid=wamid, type=kind, text=text, payload=body, at=now, status="accepted"
+    )
+    state.conversation(phone_number_id, to).append(conversation_entry)
+    app = request.app
+    task = asyncio.create_task(progress(state, app.state.outbox, app.state.rng, business, entry, conversation_entry))
+    app.state.tasks.add(task)
+    task.add_done_callback(app.state.tasks.discard)
+    message: dict[str, Any] = {"id": wamid}
+    if kind == "template":
+        message["message_status"] = "accepted"
+    return JSONResponse(
+        {
+            "messaging_product": "whatsapp",
+            "contacts": [{"input": str(body.get("to")), "wa_id": to}],
+            "messages": [message],
+        }
+    )
+
+
+def _preview(body: dict[str, Any], kind: str) -> str:
+    found = body.get(kind)
+    obj: dict[str, Any] = found if isinstance(found, dict) else {}
+    if kind == "text":
+        return str(obj.get("body", ""))
+    if kind == "interactive":
+        return str((obj.get("body") or {}).get("text", ""))
+    if kind == "template":
+        return str(obj.get("name", ""))
+    if kind == "reaction":
+        return str(obj.get("emoji", ""))
+    return str(obj.get("caption", "")) or kind
+
+
+@router.post("/{version}/{phone_number_id}/media")
+async def upload_media(
+    version: str,
+    phone_number_id: str,
+    request: Request,
+    file: Annotated[UploadFile, File()],
+    messaging_product: Annotated[str, Form()] = "",
+    type: Annotated[str, Form()] = "",
+) -> Response:
+    state = _state(request)
+    try:
+        _check_version(version)
+        _authorize(request, state.business_by_number(phone_number_id))
+        if messaging_product != "whatsapp":
+            raise GraphError(100, "Param messaging_product must be 'whatsapp'.")
+        mime = type or file.content_type or ""
+        content = await file.read()
+        allowed = next((limit for kinds, limit in MEDIA_LIMITS.values() if mime in kinds), None)
+        if allowed is None:
+            raise GraphError(131053, f"Param file must be a file of a supported type, not {mime[:50]}.")
+        if len(content) > allowed:
+            raise GraphError(131053, f"The file is larger than {allowed} bytes.")
+    except GraphError as error:
+        return error.response()
+    media_id = str(secrets.randbelow(10**15) + 10**15)
+    state.media[media_id] = StoredMedia(
+        media_id=media_id,
+        phone_number_id=phone_number_id,
+        content=content,
+        mime_type=mime,
+        sha256=base64.b64encode(hashlib.sha256(content).digest()).decode(),
+        filename=file.filename or "",
+    )
+    return JSONResponse({"id": media_id})
+
+
+@router.get("/_media/{token}")
+async def download_media(token: str, request: Request) -> Response:
+    state = _state(request)
+    found = state.media_urls.get(token)
+    media = state.media.get(found[0]) if found else None
+    try:
+        if media is None or found is None:
+            raise GraphError(100, "The media URL is not valid.", http_status=404)
+        _authorize(request, state.business_by_number(media.phone_number_id))
+        if time.time() > found[1]:
+            raise GraphError(100, "The media URL has expired: ask for a new one.", http_status=404)
+    except GraphError as error:
+        return error.response()
+    return Response(media.content, media_type=media.mime_type)
+
+
+@router.post("/{version}/{waba_id}/message_templates")
+async def create_template(version: str, waba_id: str, request: Request) -> Response:
+    state = _state(request)
+    try:
+        _check_version(version)
+        business = _authorize(request, state.business_by_waba(waba_id))
+        try:
+            body: Any = await request.json()
+        except ValueError:
+            raise GraphError(100, "The request body is not valid JSON.") from None
+        if not isinstance(body, dict):
+            raise GraphError(100, "The request body must be an object.")
+        name, category, language = body.get("name"), body.get("category"), body.get("language")
+        if not isinstance(name, str) or not re.fullmatch(r"[a-z0-9_]{1,512}", name):
+            raise GraphError(100, "Param name must be lowercase letters, digits and underscores.")
+        if category not in ("MARKETING", "UTILITY", "AUTHENTICATION"):
+            raise GraphError(100, "Param category must be MARKETING, UTILITY or AUTHENTICATION.")
+        if not isinstance(language, str) or not language:
+            raise GraphError(100, "Param language is required.")
+        components = body.get("components")
+        if not isinstance(components, list) or not any(
+            isinstance(c, dict) and str(c.get("type", "")).upper() == "BODY" for c in components
+        ):
+            raise GraphError(100, "Param components needs a BODY component.")
+        if any(t.waba_id == waba_id and t.name == name and t.language == language for t in state.templates.values()):
+            raise GraphError(100, f'Message template "{name}" already exists in {language}.')
+    except GraphError as error:
+        return error.response()
+    template_id = str(secrets.randbelow(10**15) + 10**15)
+    template = StoredTemplate(
+        template_id=template_id, waba_id=waba_id, name=name, language=language, category=category, components=components
+    )
+    state.templates[template_id] = template
+    task = asyncio.create_task(_review(request, business, template))
+    request.app.state.tasks.add(task)
+    task.add_done_callback(request.app.state.tasks.discard)
+    return JSONResponse({"id": template_id, "status": "PENDING", "category": category})
+
+
+async def _review(request: Request, business: Business, template: StoredTemplate) -> None:
+    await asyncio.sleep(_state(request).config.template_review_seconds)
+    if template.status != "PENDING":
+        return  # decided by hand meanwhile
+    if "reject" in template.name:
+        decide(request, business, template, "REJECTED", "INVALID_FORMAT")
+    else:
+        decide(request, business, template, "APPROVED", "NONE")
+
+
+def decide(request: Request, business: Business, template: StoredTemplate, event: str, reason: str) -> None:
+    template.status, template.reason = event, reason
+    request.app.state.outbox.send(
+        business,
+        template_status(
+            business, template.template_id, template.name, template.language, event, reason, template.category
+        ),
+    )
+
+
+def _template_json(template: StoredTemplate) -> dict[str, Any]:
+    return {
+        "id": template.template_id,
+        "name": template.name,
+        "language": template.language,
+        "status": template.status,
+        "category": template.category,
+        "components": template.components,
+        **({"rejected_reason": template.reason} if template.status == "REJECTED" else {}),
+    }
+
+
+@router.get("/{version}/{waba_id}/message_templates")
+async def list_templates(version: str, waba_id: str, request: Request) -> Response:
+    state = _state(request)
+    try:
+        _check_version(version)
+        _authorize(request, state.business_by_waba(waba_id))
+    except GraphError as error:
+        return error.response()
+    name, status = request.query_params.get("name"), request.query_params.get("status")
+    items = [
+        _template_json(t)
+        for t in state.templates.values()
+        if t.waba_id == waba_id and (not name or t.name == name) and (not status or t.status == status)
+    ]
+    return JSONResponse({"data": items, "paging": {"cursors": {"before": "", "after": ""}}})
+
+
+@router.delete("/{version}/{waba_id}/message_templates")
+async def delete_template(version: str, waba_id: str, request: Request) -> Response:
+    state = _state(request)
+    try:
+        _check_version(version)
+        _authorize(request, state.business_by_waba(waba_id))
+        name = request.query_params.get("name")
+        matching = [k for k, t in state.templates.items() if t.waba_id == waba_id and t.name == name]
+        if not name or not matching:
+            raise GraphError(100, f'Message template "{name}" does not exist.')
+    except GraphError as error:
+        return error.response()
+    for key in matching:
+        del state.templates[key]
+    return JSONResponse({"success": True})
+
+
+@router.get("/{version}/{object_id}")
+async def get_object(version: str, object_id: str, request: Request) -> Response:
+    """A media id (its URL, valid 5 minutes) or a template id."""
+    state = _state(request)
+    try:
+        _check_version(version)
+        media = state.media.get(object_id)
+        if media is not None:
+            _authorize(request, state.business_by_number(media.phone_number_id))
+            token = secrets.token_urlsafe(24)
+            state.media_urls[token] = (object_id, time.time() + state.config.media_url_ttl_seconds)
+            url = str(request.base_url).rstrip("/") + f"/_media/{token}"
+            return JSONResponse(
+                {
+                    "messaging_product": "whatsapp",
+                    "url": url,
+                    "mime_type": media.mime_type,
+                    "sha256": media.sha256,
+                    "file_size": len(media.content),
+                    "id": object_id,
+                }
+            )
+        template = state.templates.get(object_id)
+        if template is not None:
+            _authorize(request, state.business_by_waba(template.waba_id))
+            return JSONResponse(_template_json(template))
+        raise GraphError(100, f"Unsupported get request. Object with ID '{object_id[:30]}' does not exist.")
+    except GraphError as error:
+        return error.response()
+
+
+@router.delete("/{version}/{media_id}")
+async def delete_media(version: str, media_id: str, request: Request) -> Response:
+    state = _state(request)
+    try:
+        _check_version(version)
+        media = state.media.get(media_id)
+        if media is None:
+            raise GraphError(100, f"Object with ID '{media_id[:30]}' does not exist.")
+        _authorize(request, state.business_by_number(media.phone_number_id))
+    except GraphError as error:
+        return error.response()
+    del state.media[media_id]
+    return JSONResponse({"success": True})

@@ -1,0 +1,150 @@
+"""What happens after Meta accepts a send: sent → delivered → read status webhooks (or failed),
+and what a customer's message looks like when it reaches the business."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import time
+from typing import Any
+
+from sportello.emulator.config import Business
+from sportello.emulator.errors import async_error
+from sportello.emulator.outbox import WebhookOutbox, envelope, metadata
+from sportello.emulator.state import Entry, State, new_wamid
+
+
+def _status(business: Business, entry: dict[str, Any], status: str, **extra: Any) -> dict[str, Any]:
+    item: dict[str, Any] = {
+        "id": entry["wamid"],
+        "status": status,
+        "timestamp": str(int(time.time())),
+        "recipient_id": entry["to"],
+        **extra,
+    }
+    if entry.get("biz_opaque_callback_data"):
+        item["biz_opaque_callback_data"] = entry["biz_opaque_callback_data"]
+    return envelope(business, {"messaging_product": "whatsapp", "metadata": metadata(business), "statuses": [item]})
+
+
+def _pricing(entry: dict[str, Any]) -> dict[str, Any]:
+    category = "marketing" if entry["type"] == "template" else "service"
+    return {
+        "billable": category != "service",
+        "pricing_model": "PMP",
+        "type": "regular" if category != "service" else "free_customer_service",
+        "category": category,
+    }
+
+
+async def progress(
+    state: State,
+    outbox: WebhookOutbox,
+    rng: random.Random,
+    business: Business,
+    entry: dict[str, Any],
+    conversation_entry: Entry,
+) -> None:
+    """Status webhooks of one accepted send, at the configured delays."""
+    config = state.config
+    await asyncio.sleep(config.sent_delay)
+    if entry["to"].endswith("0000"):
+        conversation_entry.status = "failed"
+        outbox.send(
+            business,
+            _status(
+                business,
+                entry,
+                "failed",
+                errors=[
+                    async_error(
+                        131026, "Message undeliverable", "The recipient's phone number is not a WhatsApp phone number."
+                    )
+                ],
+            ),
+        )
+        return
+    if entry["type"] != "template" and not entry["window_open"]:
+        conversation_entry.status = "failed"
+        outbox.send(
+            business,
+            _status(
+                business,
+                entry,
+                "failed",
+                errors=[
+                    async_error(
+                        131047,
+                        "Re-engagement message",
+                        "Message failed to send because more than 24 hours have passed since the customer last replied "
+                        "to this number.",
+                    )
+                ],
+            ),
+        )
+        return
+    conversation_entry.status = "sent"
+    outbox.send(business, _status(business, entry, "sent", pricing=_pricing(entry)))
+    await asyncio.sleep(config.delivered_delay)
+    skip_delivered = config.auto_read and rng.random() < config.read_without_delivered_probability
+    if not skip_delivered:
+        conversation_entry.status = "delivered"
+        outbox.send(business, _status(business, entry, "delivered", pricing=_pricing(entry)))
+    if not config.auto_read:
+        return
+    await asyncio.sleep(config.read_delay)
+    conversation_entry.status = "read"
+    outbox.send(business, _status(business, entry, "read"))
+
+
+def inbound(
+    state: State,
+    business: Business,
+    sender: str,
+    name: str,
+    kind: str,
+    body: dict[str, Any],
+    context: str | None = None,
+) -> tuple[dict[str, Any], Entry]:
+    """The webhook of a customer's message, shaped like Meta's samples; opens their 24-hour window."""
+    now = time.time()
+    wamid = new_wamid()
+    message: dict[str, Any] = {"from": sender, "id": wamid, "timestamp": str(int(now)), "type": kind, kind: body}
+    if context:
+        message["context"] = {"from": business.display_phone_number, "id": context}
+    if kind == "contacts":
+        # Meta puts the list itself under "contacts", not an object.
+        message["contacts"] = body.get("contacts", [])
+    state.last_inbound[(business.phone_number_id, sender)] = now
+    reply = body.get(str(body.get("type", ""))) if kind == "interactive" else None
+    text = str(
+        body.get("body")
+        or body.get("caption")
+        or body.get("text")
+        or body.get("name")
+        or body.get("emoji")
+        or (reply.get("title", "") if isinstance(reply, dict) else "")
+    )
+    entry = Entry(direction="in", wamid=wamid, type=kind, text=text, payload=body, at=now)
+    state.conversation(business.phone_number_id, sender).append(entry)
+    value = {
+        "messaging_product": "whatsapp",
+        "metadata": metadata(business),
+        "contacts": [{"profile": {"name": name}, "wa_id": sender}],
+        "messages": [message],
+    }
+    return envelope(business, value), entry
+
+
+def template_status(
+    business: Business, template_id: str, name: str, language: str, event: str, reason: str, category: str
+) -> dict[str, Any]:
+    value: dict[str, Any] = {
+        "event": event,
+        "message_template_id": int(template_id),
+        "message_template_name": name,
+        "message_template_language": language,
+        "reason": reason,
+        "message_template_category": category,
+    }
+    return envelope(business, value, field="message_template_status_update")

@@ -1,0 +1,121 @@
+// The customer's phone: shows the conversation with the business and sends what the customer does.
+const number = decodeURIComponent(location.pathname.split("/").pop());
+const list = document.getElementById("messages");
+const params = new URLSearchParams(location.search);
+const phoneNumberId = params.get("phone_number_id");
+const name = params.get("name") || "Customer";
+document.getElementById("me").textContent = "+" + number.replace(/\D/g, "");
+let seen = "";
+
+async function say(body) {
+  const response = await fetch("/_emulator/say", {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ from: number, name, phone_number_id: phoneNumberId, ...body }),
+  });
+  if (!response.ok) alert(`Not sent: ${(await response.json()).detail}`);
+  await refresh();
+}
+
+function el(tag, attributes = {}, text) {
+  const node = document.createElement(tag);
+  for (const [k, v] of Object.entries(attributes)) node.setAttribute(k, v);
+  if (text !== undefined) node.textContent = text;
+  return node;
+}
+
+function choices(message) {
+  const box = el("div", { class: "choices" });
+  const payload = message.payload || {};
+  const interactive = payload.interactive || {};
+  if (interactive.type === "button") {
+    for (const b of interactive.action.buttons) {
+      const button = el("button", { type: "button", "data-reply-id": b.reply.id }, b.reply.title);
+      button.addEventListener("click", () =>
+        say({ type: "interactive", reply_kind: "button_reply", reply_id: b.reply.id, reply_title: b.reply.title, context: message.wamid }));
+      box.append(button);
+    }
+  }
+  if (interactive.type === "list") {
+    for (const section of interactive.action.sections) {
+      for (const row of section.rows) {
+        const button = el("button", { type: "button", "data-reply-id": row.id }, row.title);
+        button.addEventListener("click", () =>
+          say({ type: "interactive", reply_kind: "list_reply", reply_id: row.id, reply_title: row.title, context: message.wamid }));
+        box.append(button);
+      }
+    }
+  }
+  const template = payload.template || {};
+  for (const component of template.components || []) {
+    if (component.type === "button" && component.sub_type === "quick_reply") {
+      const text = (component.parameters || [])[0]?.payload || "Reply";
+      const button = el("button", { type: "button", "data-payload": text }, text);
+      button.addEventListener("click", () => say({ type: "button", text, payload: text, context: message.wamid }));
+      box.append(button);
+    }
+  }
+  return box.childElementCount ? box : null;
+}
+
+function render(data) {
+  document.getElementById("business").textContent = data.business.name;
+  const items = data.messages.map((m) => {
+    const item = el("li", { class: `msg ${m.direction}`, "data-wamid": m.wamid, "data-type": m.type });
+    const payload = m.payload || {};
+    let text = m.text;
+    if (m.type === "template") {
+      const body = (payload.template.components || []).find((c) => c.type === "body");
+      const values = body ? body.parameters.map((p) => p.text).join(" · ") : "";
+      text = `[${payload.template.name}] ${values}`;
+    }
+    if (m.type === "location") text = `📍 ${payload.name || ""} (${payload.latitude}, ${payload.longitude})`;
+    if (m.type === "image") text = `🖼 ${payload.caption || "picture"}`;
+    item.append(el("span", { class: "text" }, text));
+    const extra = m.direction === "out" ? choices(m) : null;
+    if (extra) item.append(extra);
+    item.append(el("span", { class: "meta" }, new Date(m.at * 1000).toLocaleTimeString() + (m.status ? ` · ${m.status}` : "")));
+    return item;
+  });
+  list.replaceChildren(...items);
+  list.scrollTop = list.scrollHeight;
+}
+
+async function refresh() {
+  const query = phoneNumberId ? `?phone_number_id=${encodeURIComponent(phoneNumberId)}` : "";
+  const response = await fetch(`/_emulator/conversations/${encodeURIComponent(number)}${query}`);
+  if (!response.ok) return;
+  const data = await response.json();
+  const key = JSON.stringify(data.messages.map((m) => [m.wamid, m.status]));
+  if (key !== seen) {
+    seen = key;
+    render(data);
+  }
+}
+
+document.getElementById("composer").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const input = document.getElementById("text");
+  const text = input.value.trim();
+  if (!text) return;
+  input.value = "";
+  await say({ type: "text", text });
+});
+
+document.getElementById("file").addEventListener("change", async (event) => {
+  const file = event.target.files[0];
+  if (!file) return;
+  const form = new FormData();
+  form.append("file", file);
+  const query = phoneNumberId ? `?phone_number_id=${encodeURIComponent(phoneNumberId)}` : "";
+  const response = await fetch(`/_emulator/customer_media${query}`, { method: "POST", body: form });
+  const data = await response.json();
+  if (!response.ok) return alert(data.detail);
+  await say({ type: file.type.startsWith("image/") ? "image" : "document", media_id: data.media_id, caption: file.name });
+});
+
+document.getElementById("location").addEventListener("click", () =>
+  say({ type: "location", latitude: 45.4642, longitude: 9.19, location_name: "Piazza del Duomo, Milano" }));
+
+refresh();
+setInterval(refresh, 1000);

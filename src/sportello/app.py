@@ -18,6 +18,8 @@ from sportello.db.engine import create_engine, create_sessionmaker
 from sportello.kit.body_limit import BodySizeLimit
 from sportello.kit.encryption import SecretBox
 from sportello.kit.error_handlers import install_error_handlers
+from sportello.messages.routes import api_router as media_api_router
+from sportello.messages.routes import web_router as media_web_router
 from sportello.observability.metrics import Metrics, RequestObserver
 from sportello.observability.routes import router as observability_router
 from sportello.operator_console.routes import router as operator_router
@@ -71,6 +73,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(credentials_api_router)
     app.include_router(credentials_web_router)
     app.include_router(webhooks_router)
+    app.include_router(media_api_router)
+    app.include_router(media_web_router)
     app.include_router(operator_router)
     app.include_router(web_router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

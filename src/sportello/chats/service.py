@@ -7,8 +7,11 @@ import uuid
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from sportello.accounts.actor import Actor
+from sportello.accounts.permissions import sees_only_assigned_chats
 from sportello.chats import repository as repo
 from sportello.chats.models import Chat
+from sportello.contacts import repository as contacts_repo
 from sportello.contacts.models import Contact
 
 
@@ -36,3 +39,12 @@ async def ensure_chat(session: AsyncSession, *, contact: Contact, whatsapp_numbe
     if chat.whatsapp_number_id is None and whatsapp_number_id is not None:
         chat.whatsapp_number_id = whatsapp_number_id
     return chat
+
+
+async def may_see(session: AsyncSession, *, actor: Actor, chat: Chat) -> bool:
+    """Everyone of the account sees its chats, but a Chat Operator only those assigned to them."""
+    if chat.account_id != actor.account_id:
+        return False
+    if not sees_only_assigned_chats(actor.role):
+        return True
+    return await contacts_repo.is_assigned(session, contact_id=chat.contact_id, user_id=actor.user_id)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from sportello.contacts.models import Contact
+from sportello.contacts.models import Contact, ContactOperator
 
 
 async def find_by_phone(session: AsyncSession, *, account_id: int, phone: str) -> Contact | None:
@@ -20,3 +20,12 @@ async def insert(session: AsyncSession, contact: Contact) -> Contact:
     session.add(contact)
     await session.flush()
     return contact
+
+
+async def is_assigned(session: AsyncSession, *, contact_id: int, user_id: int) -> bool:
+    found = await session.scalar(
+        select(ContactOperator.user_id).where(
+            ContactOperator.contact_id == contact_id, ContactOperator.user_id == user_id
+        )
+    )
+    return found is not None

@@ -105,4 +105,5 @@ class Media(CreatedAt, Base):
     storage_path: Mapped[str | None] = mapped_column(String(500), default=None)
     status: Mapped[MediaStatus] = mapped_column(StrEnumType(MediaStatus, 16), default=MediaStatus.PENDING)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
     error: Mapped[str] = mapped_column(Text, default="")

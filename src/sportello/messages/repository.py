@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sportello.messages.models import Direction, Media, Message, SendStatus
@@ -69,14 +69,3 @@ async def claim_outbound(session: AsyncSession, message_id: int, *, now: datetim
     if claimed.rowcount != 1:  # type: ignore[attr-defined]
         return None
     return await session.get(Message, message_id, populate_existing=True)
-
-
-async def list_pending_media(session: AsyncSession, *, now: datetime, limit: int = 20) -> Sequence[Media]:
-    del now
-    rows = await session.scalars(
-        select(Media)
-        .where(and_(Media.status == "pending", Media.meta_media_id.is_not(None)))
-        .order_by(Media.id)
-        .limit(limit)
-    )
-    return rows.all()

@@ -39,7 +39,7 @@ from sportello.whatsapp.errors import TRANSPORT_ERROR, GraphApiError
 
 logger = logging.getLogger("sportello.sender")
 MAX_ATTEMPTS = 12
-BATCH = 100
+BATCH = 32
 CONCURRENCY = 16
 
 

@@ -8,15 +8,18 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from sportello.accounts.actor import Actor
+from sportello.chats import service as chats_service
 from sportello.chats.models import Chat
 from sportello.chats.window import window_is_open
 from sportello.contacts.models import Contact
 from sportello.db.unit_of_work import after_commit
-from sportello.errors import Conflict, Forbidden, InvalidInput
+from sportello.errors import Conflict, Forbidden, InvalidInput, NotFound
 from sportello.messages import repository as repo
-from sportello.messages.models import Direction, Message, MessageKind, SendStatus
+from sportello.messages.models import Direction, Media, MediaStatus, Message, MessageKind, SendStatus
 from sportello.messages.sender import wake_local_senders
 
 
@@ -96,3 +99,23 @@ async def _store(session: AsyncSession, chat: Chat, message: Message, now: datet
     chat.last_message_id = message.id
     chat.updated_at = now
     return message
+
+
+async def get_media(session: AsyncSession, *, actor: Actor, media_uuid: str) -> Media:
+    """A message's file, for someone who may see its chat; 404 for anyone else (no hint that it exists)."""
+    row = (
+        await session.execute(
+            select(Media, Chat)
+            .join(Message, Message.id == Media.message_id)
+            .join(Chat, Chat.id == Message.chat_id)
+            .where(Media.uuid == media_uuid, Media.account_id == actor.account_id)
+        )
+    ).first()
+    if row is None or not await chats_service.may_see(session, actor=actor, chat=row[1]):
+        raise NotFound("There is no such file.", code="media_not_found")
+    media = row[0]
+    if media.status is MediaStatus.FAILED:
+        raise NotFound(f"The file could not be fetched from WhatsApp: {media.error}", code="media_failed")
+    if media.status is not MediaStatus.READY or media.storage_path is None:
+        raise Conflict("The file is still being fetched from WhatsApp. Try again in a moment.", code="media_not_ready")
+    return media

@@ -7,10 +7,12 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from sportello.kit.encryption import SecretBox
 from sportello.mail.sender import MailSender
+from sportello.messages.media_fetcher import MediaFetcher
 from sportello.messages.sender import OutboundSender
 from sportello.settings import Settings
 from sportello.webhooks.flows import apply_event
 from sportello.webhooks.processor import WebhookProcessor
+from sportello.whatsapp.client import GraphApiClient
 
 
 class Workers:
@@ -23,13 +25,21 @@ class Workers:
         self.mail = MailSender(sessionmaker, settings)
         self.webhooks = WebhookProcessor(sessionmaker, apply_event, settings.webhook_poll_seconds)
         self.sender = OutboundSender(sessionmaker, settings, box, self.http)
+        self.media = MediaFetcher(
+            sessionmaker,
+            settings,
+            box,
+            GraphApiClient(self.http, base_url=settings.graph_api_base_url, version=settings.graph_api_version),
+        )
 
     def start(self) -> None:
         self.mail.start()
         self.webhooks.start()
         self.sender.start()
+        self.media.start()
 
     async def stop(self) -> None:
+        await self.media.stop()
         await self.sender.stop()
         await self.webhooks.stop()
         await self.mail.stop()

@@ -1,0 +1,123 @@
+"""Downloads inbound media: media id → a fresh URL (they expire after 5 minutes) → the bytes,
+with the bearer token; kept in the data folder under limits per kind. A failed download is
+retried with backoff a few times, then marked failed with its reason."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import or_, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from sportello.db.unit_of_work import unit_of_work
+from sportello.integrations.models import WhatsAppNumber
+from sportello.kit.encryption import SecretBox
+from sportello.messages.models import Media, MediaStatus, Message
+from sportello.settings import Settings
+from sportello.whatsapp.client import GraphApiClient
+from sportello.whatsapp.errors import GraphApiError
+
+logger = logging.getLogger("sportello.media")
+MAX_ATTEMPTS = 5
+# Meta's limits per kind (bytes).
+SIZE_LIMITS = {
+    "image": 5 * 1024**2,
+    "audio": 16 * 1024**2,
+    "video": 16 * 1024**2,
+    "sticker": 500 * 1024,
+    "document": 100 * 1024**2,
+}
+
+
+def media_path(account_id: int, media_uuid: str) -> str:
+    """Relative to the data folder; the name is ours, never the sender's filename."""
+    return f"media/{account_id}/{media_uuid}"
+
+
+async def fetch_pending(
+    sessionmaker: async_sessionmaker[AsyncSession], settings: Settings, box: SecretBox, client: GraphApiClient
+) -> int:
+    now = datetime.now(UTC)
+    async with unit_of_work(sessionmaker) as session:
+        rows = (
+            await session.execute(
+                select(Media, WhatsAppNumber)
+                .join(Message, Message.id == Media.message_id)
+                .join(WhatsAppNumber, WhatsAppNumber.id == Message.whatsapp_number_id)
+                .where(
+                    Media.status == MediaStatus.PENDING,
+                    Media.meta_media_id.is_not(None),
+                    or_(Media.next_attempt_at.is_(None), Media.next_attempt_at <= now),
+                )
+                .order_by(Media.id)
+                .limit(10)
+            )
+        ).all()
+        jobs = [
+            (m.id, m.uuid, m.account_id, m.kind, str(m.meta_media_id), box.open(n.access_token_sealed)) for m, n in rows
+        ]
+    for media_id, media_uuid, account_id, kind, meta_media_id, token in jobs:
+        try:
+            info = await client.get_media(access_token=token, media_id=meta_media_id)
+            limit = SIZE_LIMITS.get(kind, SIZE_LIMITS["document"])
+            if info.file_size is not None and info.file_size > limit:
+                raise GraphApiError(http_status=413, code=131052, message=f"larger than {limit} bytes")
+            content = await client.download_media(access_token=token, url=info.url, max_bytes=limit)
+            relative = media_path(account_id, media_uuid)
+            target = settings.data_dir / relative
+            await asyncio.to_thread(target.parent.mkdir, parents=True, exist_ok=True)
+            await asyncio.to_thread(target.write_bytes, content)
+        except GraphApiError as error:
+            async with unit_of_work(sessionmaker) as session:
+                media = await session.get(Media, media_id)
+                if media is not None:
+                    media.attempts += 1
+                    media.error = error.message[:1000]
+                    retry = error.is_retryable or error.http_status in (0, 404) or error.http_status >= 500
+                    if media.attempts >= MAX_ATTEMPTS or not retry:
+                        media.status = MediaStatus.FAILED
+                    else:
+                        media.next_attempt_at = datetime.now(UTC) + timedelta(seconds=2**media.attempts)
+            logger.warning("media not fetched", extra={"media": media_uuid, "error": error.message})
+            continue
+        async with unit_of_work(sessionmaker) as session:
+            media = await session.get(Media, media_id)
+            if media is not None:
+                media.storage_path = relative
+                media.size = len(content)
+                media.mime_type = info.mime_type or media.mime_type
+                media.status = MediaStatus.READY
+                media.error = ""
+    return len(jobs)
+
+
+class MediaFetcher:
+    def __init__(
+        self, sessionmaker: async_sessionmaker[AsyncSession], settings: Settings, box: SecretBox, client: GraphApiClient
+    ) -> None:
+        self._args = (sessionmaker, settings, box, client)
+        self._poll = settings.webhook_poll_seconds
+        self._task: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        if self._task is None:
+            self._task = asyncio.create_task(self._run(), name="sportello-media-fetcher")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+
+    async def _run(self) -> None:
+        while True:
+            try:
+                while await fetch_pending(*self._args):
+                    pass
+            except Exception:
+                logger.exception("media round failed")
+            await asyncio.sleep(self._poll)

@@ -118,8 +118,11 @@ def demo(
 
     from sportello.app import create_app
     from sportello.demo.seed import operator_login, read_previous, seed_demo, write_credentials
+    from sportello.demo.whatsapp import emulator_url, start_emulator
 
     settings = _settings(data_dir=data_dir, host=host, port=port)
+    # The demo's WhatsApp is the emulator, served by this same process on port + 2.
+    settings.graph_api_base_url = emulator_url(settings)
     if settings.log_format == "json" and sys.stderr.isatty():
         settings.log_format = "text"
     configure_logging(level=settings.log_level, fmt=settings.log_format)
@@ -132,8 +135,10 @@ def demo(
     typer.echo(
         f"\nSportello demo\n  open      {credentials.login_url}\n  sign in   {credentials.owner_email}"
         f" / {credentials.owner_password}\n  operator  {credentials.operator_url}  ({credentials.operator_username}"
-        f" / {credentials.operator_password})\n  all keys  {path}\n"
+        f" / {credentials.operator_password})\n  customer  {credentials.customer_phone_urls[0]}"
+        f"  (write to the shop as a customer)\n  all keys  {path}\n"
     )
+    start_emulator(settings)
     uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_config=None)
 
 

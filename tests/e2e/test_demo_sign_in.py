@@ -194,3 +194,28 @@ def test_owner_adds_a_service_user_and_generates_its_private_key(demo: Demo, pag
         json={"email": email, "private_key": key},
     )
     assert token.status_code == 200
+
+
+def test_demo_customers_reach_sportello_and_the_phone_page_writes(demo: Demo, page: Page) -> None:
+    emulator = str(demo.credentials["emulator_url"])
+
+    def delivered() -> int:
+        return int(httpx.get(f"{emulator}/_emulator/webhooks").json()["delivered"])
+
+    deadline = time.monotonic() + 20
+    while delivered() < 2 and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert delivered() >= 2, "the demo customers' messages reached Sportello's webhook"
+
+    phone_urls = demo.credentials["customer_phone_urls"]
+    assert isinstance(phone_urls, list)
+    page.goto(str(phone_urls[0]))
+    expect(page.locator("#messages")).to_contain_text("Avete la giacca blu in taglia M?")
+    before = delivered()
+    page.get_by_label("Message").fill("Posso passare in negozio domani?")
+    page.get_by_label("Message").press("Enter")
+    expect(page.locator("#messages")).to_contain_text("Posso passare in negozio domani?")
+    deadline = time.monotonic() + 10
+    while delivered() <= before and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert delivered() > before

@@ -19,6 +19,7 @@ from sportello.accounts.passwords import hash_password
 from sportello.credentials import repository as credentials_repo
 from sportello.credentials.models import ApiKeyStatus
 from sportello.credentials.service import api_keys, private_keys
+from sportello.demo.whatsapp import DEMO_CUSTOMERS, connect_demo_number, emulator_url
 from sportello.kit import secrets as kit_secrets
 from sportello.settings import Settings
 
@@ -50,6 +51,8 @@ class DemoCredentials:
     operator_password: str
     api_key: str
     api_key_allowed_origins: list[str]
+    emulator_url: str
+    customer_phone_urls: list[str]
     service_users: list[ServiceUserCredentials] = field(default_factory=list)
 
 
@@ -135,6 +138,7 @@ async def _service_users(
 async def seed_demo(session: AsyncSession, settings: Settings, previous: dict[str, Any]) -> DemoCredentials:
     owner = await _owner(session)
     await session.flush()
+    await connect_demo_number(session, settings, owner.account_id)
     operator_username, operator_password = operator_login(settings, previous)
     return DemoCredentials(
         app_url=settings.public_app_url,
@@ -148,6 +152,8 @@ async def seed_demo(session: AsyncSession, settings: Settings, previous: dict[st
         operator_password=operator_password,
         api_key=await _api_key(session, owner, settings, previous),
         api_key_allowed_origins=[demo_host_origin(settings)],
+        emulator_url=emulator_url(settings),
+        customer_phone_urls=[f"{emulator_url(settings)}/phone/{number.lstrip('+')}" for number, _, _ in DEMO_CUSTOMERS],
         service_users=await _service_users(session, owner, settings, previous),
     )
 

@@ -18,3 +18,8 @@ export function announce(region, text, kind = "info") {
   region.textContent = text;
   region.dataset.kind = kind;
 }
+
+// Replace a container's content, skipping the parts a page chose not to show (null, false).
+export function show(container, ...parts) {
+  container.replaceChildren(...parts.flat().filter((part) => part !== null && part !== undefined && part !== false));
+}

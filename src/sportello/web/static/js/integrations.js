@@ -3,7 +3,7 @@
 import { api } from "./api.js";
 import { boot } from "./boot.js";
 import { secretField } from "./copy.js";
-import { announce, el } from "./dom.js";
+import { announce, el, show } from "./dom.js";
 import { errorText, formatDate, t } from "./i18n.js";
 
 const main = document.getElementById("main");
@@ -84,7 +84,8 @@ function keyCard(key) {
       announce(status, errorText(error), "error");
     }
   });
-  card.append(el("label", { for: id }, t("keys.allowed_origins")), origins, save);
+  const actions = el("div", { class: "actions" }, save);
+  card.append(el("label", { for: id }, t("keys.allowed_origins")), origins, actions);
   if (!key.allowed_origins.length) card.append(el("p", { class: "warning", role: "note" }, t("keys.any_origin_warning")));
   if (boot.me.role === "Owner") {
     const revoke = el("button", { type: "button", class: "danger" }, t("keys.revoke"));
@@ -98,19 +99,19 @@ function keyCard(key) {
         announce(status, errorText(error), "error");
       }
     });
-    card.append(el("div", { class: "actions" }, revoke));
+    actions.append(revoke);
   }
   return card;
 }
 
 async function load() {
   if (!boot.canManage) {
-    main.replaceChildren(el("h1", {}, t("nav.integrations")), el("p", { class: "muted" }, t("keys.read_only")));
+    show(main, el("h1", {}, t("nav.integrations")), el("p", { class: "muted" }, t("keys.read_only")));
     return;
   }
   try {
     const keys = await api("GET", "/web/api/api-keys/");
-    main.replaceChildren(
+    show(main, 
       el("h1", {}, t("nav.integrations")),
       status,
       justCreated ? createdPanel(justCreated) : null,
@@ -120,7 +121,7 @@ async function load() {
     );
     justCreated = null;
   } catch (error) {
-    main.replaceChildren(el("h1", {}, t("nav.integrations")), el("p", { class: "alert", role: "alert" }, errorText(error)),
+    show(main, el("h1", {}, t("nav.integrations")), el("p", { class: "alert", role: "alert" }, errorText(error)),
       el("button", { type: "button", onclick: load }, t("common.retry")));
   }
 }

@@ -2,7 +2,7 @@
 import { api } from "./api.js";
 import { boot } from "./boot.js";
 import { secretField } from "./copy.js";
-import { announce, el } from "./dom.js";
+import { announce, el, show } from "./dom.js";
 import { errorText, formatDate, t } from "./i18n.js";
 
 const main = document.getElementById("main");
@@ -24,14 +24,16 @@ function roleCell(user) {
 const mayHoldKey = (user) => user.id === boot.me.id || (boot.canManage && user.user_type === "service");
 
 function actionsCell(user) {
-  const cell = el("td", { class: "row-actions" });
+  const actions = el("div", { class: "row-actions" });
+  const cell = el("td", {}, actions);
   if (mayHoldKey(user)) {
-    cell.append(el("button", { type: "button", class: "icon", onclick: () => openKeyDialog(user),
+    actions.append(el("button", { type: "button", class: "icon", onclick: () => openKeyDialog(user),
       "aria-label": t("keys.private_key_of", { name: user.name }), title: t("keys.private_key_of", { name: user.name }) },
-      el("span", { "aria-hidden": "true" }, "🔑"), user.has_private_key ? el("span", { class: "dot", "aria-hidden": "true" }) : null));
+      el("img", { src: "/static/key.svg", alt: "", width: 18, height: 18 }),
+      user.has_private_key ? el("span", { class: "dot", "aria-hidden": "true" }) : null));
   }
   if (boot.canManage && user.role !== "Owner" && user.id !== boot.me.id) {
-    cell.append(el("button", { type: "button", class: "danger", onclick: () => removeUser(user),
+    actions.append(el("button", { type: "button", class: "danger", onclick: () => removeUser(user),
       "aria-label": t("users.remove_named", { name: user.name }) }, t("users.remove")));
   }
   return cell;
@@ -137,7 +139,7 @@ function renderServiceForm() {
 async function load() {
   try {
     const users = await api("GET", "/web/api/users/");
-    main.replaceChildren(
+    show(main, 
       el("h1", {}, t("nav.users")),
       status,
       users.length ? renderTable(users) : el("p", { class: "empty" }, t("users.empty")),
@@ -145,7 +147,7 @@ async function load() {
       boot.canManage ? renderServiceForm() : null,
     );
   } catch (error) {
-    main.replaceChildren(el("h1", {}, t("nav.users")), el("p", { class: "alert", role: "alert" }, errorText(error)),
+    show(main, el("h1", {}, t("nav.users")), el("p", { class: "alert", role: "alert" }, errorText(error)),
       el("button", { type: "button", onclick: load }, t("common.retry")));
   }
 }

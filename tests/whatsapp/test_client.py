@@ -225,3 +225,20 @@ def test_every_payload_builder_matches_metas_schema() -> None:
     # send-messages page (shared/whatsapp-cloud-api.md) though its OpenAPI leaves it out.
     with_callback = payloads.text(TO, "x", callback="0" * 32)
     assert set(with_callback) - set(payloads.text(TO, "x")) == {"biz_opaque_callback_data"}
+
+
+async def test_mark_as_read_is_accepted(graph: tuple[GraphApiClient, FastAPI]) -> None:
+    client, _ = graph
+    await client.mark_as_read(access_token=TOKEN, phone_number_id=NUMBER, message_id="wamid.ABC")
+
+
+def test_error_catalogs_speak_three_languages() -> None:
+    import json
+
+    from sportello.whatsapp.errors import CATALOG_DIR, agent_message
+
+    catalogs = {lang: json.loads((CATALOG_DIR / f"{lang}.json").read_text()) for lang in ("it", "en", "es")}
+    assert set(catalogs["it"]) == set(catalogs["en"]) == set(catalogs["es"])
+    assert "131047" in catalogs["en"] and "generic" in catalogs["en"]
+    assert agent_message(999999, "es", "x").startswith("WhatsApp rechazó el mensaje (error 999999)")
+    assert agent_message(131047, "fr") == catalogs["en"]["131047"]

@@ -279,11 +279,13 @@ class OutboundSender:
                 message.attempt_started_at = None
             if error.is_retryable and message.attempts < MAX_ATTEMPTS:
                 message.next_attempt_at = datetime.now(UTC) + _backoff(message.attempts, error.code)
-                logger.info("send retried later", extra={"message": job.uuid, "code": error.code})
+                logger.info("send retried later", extra={"message_uuid": job.uuid, "code": error.code})
             else:
                 message.send_status = SendStatus.ERROR
                 message.attempt_started_at = None
-                logger.warning("send failed", extra={"message": job.uuid, "code": error.code, "error": error.message})
+                logger.warning(
+                    "send failed", extra={"message_uuid": job.uuid, "code": error.code, "error": error.message}
+                )
 
 
 _running: weakref.WeakSet[OutboundSender] = weakref.WeakSet()

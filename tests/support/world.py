@@ -4,6 +4,7 @@ Graph API base URL is the emulator, the emulator's webhook URL is Sportello."""
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -53,7 +54,9 @@ class World:
             finally:
                 await engine.dispose()
 
-        return asyncio.run(go())
+        # A thread of its own: the caller's thread may already run an event loop (Playwright's).
+        with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+            return pool.submit(asyncio.run, go()).result()
 
 
 def wait_for(check: Callable[[], Any], timeout: float = 15.0, interval: float = 0.05) -> Any:

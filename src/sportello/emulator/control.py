@@ -187,9 +187,33 @@ async def review(template_id: str, body: Review, request: Request) -> dict[str, 
     return {"status": template.status}
 
 
+@router.get("/templates")
+async def templates(request: Request) -> list[dict[str, Any]]:
+    state = _state(request)
+    return [
+        {
+            "id": t.template_id,
+            "name": t.name,
+            "language": t.language,
+            "category": t.category,
+            "components": t.components,
+            "status": t.status,
+            "reason": t.reason,
+        }
+        for t in state.templates.values()
+    ]
+
+
 @router.get("/health")
 async def health() -> dict[str, str]:
     return {"status": "ok"}
+
+
+@phone_router.get("/templates", response_class=HTMLResponse)
+async def templates_page() -> HTMLResponse:
+    response = HTMLResponse((STATIC / "templates.html").read_text("utf-8"))
+    response.headers["Content-Security-Policy"] = "default-src 'self'"
+    return response
 
 
 @phone_router.get("/phone/{number}", response_class=HTMLResponse)

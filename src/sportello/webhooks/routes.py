@@ -9,6 +9,7 @@ from fastapi.responses import PlainTextResponse
 
 from sportello.kit.deps import AppSecretBox, AppSettings, DbSession
 from sportello.webhooks import service
+from sportello.whatsapp.signature import check_verification
 
 router = APIRouter(tags=["whatsapp webhooks"])
 OptionalText = Annotated[str | None, Query(max_length=500)]
@@ -22,8 +23,7 @@ async def verify(
     challenge: Annotated[str | None, Query(alias="hub.challenge", max_length=500)] = None,
 ) -> PlainTextResponse:
     expected = settings.webhook_verify_token.get_secret_value() if settings.webhook_verify_token else None
-    answer = service.verify_subscription(mode=mode, token=token, challenge=challenge, expected=expected)
-    return PlainTextResponse(answer)
+    return PlainTextResponse(check_verification(mode, token, challenge, expected or ""))
 
 
 @router.post("/webhooks/whatsapp", summary="Meta's webhook deliveries")

@@ -6,7 +6,7 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sportello.db.unit_of_work import after_commit
-from sportello.errors import Forbidden, Unauthorized
+from sportello.errors import Unauthorized
 from sportello.integrations import service as integrations_service
 from sportello.kit.encryption import SecretBox
 from sportello.webhooks import repository as repo
@@ -22,18 +22,3 @@ async def receive(session: AsyncSession, *, body: bytes, signature: str | None, 
     event = await repo.insert(session, WebhookEvent(body=body))
     after_commit(session, wake_local_processors)
     return event
-
-
-def verify_subscription(*, mode: str | None, token: str | None, challenge: str | None, expected: str | None) -> str:
-    """Meta's GET check when the webhook URL is registered: answer the challenge if the token is ours."""
-    if not expected:
-        raise Forbidden(
-            "Set SPORTELLO_WEBHOOK_VERIFY_TOKEN to register this webhook with Meta.", code="verify_token_not_set"
-        )
-    import hmac
-
-    if mode != "subscribe" or token is None or not hmac.compare_digest(token.encode(), expected.encode()):
-        raise Forbidden("The verify token does not match.", code="verify_token_mismatch")
-    if not challenge or len(challenge) > 200:
-        raise Forbidden("hub.challenge is missing.", code="challenge_missing")
-    return challenge

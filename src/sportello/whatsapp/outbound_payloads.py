@@ -1,8 +1,25 @@
-"""The bodies of `POST /{phone-number-id}/messages`, built as Meta documents them. Pure functions."""
+"""The bodies of `POST /{phone-number-id}/messages`, built as Meta documents them. Pure functions:
+they build what they are told, and Meta (or the emulator) judges the limits (3 buttons, 20
+characters a title…), so a refusal comes back as Meta's own error code."""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Sequence
+from typing import Any, Literal, NotRequired, TypedDict
+
+MediaKind = Literal["image", "video", "audio", "document", "sticker"]
+MEDIA_KINDS: frozenset[str] = frozenset({"image", "video", "audio", "document", "sticker"})
+
+
+class ListRow(TypedDict):
+    id: str  # at most 200 characters
+    title: str  # at most 24
+    description: NotRequired[str]  # at most 72
+
+
+class ListSection(TypedDict):
+    title: str  # at most 24; at most 10 rows across all sections
+    rows: list[ListRow]
 
 
 def _envelope(
@@ -26,15 +43,17 @@ def _envelope(
 def text(
     to: str, body: str, *, preview_url: bool = False, reply_to: str | None = None, callback: str | None = None
 ) -> dict[str, Any]:
+    """`callback` is `biz_opaque_callback_data`, echoed back in every status of the message."""
     return _envelope(to, "text", {"body": body, "preview_url": preview_url}, reply_to=reply_to, callback=callback)
 
 
 def template(
-    to: str, name: str, language: str, components: list[dict[str, Any]], *, callback: str | None = None
+    to: str, name: str, language: str, components: Sequence[dict[str, Any]], *, callback: str | None = None
 ) -> dict[str, Any]:
+    """`components` fill the template's parameters, in Meta's shape (`type` body/header/button)."""
     body: dict[str, Any] = {"name": name, "language": {"policy": "deterministic", "code": language}}
     if components:
-        body["components"] = components
+        body["components"] = list(components)
     return _envelope(to, "template", body, reply_to=None, callback=callback)
 
 
@@ -48,6 +67,8 @@ def media(
     reply_to: str | None = None,
     callback: str | None = None,
 ) -> dict[str, Any]:
+    """A file already uploaded (`upload_media`); caption for image, video and document only,
+    filename for documents only, as Meta ignores or refuses them elsewhere."""
     body: dict[str, Any] = {"id": media_id}
     if caption and kind in ("image", "video", "document"):
         body["caption"] = caption
@@ -57,7 +78,7 @@ def media(
 
 
 def buttons(
-    to: str, body: str, choices: list[tuple[str, str]], *, reply_to: str | None = None, callback: str | None = None
+    to: str, body: str, choices: Sequence[tuple[str, str]], *, reply_to: str | None = None, callback: str | None = None
 ) -> dict[str, Any]:
     """Up to 3 quick-reply buttons: (id, title), title at most 20 characters."""
     action = {"buttons": [{"type": "reply", "reply": {"id": bid, "title": title}} for bid, title in choices]}
@@ -74,7 +95,7 @@ def list_message(
     to: str,
     body: str,
     button: str,
-    sections: list[dict[str, Any]],
+    sections: Sequence[ListSection],
     *,
     header: str | None = None,
     footer: str | None = None,
@@ -84,7 +105,7 @@ def list_message(
     interactive: dict[str, Any] = {
         "type": "list",
         "body": {"text": body},
-        "action": {"button": button, "sections": sections},
+        "action": {"button": button, "sections": [dict(section) for section in sections]},
     }
     if header:
         interactive["header"] = {"type": "text", "text": header}
@@ -99,4 +120,5 @@ def reaction(to: str, message_id: str, emoji: str) -> dict[str, Any]:
 
 
 def mark_as_read(message_id: str) -> dict[str, Any]:
+    """Blue ticks for the customer's message (and the earlier ones of the thread)."""
     return {"messaging_product": "whatsapp", "status": "read", "message_id": message_id}

@@ -1,113 +1,79 @@
-"""Meta's webhook envelope, parsed into typed changes.
+"""Meta's webhook envelope, parsed into typed changes (`webhook_changes`).
 
-A body that is not a `whatsapp_business_account` envelope raises `InvalidWebhook`; inside a
-valid envelope nothing raises: an entry of an unknown shape becomes `UnknownChange`, a message
-of an unknown type becomes an `InboundMessage` of type `unsupported` that keeps its raw JSON."""
+A body that is not a `whatsapp_business_account` envelope raises `InvalidWebhook`, and nothing
+else raises: inside a valid envelope, an entry of an unknown shape becomes `UnknownChange`, and
+a message of an unknown or broken type becomes an `InboundMessage` of type `unsupported` that
+keeps its raw JSON. One odd item never costs the rest of a batch (Meta puts up to 1000 in one)."""
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+import math
+from collections.abc import Mapping
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypedDict
 
-# Meta's message type → Sportello's content type.
-CONTENT_TYPES = {
-    "text": "Text",
-    "image": "Image",
-    "document": "Document",
-    "audio": "Audio",
-    "video": "Video",
-    "sticker": "Sticker",
-    "location": "Location",
-    "contacts": "Contacts",
-    "interactive": "Interactive",
-    "button": "Button",
-    "reaction": "Reaction",
-    "system": "System",
-}
-MEDIA_TYPES = frozenset({"image", "document", "audio", "video", "sticker"})
+from sportello.errors import InvalidInput
+from sportello.whatsapp.webhook_changes import (
+    CONTENT_TYPES,
+    INTERACTIVE_REPLIES,
+    MEDIA_TYPES,
+    UNSUPPORTED,
+    Change,
+    InboundMessage,
+    InteractiveReply,
+    Location,
+    MediaRef,
+    MessageContext,
+    MetaError,
+    Reaction,
+    RejectionInfo,
+    StatusUpdate,
+    SystemNotice,
+    TemplateButton,
+    TemplateStatusUpdate,
+    UnknownChange,
+)
+
+__all__ = [
+    "CONTENT_TYPES",
+    "MEDIA_TYPES",
+    "Change",
+    "InboundMessage",
+    "InvalidWebhook",
+    "MediaRef",
+    "MessageContext",
+    "MetaError",
+    "StatusUpdate",
+    "TemplateStatusUpdate",
+    "UnknownChange",
+    "parse_webhook",
+]
+
+ENVELOPE_OBJECT = "whatsapp_business_account"
+# Year 3000: a timestamp past it is a broken one, and `datetime` cannot hold much more.
+_LATEST_SECONDS = 32503680000
+_EPOCH = datetime.fromtimestamp(0, UTC)
 
 
-class InvalidWebhook(ValueError):
+class InvalidWebhook(InvalidInput):
     """The body is not a WhatsApp webhook envelope."""
 
-
-@dataclass(frozen=True)
-class MediaRef:
-    kind: str
-    media_id: str
-    mime_type: str = ""
-    sha256: str = ""
-    filename: str = ""
-    voice: bool = False
+    default_code = "invalid_webhook"
 
 
-@dataclass(frozen=True)
-class MetaError:
-    code: int | None
-    title: str = ""
-    message: str = ""
-    details: str = ""
+class _Content(TypedDict, total=False):
+    """The fields of `InboundMessage` that depend on the message's type."""
 
-
-@dataclass(frozen=True)
-class InboundMessage:
-    phone_number_id: str
-    from_wa_id: str
-    profile_name: str
-    meta_id: str
-    timestamp: datetime
-    meta_type: str
-    text: str = ""
-    media: MediaRef | None = None
-    location: dict[str, Any] | None = None
-    contacts: list[dict[str, Any]] = field(default_factory=list)
-    interactive: dict[str, str] | None = None
-    button: dict[str, str] | None = None
-    reaction: dict[str, str] | None = None
-    reply_to_meta_id: str = ""
-    forwarded: bool = False
-    errors: list[MetaError] = field(default_factory=list)
-    raw: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def content_type(self) -> str:
-        return CONTENT_TYPES.get(self.meta_type, "Unsupported")
-
-
-@dataclass(frozen=True)
-class StatusUpdate:
-    phone_number_id: str
-    meta_id: str
-    status: str  # sent | delivered | read | failed | played | …
-    timestamp: datetime
-    recipient_id: str = ""
-    errors: list[MetaError] = field(default_factory=list)
-    pricing_category: str = ""
-    conversation_id: str = ""
-    biz_opaque_callback_data: str = ""
-
-
-@dataclass(frozen=True)
-class TemplateStatusUpdate:
-    waba_id: str
-    event: str
-    template_id: str
-    name: str
-    language: str
-    reason: str = ""
-    category: str = ""
-    rejection_info: dict[str, str] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class UnknownChange:
-    field: str
-    raw: Any
-
-
-Change = InboundMessage | StatusUpdate | TemplateStatusUpdate | UnknownChange
+    text: str
+    caption: str
+    media: MediaRef
+    location: Location
+    contacts: list[dict[str, Any]]
+    interactive: InteractiveReply
+    button: TemplateButton
+    reaction: Reaction
+    system: SystemNotice
 
 
 def _dict(value: Any) -> dict[str, Any]:
@@ -119,19 +85,36 @@ def _list(value: Any) -> list[Any]:
 
 
 def _str(value: Any) -> str:
+    """Meta's ids and timestamps are strings, but a number is read as one too."""
     if isinstance(value, str):
         return value
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return str(int(value)) if float(value).is_integer() else str(value)
+    if isinstance(value, bool):
+        return ""
+    if isinstance(value, int):
+        # Python refuses to print integers of thousands of digits; no id of Meta's is that long.
+        return str(value) if -(10**100) < value < 10**100 else ""
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else ""
     return ""
 
 
-def _time(value: Any) -> datetime:
+def _float(value: Any) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        return None
     try:
-        seconds = int(_str(value) or 0)
-        return datetime.fromtimestamp(min(max(seconds, 0), 32503680000), UTC)
-    except (ValueError, OverflowError, OSError):
-        return datetime.fromtimestamp(0, UTC)
+        number = float(value)
+    except (ValueError, OverflowError):
+        return None
+    return number if math.isfinite(number) else None
+
+
+def _time(value: Any) -> datetime:
+    """Meta's Unix seconds as aware UTC. A missing or broken one reads as the epoch: the oldest
+    possible time, so it never wins an ordering (statuses) nor opens a 24 h window."""
+    seconds = _float(value)
+    if seconds is None:
+        return _EPOCH
+    return datetime.fromtimestamp(int(min(max(seconds, 0.0), _LATEST_SECONDS)), UTC)
 
 
 def _errors(value: Any) -> list[MetaError]:
@@ -145,86 +128,150 @@ def _errors(value: Any) -> list[MetaError]:
                 title=_str(error.get("title")),
                 message=_str(error.get("message")),
                 details=_str(_dict(error.get("error_data")).get("details")),
+                href=_str(error.get("href")),
             )
         )
     return errors
 
 
-def _message(value: dict[str, Any], raw: dict[str, Any], names: dict[str, str]) -> InboundMessage | None:
-    meta_id, sender = _str(raw.get("id")), _str(raw.get("from"))
-    if not meta_id or not sender:
+def _context(raw: dict[str, Any]) -> MessageContext | None:
+    if not isinstance(raw.get("context"), dict):
         return None
-    meta_type = _str(raw.get("type")) or "unsupported"
-    body = _dict(raw.get(meta_type))
-    context = _dict(raw.get("context"))
-    common: dict[str, Any] = {
-        "phone_number_id": _str(_dict(value.get("metadata")).get("phone_number_id")),
-        "from_wa_id": sender,
-        "profile_name": names.get(sender, ""),
-        "meta_id": meta_id,
-        "timestamp": _time(raw.get("timestamp")),
-        "meta_type": meta_type if meta_type in CONTENT_TYPES else "unsupported",
-        "reply_to_meta_id": _str(context.get("id")),
-        "forwarded": bool(context.get("forwarded") or context.get("frequently_forwarded")),
-        "errors": _errors(raw.get("errors")),
-        "raw": raw,
-    }
+    context = raw["context"]
+    product = context.get("referred_product")
+    return MessageContext(
+        message_id=_str(context.get("id")),
+        from_wa_id=_str(context.get("from")),
+        forwarded=context.get("forwarded") is True,
+        frequently_forwarded=context.get("frequently_forwarded") is True,
+        referred_product=product if isinstance(product, dict) else None,
+    )
+
+
+def _location(body: dict[str, Any]) -> Location | None:
+    latitude, longitude = _float(body.get("latitude")), _float(body.get("longitude"))
+    if latitude is None or longitude is None or abs(latitude) > 90 or abs(longitude) > 180:
+        return None
+    return Location(
+        latitude=latitude,
+        longitude=longitude,
+        name=_str(body.get("name")),
+        address=_str(body.get("address")),
+        url=_str(body.get("url")),
+    )
+
+
+def _interactive(body: dict[str, Any]) -> InteractiveReply | None:
+    kind = _str(body.get("type"))
+    reply = body.get(kind)
+    if kind not in INTERACTIVE_REPLIES or not isinstance(reply, dict) or not _str(reply.get("id")):
+        return None  # e.g. a WhatsApp Flow's nfm_reply: not something Sportello sends
+    return InteractiveReply(
+        kind=kind,
+        id=_str(reply.get("id")),
+        title=_str(reply.get("title")),
+        description=_str(reply.get("description")),
+    )
+
+
+def _content(meta_type: str, body: dict[str, Any], raw: dict[str, Any]) -> _Content | None:
+    """The typed fields of one message type; `None` when the type is unknown or its body broken."""
     if meta_type == "text":
-        return InboundMessage(**common, text=_str(body.get("body")))
+        return {"text": body["body"]} if isinstance(body.get("body"), str) else None
     if meta_type in MEDIA_TYPES:
+        if not _str(body.get("id")):
+            return None
+        caption = _str(body.get("caption"))
         media = MediaRef(
             kind=meta_type,
-            media_id=_str(body.get("id")),
+            media_id=_str(body["id"]),
             mime_type=_str(body.get("mime_type")),
             sha256=_str(body.get("sha256")),
             filename=_str(body.get("filename")),
             voice=body.get("voice") is True,
         )
-        return InboundMessage(**common, text=_str(body.get("caption")), media=media if media.media_id else None)
+        return {"media": media, "caption": caption, "text": caption}
     if meta_type == "location":
-        location: dict[str, Any] = {
-            k: body[k] for k in ("latitude", "longitude", "name", "address", "url") if k in body
-        }
-        return InboundMessage(**common, text=_str(body.get("name")), location=location)
+        location = _location(body)
+        return {"location": location, "text": location["name"]} if location else None
     if meta_type == "contacts":
-        people = [_dict(c) for c in _list(raw.get("contacts"))]
-        names_shown = [_str(_dict(p.get("name")).get("formatted_name")) for p in people]
-        return InboundMessage(**common, text=", ".join(n for n in names_shown if n), contacts=people)
+        people = [c for c in _list(raw.get("contacts")) if isinstance(c, dict)]
+        if not people:
+            return None
+        names = (_str(_dict(p.get("name")).get("formatted_name")) for p in people)
+        return {"contacts": people, "text": ", ".join(n for n in names if n)}
     if meta_type == "interactive":
-        kind = _str(body.get("type"))
-        reply = _dict(body.get(kind))
-        interactive = {
-            "kind": kind,
-            "id": _str(reply.get("id")),
-            "title": _str(reply.get("title")),
-            "description": _str(reply.get("description")),
-        }
-        return InboundMessage(**common, text=interactive["title"], interactive=interactive)
+        reply = _interactive(body)
+        return {"interactive": reply, "text": reply["title"]} if reply else None
     if meta_type == "button":
-        button = {"payload": _str(body.get("payload")), "text": _str(body.get("text"))}
-        return InboundMessage(**common, text=button["text"], button=button)
+        button = TemplateButton(payload=_str(body.get("payload")), text=_str(body.get("text")))
+        return {"button": button, "text": button["text"]} if button["payload"] or button["text"] else None
     if meta_type == "reaction":
-        reaction = {"message_id": _str(body.get("message_id")), "emoji": _str(body.get("emoji"))}
-        return InboundMessage(**common, text=reaction["emoji"], reaction=reaction)
+        if not _str(body.get("message_id")):
+            return None
+        reaction = Reaction(message_id=_str(body["message_id"]), emoji=_str(body.get("emoji")))
+        return {"reaction": reaction, "text": reaction["emoji"]}
     if meta_type == "system":
-        return InboundMessage(**common, text=_str(body.get("body")))
-    return InboundMessage(**common)
+        notice = SystemNotice(
+            type=_str(body.get("type")),
+            body=_str(body.get("body")),
+            new_wa_id=_str(body.get("wa_id") or body.get("new_wa_id")),
+        )
+        return {"system": notice, "text": notice["body"]}
+    return None
+
+
+def _message(value: dict[str, Any], raw: dict[str, Any], profiles: dict[str, str]) -> InboundMessage | None:
+    meta_id, sender = _str(raw.get("id")), _str(raw.get("from"))
+    if not meta_id or not sender:
+        return None
+    metadata = _dict(value.get("metadata"))
+    meta_type = _str(raw.get("type"))
+    content = _content(meta_type, _dict(raw.get(meta_type)), raw) if meta_type in CONTENT_TYPES else None
+    # Meta lists the sender in `contacts`; should the ids ever differ, a lone contact is still them.
+    contact_wa_id = sender if sender in profiles or len(profiles) != 1 else next(iter(profiles))
+    return InboundMessage(
+        phone_number_id=_str(metadata.get("phone_number_id")),
+        display_phone_number=_str(metadata.get("display_phone_number")),
+        from_wa_id=sender,
+        contact_wa_id=contact_wa_id,
+        profile_name=profiles.get(contact_wa_id, ""),
+        meta_id=meta_id,
+        timestamp=_time(raw.get("timestamp")),
+        meta_type=meta_type if content is not None else UNSUPPORTED,
+        context=_context(raw),
+        errors=_errors(raw.get("errors")),
+        raw=raw,
+        **(content or _Content()),
+    )
 
 
 def _status(value: dict[str, Any], raw: dict[str, Any]) -> StatusUpdate | None:
     meta_id, status = _str(raw.get("id")), _str(raw.get("status"))
     if not meta_id or not status:
         return None
+    metadata, pricing, conversation = (
+        _dict(value.get("metadata")),
+        _dict(raw.get("pricing")),
+        _dict(raw.get("conversation")),
+    )
+    billable = pricing.get("billable")
     return StatusUpdate(
-        phone_number_id=_str(_dict(value.get("metadata")).get("phone_number_id")),
+        phone_number_id=_str(metadata.get("phone_number_id")),
+        display_phone_number=_str(metadata.get("display_phone_number")),
         meta_id=meta_id,
         status=status,
         timestamp=_time(raw.get("timestamp")),
         recipient_id=_str(raw.get("recipient_id")),
         errors=_errors(raw.get("errors")),
-        pricing_category=_str(_dict(raw.get("pricing")).get("category")),
-        conversation_id=_str(_dict(raw.get("conversation")).get("id")),
+        pricing_category=_str(pricing.get("category")),
+        pricing_model=_str(pricing.get("pricing_model")),
+        pricing_type=_str(pricing.get("type")),
+        billable=billable if isinstance(billable, bool) else None,
+        conversation_id=_str(conversation.get("id")),
+        conversation_origin=_str(_dict(conversation.get("origin")).get("type")),
         biz_opaque_callback_data=_str(raw.get("biz_opaque_callback_data")),
+        raw=raw,
     )
 
 
@@ -232,7 +279,7 @@ def _template_status(waba_id: str, value: dict[str, Any]) -> Change:
     template_id = _str(value.get("message_template_id"))
     if not template_id:
         return UnknownChange(field="message_template_status_update", raw=value)
-    info = _dict(value.get("rejection_info"))
+    rejection, other = _dict(value.get("rejection_info")), _dict(value.get("other_info"))
     return TemplateStatusUpdate(
         waba_id=waba_id,
         event=_str(value.get("event")),
@@ -241,48 +288,58 @@ def _template_status(waba_id: str, value: dict[str, Any]) -> Change:
         language=_str(value.get("message_template_language")),
         reason=_str(value.get("reason")),
         category=_str(value.get("message_template_category")),
-        rejection_info={"reason": _str(info.get("reason")), "recommendation": _str(info.get("recommendation"))},
+        rejection_info=RejectionInfo(
+            reason=_str(rejection.get("reason")), recommendation=_str(rejection.get("recommendation"))
+        ),
+        other_info_title=_str(other.get("title")),
+        other_info_description=_str(other.get("description")),
     )
 
 
-def _messages_change(value: dict[str, Any]) -> list[Change]:
-    names = {
+def _messages_change(value: Any) -> list[Change]:
+    if not isinstance(value, dict):
+        return [UnknownChange(field="messages", raw=value)]
+    profiles = {
         _str(_dict(c).get("wa_id")): _str(_dict(_dict(c).get("profile")).get("name"))
         for c in _list(value.get("contacts"))
     }
+    profiles.pop("", None)
     changes: list[Change] = []
     for raw in _list(value.get("messages")):
-        parsed = _message(value, _dict(raw), names)
-        changes.append(parsed if parsed is not None else UnknownChange(field="messages", raw=raw))
+        message = _message(value, raw, profiles) if isinstance(raw, dict) else None
+        changes.append(message if message is not None else UnknownChange(field="messages", raw=raw))
     for raw in _list(value.get("statuses")):
-        status = _status(value, _dict(raw))
+        status = _status(value, raw) if isinstance(raw, dict) else None
         changes.append(status if status is not None else UnknownChange(field="statuses", raw=raw))
     if not changes:
+        # e.g. `value.errors[]` alone: Meta's out-of-band errors, kept in the stored event.
         changes.append(UnknownChange(field="messages", raw=value))
     return changes
 
 
-def parse_webhook(body: bytes | str | dict[str, Any]) -> list[Change]:
-    if isinstance(body, bytes | str):
-        try:
-            data = json.loads(body)
-        except (ValueError, UnicodeDecodeError, RecursionError) as exc:
-            raise InvalidWebhook("The body is not JSON.") from exc
-    else:
-        data = body
-    if not isinstance(data, dict) or data.get("object") != "whatsapp_business_account":
-        raise InvalidWebhook("The body is not a whatsapp_business_account webhook.")
+def _load(body: bytes | str | Mapping[str, Any]) -> Any:
+    if not isinstance(body, bytes | bytearray | str):
+        return body  # already decoded (a list or a number is refused by the caller)
+    try:
+        return json.loads(body)
+    except (ValueError, RecursionError) as exc:  # UnicodeDecodeError is a ValueError
+        raise InvalidWebhook("The body is not JSON.") from exc
+
+
+def parse_webhook(body: bytes | str | Mapping[str, Any]) -> list[Change]:
+    """Every change of a webhook body (raw bytes as Meta signed them, or already decoded), in order."""
+    data = _load(body)
+    if not isinstance(data, Mapping) or data.get("object") != ENVELOPE_OBJECT:
+        raise InvalidWebhook(f"The body is not a {ENVELOPE_OBJECT} webhook.")
     changes: list[Change] = []
     for entry in _list(data.get("entry")):
-        entry = _dict(entry)
-        waba_id = _str(entry.get("id"))
-        for change in _list(entry.get("changes")):
-            change = _dict(change)
-            kind, value = _str(change.get("field")), _dict(change.get("value"))
+        waba_id = _str(_dict(entry).get("id"))
+        for change in _list(_dict(entry).get("changes")):
+            kind, value = _str(_dict(change).get("field")), _dict(change).get("value")
             if kind == "messages":
                 changes.extend(_messages_change(value))
-            elif kind == "message_template_status_update":
+            elif kind == "message_template_status_update" and isinstance(value, dict):
                 changes.append(_template_status(waba_id, value))
             else:
-                changes.append(UnknownChange(field=kind, raw=change.get("value")))
+                changes.append(UnknownChange(field=kind, raw=value if isinstance(change, dict) else change))
     return changes

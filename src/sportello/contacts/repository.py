@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from collections.abc import Sequence
+
+from sqlalchemy import delete, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from sportello.contacts.models import Contact, ContactOperator
+from sportello.accounts.models import User
+from sportello.contacts.models import Contact, ContactOperator, ContactTag, Tag
 
 
 async def find_by_phone(session: AsyncSession, *, account_id: int, phone: str) -> Contact | None:
@@ -29,3 +32,85 @@ async def is_assigned(session: AsyncSession, *, contact_id: int, user_id: int) -
         )
     )
     return found is not None
+
+
+async def list_page(
+    session: AsyncSession, *, account_id: int, search: str | None, phone: str | None, offset: int, limit: int
+) -> tuple[int, Sequence[Contact]]:
+    """Newest first, then by id: a stable order while contacts are added."""
+    query = select(Contact).where(Contact.account_id == account_id)
+    if phone:
+        query = query.where(Contact.phone == phone)
+    if search:
+        pattern = f"%{search.lower()}%"
+        query = query.where(
+            or_(
+                func.lower(Contact.first_name).like(pattern),
+                func.lower(Contact.last_name).like(pattern),
+                func.lower(Contact.profile_name).like(pattern),
+                func.lower(Contact.email).like(pattern),
+                Contact.phone.like(f"%{search.lstrip('+').replace(' ', '')}%"),
+            )
+        )
+    total = int(await session.scalar(select(func.count()).select_from(query.subquery())) or 0)
+    rows = await session.scalars(query.order_by(Contact.id.desc()).offset(offset).limit(limit))
+    return total, rows.all()
+
+
+async def operators_of(session: AsyncSession, contact_ids: Sequence[int]) -> dict[int, list[User]]:
+    if not contact_ids:
+        return {}
+    rows = await session.execute(
+        select(ContactOperator.contact_id, User)
+        .join(User, User.id == ContactOperator.user_id)
+        .where(ContactOperator.contact_id.in_(contact_ids))
+        .order_by(User.id)
+    )
+    found: dict[int, list[User]] = {}
+    for contact_id, user in rows.all():
+        found.setdefault(contact_id, []).append(user)
+    return found
+
+
+async def tags_of(session: AsyncSession, contact_ids: Sequence[int]) -> dict[int, list[str]]:
+    if not contact_ids:
+        return {}
+    rows = await session.execute(
+        select(ContactTag.contact_id, Tag.name)
+        .join(Tag, Tag.id == ContactTag.tag_id)
+        .where(ContactTag.contact_id.in_(contact_ids))
+        .order_by(Tag.name)
+    )
+    found: dict[int, list[str]] = {}
+    for contact_id, name in rows.all():
+        found.setdefault(contact_id, []).append(name)
+    return found
+
+
+async def set_tags(session: AsyncSession, *, contact: Contact, names: Sequence[str]) -> None:
+    await session.execute(delete(ContactTag).where(ContactTag.contact_id == contact.id))
+    for name in dict.fromkeys(names):
+        tag = await session.scalar(select(Tag).where(Tag.account_id == contact.account_id, Tag.name == name))
+        if tag is None:
+            tag = Tag(account_id=contact.account_id, name=name)
+            session.add(tag)
+            await session.flush()
+        session.add(ContactTag(contact_id=contact.id, tag_id=tag.id))
+    await session.flush()
+
+
+async def assign(session: AsyncSession, *, contact_id: int, user_id: int) -> None:
+    if not await is_assigned(session, contact_id=contact_id, user_id=user_id):
+        session.add(ContactOperator(contact_id=contact_id, user_id=user_id))
+        await session.flush()
+
+
+async def unassign(session: AsyncSession, *, contact_id: int, user_id: int) -> None:
+    await session.execute(
+        delete(ContactOperator).where(ContactOperator.contact_id == contact_id, ContactOperator.user_id == user_id)
+    )
+
+
+async def delete_contact(session: AsyncSession, contact: Contact) -> None:
+    await session.delete(contact)
+    await session.flush()

@@ -1,0 +1,134 @@
+"""Spoki's Contacts API: `/api/1/contacts/…`, with an approved `X-Spoki-Api-Key`. HTTP only."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Body, Path, Query, Request, Response, status
+
+from sportello.contacts import service
+from sportello.contacts.models import Contact
+from sportello.contacts.schemas import AssignedOperator, ContactCreate, ContactRead, ContactUpdate, OperatorEmail
+from sportello.contacts.service import MAX_SYNC_ALL, ContactView
+from sportello.credentials.deps import ApiKeyCaller
+from sportello.kit.deps import AppSettings, DbSession
+from sportello.kit.pagination import Page, PageNumber, PageRequest, PageSize, page_links
+from sportello.kit.schemas import MAX_ID
+from sportello.settings import Settings
+
+router = APIRouter(prefix="/api/1/contacts", tags=["contacts"])
+ContactId = Annotated[int, Path(ge=1, le=MAX_ID, description="The contact's id.")]
+
+
+def contact_read(view: ContactView, settings: Settings) -> ContactRead:
+    contact = view.contact
+    return ContactRead(
+        id=contact.id,
+        phone=contact.phone,
+        first_name=contact.first_name,
+        last_name=contact.last_name,
+        email=contact.email,
+        language=contact.language,
+        status=contact.status,
+        is_blocked=contact.is_blocked,
+        chat_uuid=view.chat.uuid,
+        chat_link=f"{settings.public_app_url}/chats/{view.chat.uuid}",
+        role_set=[AssignedOperator(id=u.id, email=u.email, name=u.name, role=u.role) for u in view.operators],
+        tag_set=view.tags,
+        list_set=[],
+        created_datetime=contact.created_at,
+    )
+
+
+async def _one(session: DbSession, settings: Settings, contact: Contact) -> ContactRead:
+    return contact_read((await service.views(session, [contact]))[0], settings)
+
+
+@router.get("/", summary="List contacts")
+async def list_contacts(
+    request: Request,
+    caller: ApiKeyCaller,
+    session: DbSession,
+    settings: AppSettings,
+    search: Annotated[str | None, Query(max_length=100, description="Name, email or part of the phone.")] = None,
+    phone: Annotated[str | None, Query(max_length=40, description="Exactly this phone (any format).")] = None,
+    page: PageNumber = 1,
+    page_size: PageSize = 25,
+) -> Page[ContactRead]:
+    """The integration pattern: `?search=<phone>` → `results[0].chat_link` → open it in the iframe."""
+    paging = PageRequest(page=page, page_size=page_size)
+    count, contacts = await service.list_contacts(
+        session, account_id=caller.account_id, search=search, phone=phone, page=paging
+    )
+    next_url, previous_url = page_links(str(request.url), paging, count)
+    views = await service.views(session, contacts)
+    return Page[ContactRead](
+        count=count, next=next_url, previous=previous_url, results=[contact_read(v, settings) for v in views]
+    )
+
+
+@router.post("/", status_code=status.HTTP_201_CREATED, summary="Create a contact")
+async def create_contact(
+    body: ContactCreate, caller: ApiKeyCaller, session: DbSession, settings: AppSettings
+) -> ContactRead:
+    return await _one(session, settings, await service.create_contact(session, account_id=caller.account_id, data=body))
+
+
+@router.post("/sync/", summary="Create or update a contact by phone")
+async def sync_contact(
+    body: ContactCreate, caller: ApiKeyCaller, session: DbSession, settings: AppSettings, response: Response
+) -> ContactRead:
+    contact, created = await service.sync_contact(session, account_id=caller.account_id, data=body)
+    response.status_code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
+    return await _one(session, settings, contact)
+
+
+@router.post("/sync_all/", summary=f"Create or update up to {MAX_SYNC_ALL} contacts by phone")
+async def sync_all(
+    body: Annotated[list[ContactCreate], Body(max_length=MAX_SYNC_ALL)],
+    caller: ApiKeyCaller,
+    session: DbSession,
+    settings: AppSettings,
+) -> list[ContactRead]:
+    contacts = await service.sync_all(session, account_id=caller.account_id, items=body)
+    return [contact_read(v, settings) for v in await service.views(session, contacts)]
+
+
+@router.get("/{contact_id}/", summary="One contact")
+async def get_contact(
+    contact_id: ContactId, caller: ApiKeyCaller, session: DbSession, settings: AppSettings
+) -> ContactRead:
+    return await _one(
+        session, settings, await service.get_contact(session, account_id=caller.account_id, contact_id=contact_id)
+    )
+
+
+@router.patch("/{contact_id}/", summary="Change a contact (also is_blocked)")
+async def update_contact(
+    contact_id: ContactId, body: ContactUpdate, caller: ApiKeyCaller, session: DbSession, settings: AppSettings
+) -> ContactRead:
+    contact = await service.update_contact(session, account_id=caller.account_id, contact_id=contact_id, data=body)
+    return await _one(session, settings, contact)
+
+
+@router.delete("/{contact_id}/", status_code=status.HTTP_204_NO_CONTENT, summary="Delete a contact and its chat")
+async def delete_contact(contact_id: ContactId, caller: ApiKeyCaller, session: DbSession) -> None:
+    await service.delete_contact(session, account_id=caller.account_id, contact_id=contact_id)
+
+
+@router.post("/{contact_id}/add_operator/", summary="Assign an operator (by email)")
+async def add_operator(
+    contact_id: ContactId, body: OperatorEmail, caller: ApiKeyCaller, session: DbSession, settings: AppSettings
+) -> ContactRead:
+    contact = await service.add_operator(session, account_id=caller.account_id, contact_id=contact_id, email=body.email)
+    return await _one(session, settings, contact)
+
+
+@router.post("/{contact_id}/remove_operator/", summary="Unassign an operator (by email)")
+async def remove_operator(
+    contact_id: ContactId, body: OperatorEmail, caller: ApiKeyCaller, session: DbSession, settings: AppSettings
+) -> ContactRead:
+    contact = await service.remove_operator(
+        session, account_id=caller.account_id, contact_id=contact_id, email=body.email
+    )
+    return await _one(session, settings, contact)

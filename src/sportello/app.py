@@ -11,6 +11,7 @@ from fastapi.staticfiles import StaticFiles
 
 from sportello import __version__
 from sportello.accounts.routes import router as accounts_router
+from sportello.chats.routes import router as chats_router
 from sportello.contacts.routes import router as contacts_router
 from sportello.credentials.cors import ApiCors
 from sportello.credentials.routes import api_router as credentials_api_router
@@ -74,6 +75,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(credentials_api_router)
     app.include_router(credentials_web_router)
     app.include_router(contacts_router)
+    app.include_router(chats_router)
     app.include_router(webhooks_router)
     app.include_router(media_api_router)
     app.include_router(media_web_router)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -13,6 +14,8 @@ from sportello.chats import repository as repo
 from sportello.chats.models import Chat
 from sportello.contacts import repository as contacts_repo
 from sportello.contacts.models import Contact
+from sportello.errors import NotFound
+from sportello.kit.pagination import PageRequest
 
 
 def new_uuid() -> str:
@@ -48,3 +51,16 @@ async def may_see(session: AsyncSession, *, actor: Actor, chat: Chat) -> bool:
     if not sees_only_assigned_chats(actor.role):
         return True
     return await contacts_repo.is_assigned(session, contact_id=chat.contact_id, user_id=actor.user_id)
+
+
+async def get_chat(session: AsyncSession, *, account_id: int, uuid: str) -> Chat:
+    chat = await repo.find_by_uuid(session, account_id=account_id, uuid=uuid)
+    if chat is None:
+        raise NotFound("There is no such chat in this account.", code="chat_not_found")
+    return chat
+
+
+async def list_chats(session: AsyncSession, *, account_id: int, page: PageRequest) -> tuple[int, Sequence[Chat]]:
+    return await repo.list_page(
+        session, account_id=account_id, only_assigned_to=None, offset=page.offset, limit=page.page_size
+    )

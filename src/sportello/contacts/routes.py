@@ -8,8 +8,9 @@ from fastapi import APIRouter, Body, Path, Query, Request, Response, status
 
 from sportello.contacts import service
 from sportello.contacts.models import Contact
-from sportello.contacts.schemas import AssignedOperator, ContactCreate, ContactRead, ContactUpdate, OperatorEmail
-from sportello.contacts.service import MAX_SYNC_ALL, ContactView
+from sportello.contacts.schemas import ContactCreate, ContactRead, ContactUpdate, OperatorEmail
+from sportello.contacts.service import MAX_SYNC_ALL
+from sportello.contacts.shapes import contact_read
 from sportello.credentials.deps import ApiKeyCaller
 from sportello.kit.deps import AppSettings, DbSession
 from sportello.kit.pagination import Page, PageNumber, PageRequest, PageSize, page_links
@@ -18,26 +19,6 @@ from sportello.settings import Settings
 
 router = APIRouter(prefix="/api/1/contacts", tags=["contacts"])
 ContactId = Annotated[int, Path(ge=1, le=MAX_ID, description="The contact's id.")]
-
-
-def contact_read(view: ContactView, settings: Settings) -> ContactRead:
-    contact = view.contact
-    return ContactRead(
-        id=contact.id,
-        phone=contact.phone,
-        first_name=contact.first_name,
-        last_name=contact.last_name,
-        email=contact.email,
-        language=contact.language,
-        status=contact.status,
-        is_blocked=contact.is_blocked,
-        chat_uuid=view.chat.uuid,
-        chat_link=f"{settings.public_app_url}/chats/{view.chat.uuid}",
-        role_set=[AssignedOperator(id=u.id, email=u.email, name=u.name, role=u.role) for u in view.operators],
-        tag_set=view.tags,
-        list_set=[],
-        created_datetime=contact.created_at,
-    )
 
 
 async def _one(session: DbSession, settings: Settings, contact: Contact) -> ContactRead:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sportello.messages.models import Direction, Media, Message, SendStatus
@@ -69,3 +69,19 @@ async def claim_outbound(session: AsyncSession, message_id: int, *, now: datetim
     if claimed.rowcount != 1:  # type: ignore[attr-defined]
         return None
     return await session.get(Message, message_id, populate_existing=True)
+
+
+async def find_by_uuid_in_chat(session: AsyncSession, *, chat_id: int, uuid: str) -> Message | None:
+    return await session.scalar(select(Message).where(Message.chat_id == chat_id, Message.uuid == uuid))
+
+
+async def history(
+    session: AsyncSession, *, chat_id: int, before_id: int | None, limit: int
+) -> tuple[int, Sequence[Message]]:
+    """Newest first. Paging by id (not by offset) keeps pages stable while new messages arrive."""
+    total = int(await session.scalar(select(func.count()).select_from(Message).where(Message.chat_id == chat_id)) or 0)
+    query = select(Message).where(Message.chat_id == chat_id)
+    if before_id is not None:
+        query = query.where(Message.id < before_id)
+    rows = await session.scalars(query.order_by(Message.id.desc()).limit(limit))
+    return total, rows.all()

@@ -9,11 +9,13 @@ from fastapi.responses import FileResponse
 
 from sportello.accounts.actor import Actor
 from sportello.accounts.deps import SignedInUser
-from sportello.credentials.deps import FrameSessionCaller
+from sportello.credentials.deps import ApiKeyCaller, FrameSessionCaller
 from sportello.kit.deps import AppSettings, DbSession
 from sportello.messages import service
+from sportello.messages.schemas import MessageRead, MessageSend
+from sportello.messages.shapes import message_read
 
-api_router = APIRouter(prefix="/api/1", tags=["media"])
+api_router = APIRouter(prefix="/api/1")
 web_router = APIRouter(prefix="/web/api", include_in_schema=False)
 MediaUuid = Annotated[str, Path(pattern="^[0-9a-f]{32}$", description="The file's uuid.")]
 INLINE = ("image/jpeg", "image/png", "image/webp", "audio/", "video/")
@@ -35,11 +37,22 @@ async def _file(session: DbSession, settings: AppSettings, actor: Actor, media_u
     return response
 
 
-@api_router.get("/media/{media_uuid}/", summary="A message's file (frame session)")
+@api_router.get("/media/{media_uuid}/", tags=["media"], summary="A message's file (frame session)")
 async def frame_media(
     media_uuid: MediaUuid, caller: FrameSessionCaller, session: DbSession, settings: AppSettings
 ) -> FileResponse:
     return await _file(session, settings, caller.actor, media_uuid)
+
+
+@api_router.post("/messages/send/", status_code=201, tags=["messages"], summary="Send a message, template or note")
+async def send_message(
+    body: MessageSend, caller: ApiKeyCaller, session: DbSession, settings: AppSettings
+) -> MessageRead:
+    """Answers at once with the stored message (`send_status` `Pending`); it then moves to `Sent`,
+    `Delivered`, `Read` or `Error` (with Meta's code and a readable reason). Free text only
+    within 24 hours of the customer's last message (`window_closed` otherwise: send a template)."""
+    message, chat = await service.send_from_api(session, account_id=caller.account_id, body=body, sender_user_id=None)
+    return message_read(message, chat, [], settings.public_app_url, settings.public_api_url)
 
 
 @web_router.get("/media/{media_uuid}/")

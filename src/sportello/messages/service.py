@@ -15,11 +15,14 @@ from sportello.accounts.actor import Actor
 from sportello.chats import service as chats_service
 from sportello.chats.models import Chat
 from sportello.chats.window import window_is_open
+from sportello.contacts import service as contacts_service
 from sportello.contacts.models import Contact
+from sportello.contacts.schemas import ContactCreate
 from sportello.db.unit_of_work import after_commit
 from sportello.errors import Conflict, Forbidden, InvalidInput, NotFound
 from sportello.messages import repository as repo
 from sportello.messages.models import Direction, Media, MediaStatus, Message, MessageKind, SendStatus
+from sportello.messages.schemas import MessageSend
 from sportello.messages.sender import wake_local_senders
 
 
@@ -119,3 +122,51 @@ async def get_media(session: AsyncSession, *, actor: Actor, media_uuid: str) -> 
     if media.status is not MediaStatus.READY or media.storage_path is None:
         raise Conflict("The file is still being fetched from WhatsApp. Try again in a moment.", code="media_not_ready")
     return media
+
+
+async def history(session: AsyncSession, *, chat: Chat, before_id: int | None, limit: int) -> tuple[int, list[Message]]:
+    count, rows = await repo.history(session, chat_id=chat.id, before_id=before_id, limit=limit)
+    return count, list(rows)
+
+
+async def send_from_api(
+    session: AsyncSession, *, account_id: int, body: MessageSend, sender_user_id: int | None
+) -> tuple[Message, Chat]:
+    """Spoki's `POST /messages/send/`: to a chat (`chat_uuid`) or to a phone (the contact is made)."""
+    if body.chat_uuid:
+        chat = await chats_service.get_chat(session, account_id=account_id, uuid=body.chat_uuid)
+        contact = await session.get(Contact, chat.contact_id)
+        assert contact is not None
+    elif body.phone:
+        contact, _ = await contacts_service.sync_contact(
+            session, account_id=account_id, data=ContactCreate(phone=body.phone)
+        )
+        chat = (await contacts_service.views(session, [contact]))[0].chat
+    else:
+        raise InvalidInput("Say who to write to: chat_uuid or phone.", code="no_recipient", field="chat_uuid")
+    reply_to = None
+    if body.reply_to:
+        replied = await repo.find_by_uuid_in_chat(session, chat_id=chat.id, uuid=body.reply_to)
+        if replied is None or not replied.meta_id:
+            raise InvalidInput(
+                "reply_to names no WhatsApp message of this chat.", code="reply_not_found", field="reply_to"
+            )
+        reply_to = replied.meta_id
+    if body.type == "Note":
+        outgoing = Outgoing(kind=MessageKind.NOTE, text=body.text)
+    elif body.type == "Template":
+        raise NotFound("There is no approved template with this id in this account.", code="template_not_found")
+    elif body.content_type == "Interactive":
+        if not body.buttons:
+            raise InvalidInput("An Interactive message needs 1 to 3 buttons.", code="buttons_required", field="buttons")
+        outgoing = Outgoing(
+            kind=MessageKind.MESSAGE,
+            content_type="Interactive",
+            text=body.text,
+            content={"buttons": [b.model_dump() for b in body.buttons]},
+            reply_to_meta_id=reply_to,
+        )
+    else:
+        outgoing = Outgoing(kind=MessageKind.MESSAGE, text=body.text, reply_to_meta_id=reply_to)
+    message = await send(session, chat=chat, contact=contact, outgoing=outgoing, sender_user_id=sender_user_id)
+    return message, chat

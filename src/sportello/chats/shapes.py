@@ -1,0 +1,63 @@
+"""Builds wire `Chat`s in a fixed number of queries, whatever their number."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from sportello.chats.models import Chat
+from sportello.chats.schemas import ChatRead
+from sportello.chats.window import window_closes_at
+from sportello.contacts import service as contacts_service
+from sportello.contacts.models import Contact
+from sportello.contacts.schemas import AssignedOperator
+from sportello.contacts.shapes import contact_read
+from sportello.messages.models import Message
+from sportello.messages.shapes import media_of, message_read
+from sportello.settings import Settings
+
+
+async def chats_read(session: AsyncSession, chats: Sequence[Chat], settings: Settings) -> list[ChatRead]:
+    contacts = (
+        {
+            c.id: c
+            for c in (
+                await session.scalars(select(Contact).where(Contact.id.in_([chat.contact_id for chat in chats])))
+            ).all()
+        }
+        if chats
+        else {}
+    )
+    views = {v.contact.id: v for v in await contacts_service.views(session, list(contacts.values()))}
+    last_ids = [chat.last_message_id for chat in chats if chat.last_message_id is not None]
+    last = (
+        {m.id: m for m in (await session.scalars(select(Message).where(Message.id.in_(last_ids)))).all()}
+        if last_ids
+        else {}
+    )
+    media = await media_of(session, list(last))
+    result = []
+    for chat in chats:
+        view = views[chat.contact_id]
+        message = last.get(chat.last_message_id) if chat.last_message_id is not None else None
+        result.append(
+            ChatRead(
+                uuid=chat.uuid,
+                chat_link=f"{settings.public_app_url}/chats/{chat.uuid}",
+                contact=contact_read(view, settings),
+                last_message=message_read(
+                    message, chat, media.get(message.id, []), settings.public_app_url, settings.public_api_url
+                )
+                if message
+                else None,
+                has_unread_messages=chat.unread_count > 0,
+                unread_count=chat.unread_count,
+                operators=[AssignedOperator(id=u.id, email=u.email, name=u.name, role=u.role) for u in view.operators],
+                tags=view.tags,
+                window_closes_datetime=window_closes_at(chat.last_inbound_at),
+                updated_datetime=chat.updated_at,
+            )
+        )
+    return result

@@ -1,0 +1,66 @@
+"""Builds the wire `Message` from stored rows (shared by the REST API, iframe events, webhooks)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from sportello.chats.models import Chat
+from sportello.messages.models import Media, Message
+from sportello.messages.schemas import MediaRead, MessageRead
+
+
+async def media_of(session: AsyncSession, message_ids: Sequence[int]) -> dict[int, list[Media]]:
+    if not message_ids:
+        return {}
+    found: dict[int, list[Media]] = {}
+    for media in (
+        await session.scalars(select(Media).where(Media.message_id.in_(message_ids)).order_by(Media.id))
+    ).all():
+        assert media.message_id is not None
+        found.setdefault(media.message_id, []).append(media)
+    return found
+
+
+def message_read(message: Message, chat: Chat, media: Sequence[Media], app_url: str, api_url: str) -> MessageRead:
+    content = {k: v for k, v in message.content.items() if k != "raw"}
+    return MessageRead(
+        uuid=message.uuid,
+        chat_uuid=chat.uuid,
+        chat_link=f"{app_url}/chats/{chat.uuid}",
+        direction=message.direction,
+        type=message.kind,
+        content_type=message.content_type,
+        text=message.text,
+        content=content,
+        send_status=message.send_status,
+        sent_datetime=message.sent_at,
+        delivered_datetime=message.delivered_at,
+        read_datetime=message.read_at,
+        error_code=message.error_code,
+        send_error_message=message.error_message,
+        reply_to=message.reply_to_meta_id,
+        template=message.template_id,
+        mediamessage_set=[
+            MediaRead(
+                uuid=m.uuid,
+                kind=m.kind,
+                mime_type=m.mime_type,
+                filename=m.filename,
+                size=m.size,
+                status=m.status.value,
+                url=f"{api_url}/api/1/media/{m.uuid}/",
+            )
+            for m in media
+        ],
+        created_datetime=message.created_at,
+    )
+
+
+async def messages_read(
+    session: AsyncSession, messages: Sequence[Message], chat: Chat, app_url: str, api_url: str
+) -> list[MessageRead]:
+    media = await media_of(session, [m.id for m in messages])
+    return [message_read(m, chat, media.get(m.id, []), app_url, api_url) for m in messages]

@@ -26,6 +26,7 @@ from sportello.observability.metrics import Metrics, RequestObserver
 from sportello.observability.routes import router as observability_router
 from sportello.operator_console.routes import router as operator_router
 from sportello.settings import Settings
+from sportello.templates.routes import router as templates_router
 from sportello.web.routes import router as web_router
 from sportello.web.security_headers import SecurityHeaders
 from sportello.webhooks.routes import router as webhooks_router
@@ -76,6 +77,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(credentials_web_router)
     app.include_router(contacts_router)
     app.include_router(chats_router)
+    app.include_router(templates_router)
     app.include_router(webhooks_router)
     app.include_router(media_api_router)
     app.include_router(media_web_router)

@@ -24,6 +24,7 @@ from sportello.messages import repository as repo
 from sportello.messages.models import Direction, Media, MediaStatus, Message, MessageKind, SendStatus
 from sportello.messages.schemas import MessageSend
 from sportello.messages.sender import wake_local_senders
+from sportello.templates import service as templates_service
 
 
 @dataclass(frozen=True)
@@ -155,7 +156,17 @@ async def send_from_api(
     if body.type == "Note":
         outgoing = Outgoing(kind=MessageKind.NOTE, text=body.text)
     elif body.type == "Template":
-        raise NotFound("There is no approved template with this id in this account.", code="template_not_found")
+        if body.template is None:
+            raise InvalidInput("Say which template to send (its id).", code="template_required", field="template")
+        template = await templates_service.get_template(session, account_id=account_id, template_id=body.template)
+        text, meta_template = templates_service.render(template, body.custom_fields)
+        outgoing = Outgoing(
+            kind=MessageKind.TEMPLATE,
+            content_type="Template",
+            text=text,
+            content={"template": meta_template},
+            template_id=template.id,
+        )
     elif body.content_type == "Interactive":
         if not body.buttons:
             raise InvalidInput("An Interactive message needs 1 to 3 buttons.", code="buttons_required", field="buttons")

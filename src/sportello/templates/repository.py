@@ -1,0 +1,37 @@
+"""Every query of templates. Each names its account."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from sportello.templates.models import Template
+
+
+async def find(session: AsyncSession, *, account_id: int, template_id: int) -> Template | None:
+    return await session.scalar(select(Template).where(Template.account_id == account_id, Template.id == template_id))
+
+
+async def find_by_name(session: AsyncSession, *, account_id: int, name: str, language: str) -> Template | None:
+    return await session.scalar(
+        select(Template).where(Template.account_id == account_id, Template.name == name, Template.language == language)
+    )
+
+
+async def insert(session: AsyncSession, template: Template) -> Template:
+    session.add(template)
+    await session.flush()
+    return template
+
+
+async def list_page(
+    session: AsyncSession, *, account_id: int, search: str | None, offset: int, limit: int
+) -> tuple[int, Sequence[Template]]:
+    query = select(Template).where(Template.account_id == account_id)
+    if search:
+        query = query.where(Template.name.like(f"%{search.lower()}%"))
+    total = int(await session.scalar(select(func.count()).select_from(query.subquery())) or 0)
+    rows = await session.scalars(query.order_by(Template.id.desc()).offset(offset).limit(limit))
+    return total, rows.all()

@@ -1,0 +1,60 @@
+"""What crosses the wire about templates: Sportello's form (header, body, footer, buttons with
+`%%CODE%%` placeholders and their examples)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, Field, StringConstraints
+
+from sportello.kit.schemas import InputSchema
+from sportello.templates.models import TemplateCategory, TemplateStatus
+
+Code = Annotated[str, StringConstraints(pattern="^[A-Z][A-Z0-9_]{0,63}$")]
+Example = Annotated[str, StringConstraints(max_length=1024)]
+
+
+class TemplateButton(InputSchema):
+    type: Literal["QUICK_REPLY", "URL", "PHONE_NUMBER"] = "QUICK_REPLY"
+    text: Annotated[str, StringConstraints(min_length=1, max_length=25)]
+    url: Annotated[str, StringConstraints(max_length=2000)] | None = None
+    phone_number: Annotated[str, StringConstraints(max_length=40)] | None = None
+
+
+class TemplateContent(InputSchema):
+    header: Annotated[str, StringConstraints(max_length=1000)] = ""
+    body: Annotated[str, StringConstraints(min_length=1, max_length=5000)]
+    footer: Annotated[str, StringConstraints(max_length=1000)] = ""
+    buttons: Annotated[list[TemplateButton], Field(max_length=10)] = []
+    examples: dict[Code, Example] = {}
+
+
+class TemplateCreate(InputSchema):
+    name: Annotated[str, StringConstraints(min_length=1, max_length=512)]
+    language: Annotated[str, StringConstraints(pattern="^[a-z]{2,3}(_[A-Z]{2})?$")]
+    category: TemplateCategory
+    subcategory: Annotated[str, StringConstraints(max_length=40)] = ""
+    content: TemplateContent
+
+
+class TemplateUpdate(InputSchema):
+    name: Annotated[str, StringConstraints(min_length=1, max_length=512)] | None = None
+    language: Annotated[str, StringConstraints(pattern="^[a-z]{2,3}(_[A-Z]{2})?$")] | None = None
+    category: TemplateCategory | None = None
+    subcategory: Annotated[str, StringConstraints(max_length=40)] | None = None
+    content: TemplateContent | None = None
+
+
+class TemplateRead(BaseModel):
+    id: int
+    name: str
+    language: str
+    category: TemplateCategory
+    subcategory: str
+    status: TemplateStatus
+    rejection_reason: str
+    content: dict[str, object]
+    placeholders: list[str] = Field(description="The %%CODE%% placeholders, in order: the custom_fields to fill.")
+    created_datetime: datetime
+    updated_datetime: datetime

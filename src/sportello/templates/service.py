@@ -1,0 +1,268 @@
+"""The rules of templates: Meta's checks before Meta sees them, the draft → review life, and
+what an approved template sends."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from sportello.errors import Conflict, InvalidInput, NotFound
+from sportello.integrations import repository as integrations_repo
+from sportello.kit.encryption import SecretBox
+from sportello.kit.pagination import PageRequest
+from sportello.kit.phones import to_e164
+from sportello.templates import placeholders
+from sportello.templates import repository as repo
+from sportello.templates.models import Template, TemplateStatus
+from sportello.templates.schemas import TemplateContent, TemplateCreate, TemplateUpdate
+from sportello.whatsapp.client import GraphApiClient
+from sportello.whatsapp.errors import GraphApiError
+
+EDITABLE = (TemplateStatus.DRAFT, TemplateStatus.REJECTED)
+
+
+@dataclass(frozen=True)
+class Graph:
+    """What talking to Meta needs: the client and the box that opens the number's token."""
+
+    client: GraphApiClient
+    box: SecretBox
+
+
+def _check(name: str, content: TemplateContent) -> None:
+    if not placeholders.NAME.match(name):
+        raise InvalidInput(
+            "A template name has lowercase letters, digits and underscores only (e.g. order_ready).",
+            code="template_invalid_name",
+            field="name",
+        )
+    examples = dict(content.examples)
+    placeholders.check_text(content.body, part="body", examples=examples, max_length=1024, max_codes=30, body=True)
+    if content.header:
+        placeholders.check_text(content.header, part="header", examples=examples, max_length=60, max_codes=1)
+    if content.footer:
+        placeholders.check_text(content.footer, part="footer", examples=examples, max_length=60, max_codes=0)
+    for button in content.buttons:
+        if button.type == "URL" and not (button.url or "").startswith("https://"):
+            raise InvalidInput("A URL button needs an https:// address.", code="button_url_invalid", field="buttons")
+        if button.type == "PHONE_NUMBER":
+            to_e164(button.phone_number or "")
+    if len([b for b in content.buttons if b.type != "QUICK_REPLY"]) > 3:
+        raise InvalidInput("At most 3 link or call buttons.", code="too_many_buttons", field="buttons")
+
+
+def order_of(template: Template) -> list[str]:
+    content = template.components
+    return placeholders.codes(f"{content.get('header', '')} {content.get('body', '')}")
+
+
+async def get_template(session: AsyncSession, *, account_id: int, template_id: int) -> Template:
+    template = await repo.find(session, account_id=account_id, template_id=template_id)
+    if template is None:
+        raise NotFound("There is no such template in this account.", code="template_not_found")
+    return template
+
+
+async def list_templates(
+    session: AsyncSession, *, account_id: int, search: str | None, page: PageRequest
+) -> tuple[int, Sequence[Template]]:
+    return await repo.list_page(session, account_id=account_id, search=search, offset=page.offset, limit=page.page_size)
+
+
+async def _unique(session: AsyncSession, *, account_id: int, name: str, language: str, but: int | None = None) -> None:
+    existing = await repo.find_by_name(session, account_id=account_id, name=name, language=language)
+    if existing is not None and existing.id != but:
+        raise Conflict(f"A template '{name}' in {language} already exists.", code="template_exists")
+
+
+async def create_draft(session: AsyncSession, *, account_id: int, data: TemplateCreate) -> Template:
+    _check(data.name, data.content)
+    await _unique(session, account_id=account_id, name=data.name, language=data.language)
+    return await repo.insert(
+        session,
+        Template(
+            account_id=account_id,
+            name=data.name,
+            language=data.language,
+            category=data.category,
+            subcategory=data.subcategory,
+            status=TemplateStatus.DRAFT,
+            components=data.content.model_dump(mode="json"),
+        ),
+    )
+
+
+async def update_template(
+    session: AsyncSession, *, account_id: int, template_id: int, data: TemplateUpdate
+) -> Template:
+    template = await get_template(session, account_id=account_id, template_id=template_id)
+    if template.status not in EDITABLE:
+        raise Conflict(
+            "Only a draft or a rejected template can be changed: use back_to_draft or clone.",
+            code="template_not_editable",
+        )
+    name = data.name or template.name
+    language = data.language or template.language
+    content = data.content or TemplateContent.model_validate(template.components)
+    _check(name, content)
+    await _unique(session, account_id=account_id, name=name, language=language, but=template.id)
+    template.name, template.language, template.components = name, language, content.model_dump(mode="json")
+    if data.category is not None:
+        template.category = data.category
+    if data.subcategory is not None:
+        template.subcategory = data.subcategory
+    await session.flush()
+    return template
+
+
+def meta_components(template: Template) -> list[dict[str, Any]]:
+    """Meta's components for review: `%%CODE%%` → `{{n}}`, with the examples Meta asks for."""
+    content, order = template.components, order_of(template)
+    examples = content.get("examples", {})
+    components: list[dict[str, Any]] = []
+    if content.get("header"):
+        header: dict[str, Any] = {
+            "type": "HEADER",
+            "format": "TEXT",
+            "text": placeholders.to_meta(content["header"], order),
+        }
+        codes = placeholders.codes(content["header"])
+        if codes:
+            header["example"] = {"header_text": [examples[codes[0]]]}
+        components.append(header)
+    body: dict[str, Any] = {"type": "BODY", "text": placeholders.to_meta(content["body"], order)}
+    body_codes = placeholders.codes(content["body"])
+    if body_codes:
+        body["example"] = {"body_text": [[examples[code] for code in body_codes]]}
+    components.append(body)
+    if content.get("footer"):
+        components.append({"type": "FOOTER", "text": content["footer"]})
+    if content.get("buttons"):
+        components.append(
+            {"type": "BUTTONS", "buttons": [{k: v for k, v in b.items() if v is not None} for b in content["buttons"]]}
+        )
+    return components
+
+
+async def _number(session: AsyncSession, account_id: int) -> Any:
+    numbers = await integrations_repo.list_for_account(session, account_id=account_id)
+    if not numbers:
+        raise Conflict("Connect a WhatsApp number to this account first.", code="no_whatsapp_number")
+    return numbers[0]
+
+
+async def submit(session: AsyncSession, *, account_id: int, template_id: int, graph: Graph) -> Template:
+    """Send the template to Meta for review; Meta's decision comes later by webhook."""
+    template = await get_template(session, account_id=account_id, template_id=template_id)
+    if template.status not in EDITABLE:
+        raise Conflict(
+            f"This template is {template.status.value}: only a draft or a rejected one is submitted.",
+            code="template_not_editable",
+        )
+    number = await _number(session, account_id)
+    try:
+        created = await graph.client.create_template(
+            access_token=graph.box.open(number.access_token_sealed),
+            waba_id=number.waba_id,
+            name=template.name,
+            category=template.category.value,
+            language=template.language,
+            components=meta_components(template),
+        )
+    except GraphApiError as error:
+        raise InvalidInput(
+            f"Meta refused the template: {error.agent_message('en')}", code=f"meta_{error.code}"
+        ) from error
+    template.meta_template_id = created.id or None
+    template.waba_id = number.waba_id
+    template.status = TemplateStatus.PENDING
+    template.rejection_reason = ""
+    await session.flush()
+    return template
+
+
+async def back_to_draft(session: AsyncSession, *, account_id: int, template_id: int) -> Template:
+    template = await get_template(session, account_id=account_id, template_id=template_id)
+    if template.status is not TemplateStatus.REJECTED:
+        raise Conflict(
+            "Only a rejected template goes back to draft; clone an approved one to change it.",
+            code="template_not_rejected",
+        )
+    template.status = TemplateStatus.DRAFT
+    await session.flush()
+    return template
+
+
+async def clone(session: AsyncSession, *, account_id: int, template_id: int) -> Template:
+    source = await get_template(session, account_id=account_id, template_id=template_id)
+    for index in range(1, 1000):
+        name = f"{source.name[:500]}_copy{'' if index == 1 else index}"
+        if await repo.find_by_name(session, account_id=account_id, name=name, language=source.language) is None:
+            break
+    return await repo.insert(
+        session,
+        Template(
+            account_id=account_id,
+            name=name,
+            language=source.language,
+            category=source.category,
+            subcategory=source.subcategory,
+            status=TemplateStatus.DRAFT,
+            components=dict(source.components),
+        ),
+    )
+
+
+async def delete_template(session: AsyncSession, *, account_id: int, template_id: int, graph: Graph) -> None:
+    template = await get_template(session, account_id=account_id, template_id=template_id)
+    if template.meta_template_id:
+        number = await _number(session, account_id)
+        try:
+            await graph.client.delete_template(
+                access_token=graph.box.open(number.access_token_sealed), waba_id=number.waba_id, name=template.name
+            )
+        except GraphApiError as error:
+            if error.code != 100:  # 100: Meta no longer has it
+                raise InvalidInput(
+                    f"Meta did not delete the template: {error.agent_message('en')}", code=f"meta_{error.code}"
+                ) from error
+    await session.delete(template)
+    await session.flush()
+
+
+def render(template: Template, custom_fields: dict[str, str]) -> tuple[str, dict[str, Any]]:
+    """The text the chat shows and Meta's `template` object, with every placeholder filled."""
+    if template.status is not TemplateStatus.APPROVED:
+        raise Conflict(
+            f"This template is {template.status.value}, not approved: it cannot be sent yet.",
+            code="template_not_approved",
+        )
+    order = order_of(template)
+    missing = [code for code in order if not custom_fields.get(code, "").strip()]
+    if missing:
+        raise InvalidInput(
+            f"Fill the template's fields: {', '.join(missing)}.", code="missing_custom_fields", field="custom_fields"
+        )
+    content = template.components
+    components: list[dict[str, Any]] = []
+    header_codes = placeholders.codes(content.get("header", ""))
+    if header_codes:
+        components.append({"type": "header", "parameters": [{"type": "text", "text": custom_fields[header_codes[0]]}]})
+    body_codes = placeholders.codes(content["body"])
+    if body_codes:
+        components.append(
+            {"type": "body", "parameters": [{"type": "text", "text": custom_fields[c]} for c in body_codes]}
+        )
+    text = "\n\n".join(
+        part
+        for part in (
+            placeholders.fill(content.get("header", ""), custom_fields),
+            placeholders.fill(content["body"], custom_fields),
+            content.get("footer", ""),
+        )
+        if part
+    )
+    return text, {"name": template.name, "language": template.language, "components": components}

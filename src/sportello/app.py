@@ -20,6 +20,7 @@ from sportello.db.engine import create_engine, create_sessionmaker
 from sportello.kit.body_limit import BodySizeLimit
 from sportello.kit.encryption import SecretBox
 from sportello.kit.error_handlers import install_error_handlers
+from sportello.kit.rate_limit import create_rate_limiter
 from sportello.messages.routes import api_router as media_api_router
 from sportello.messages.routes import web_router as media_web_router
 from sportello.observability.metrics import Metrics, RequestObserver
@@ -52,6 +53,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             yield
         finally:
             await workers.stop()
+            await app.state.rate_limiter.close()
             await engine.dispose()
 
     app = FastAPI(
@@ -67,6 +69,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.engine = engine
     app.state.sessionmaker = sessionmaker
     app.state.workers = workers
+    app.state.rate_limiter = create_rate_limiter(settings.redis_url)
     app.state.metrics = Metrics()
     app.state.secret_box = box
 

@@ -48,6 +48,7 @@ class Settings(BaseSettings):
     graph_api_version: str = "v23.0"
 
     redis_url: str | None = None
+    api_rate_per_minute: int = Field(default=600, ge=0, description="Requests a minute per API key; 0: no limit.")
     login_session_hours: int = 12
     token_ttl_seconds: int = Field(default=120, ge=5, le=3600, description="Life of a handshake token.")
     frame_session_hours: int = Field(default=12, ge=1, le=24 * 30, description="Life of an iframe's session.")

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 
 import httpx
+import jsonschema
 import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -13,6 +15,7 @@ from sportello.accounts.actor import Actor
 from sportello.accounts.models import Role, User
 from sportello.credentials.service import api_keys
 from sportello.db.unit_of_work import unit_of_work
+from sportello.kit.json_schemas import SCHEMA_DIR
 from sportello.settings import Settings
 from support.seeding import seed_integration
 from support.world import World, running_world, wait_for
@@ -80,6 +83,13 @@ def test_a_customers_chat_and_a_reply_over_the_api(world: World, api: httpx.Clie
 
     wait_for(read)
     history = api.get(f"/api/1/chats/{chat['uuid']}/messages/").json()
+    # What the API answers is what the shipped JSON Schemas describe.
+    schema_dir = SCHEMA_DIR
+    jsonschema.validate(
+        api.get(f"/api/1/chats/{chat['uuid']}/").json(), json.loads((schema_dir / "chat.v1.json").read_text())
+    )
+    for message in history["results"]:
+        jsonschema.validate(message, json.loads((schema_dir / "message.v1.json").read_text()))
     assert history["count"] == 2 and [m["direction"] for m in history["results"]] == ["Outbound", "Inbound"]
     assert httpx.get(f"{world.emulator_url}/_emulator/sent").json()[0]["body"]["text"]["body"] == "Buongiorno Giulia!"
 

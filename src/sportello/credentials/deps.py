@@ -14,7 +14,7 @@ from sportello.credentials.cors import request_origin_is_own
 from sportello.credentials.models import ApiKey, FrameSession
 from sportello.credentials.origins import origin_allowed
 from sportello.credentials.service import api_keys, handshake
-from sportello.errors import Forbidden
+from sportello.errors import Forbidden, RateLimited
 from sportello.kit.deps import AppSettings, DbSession, client_address
 from sportello.kit.schemas import MAX_ID
 
@@ -33,6 +33,15 @@ async def _api_key(request: Request, session: DbSession, settings: AppSettings) 
         raise Forbidden("This API key may not be used from this web origin.", code="origin_not_allowed")
     # Read by the CORS middleware: this response may be read by that origin.
     request.state.cors_allowed_origin = origin
+    if settings.api_rate_per_minute:
+        wait = await request.app.state.rate_limiter.hit(
+            f"apikey:{key.id}", limit=settings.api_rate_per_minute, window_seconds=60
+        )
+        if wait:
+            raise RateLimited(
+                f"Too many requests with this API key: at most {settings.api_rate_per_minute} a minute.",
+                retry_after=wait,
+            )
     return key
 
 

@@ -10,7 +10,7 @@ from sportello.accounts.models import User
 from sportello.accounts.schemas import RoleChange, UserCreate, UserRead
 from sportello.kit.deps import DbSession
 
-router = APIRouter(prefix="/web/api", tags=["web app"])
+router = APIRouter(prefix="/web/api", tags=["web app"], include_in_schema=False)
 
 
 def user_read(user: User) -> UserRead:

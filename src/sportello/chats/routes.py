@@ -12,11 +12,12 @@ from sportello.chats.shapes import chats_read
 from sportello.credentials.deps import ApiKeyCaller
 from sportello.kit.deps import AppSettings, DbSession
 from sportello.kit.pagination import Page, PageNumber, PageRequest, PageSize, page_links
+from sportello.kit.schemas import ERROR_RESPONSES
 from sportello.messages import service as messages_service
 from sportello.messages.schemas import MessageRead
 from sportello.messages.shapes import messages_read
 
-router = APIRouter(prefix="/api/1/chats", tags=["chats"])
+router = APIRouter(prefix="/api/1/chats", tags=["chats"], responses=ERROR_RESPONSES)
 ChatUuid = Annotated[str, Path(pattern="^[0-9a-f]{32}$", description="The chat's uuid (from chat_link).")]
 
 

@@ -14,10 +14,10 @@ from sportello.contacts.shapes import contact_read
 from sportello.credentials.deps import ApiKeyCaller
 from sportello.kit.deps import AppSettings, DbSession
 from sportello.kit.pagination import Page, PageNumber, PageRequest, PageSize, page_links
-from sportello.kit.schemas import MAX_ID
+from sportello.kit.schemas import ERROR_RESPONSES, MAX_ID
 from sportello.settings import Settings
 
-router = APIRouter(prefix="/api/1/contacts", tags=["contacts"])
+router = APIRouter(prefix="/api/1/contacts", tags=["contacts"], responses=ERROR_RESPONSES)
 ContactId = Annotated[int, Path(ge=1, le=MAX_ID, description="The contact's id.")]
 
 

@@ -32,9 +32,9 @@ from sportello.credentials.schemas import (
 )
 from sportello.credentials.service import api_keys, handshake, private_keys
 from sportello.kit.deps import AppSettings, DbSession, client_address
-from sportello.kit.schemas import MAX_ID
+from sportello.kit.schemas import ERROR_RESPONSES, MAX_ID
 
-api_router = APIRouter(prefix="/api/1", tags=["authentication"])
+api_router = APIRouter(prefix="/api/1", tags=["authentication"], responses=ERROR_RESPONSES)
 web_router = APIRouter(prefix="/web/api", tags=["web app"], include_in_schema=False)
 ApiKeyId = Annotated[int, Path(ge=1, le=MAX_ID, description="The API key's id.")]
 

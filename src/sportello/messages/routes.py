@@ -11,11 +11,12 @@ from sportello.accounts.actor import Actor
 from sportello.accounts.deps import SignedInUser
 from sportello.credentials.deps import ApiKeyCaller, FrameSessionCaller
 from sportello.kit.deps import AppSettings, DbSession
+from sportello.kit.schemas import ERROR_RESPONSES
 from sportello.messages import service
 from sportello.messages.schemas import MessageRead, MessageSend
 from sportello.messages.shapes import message_read
 
-api_router = APIRouter(prefix="/api/1")
+api_router = APIRouter(prefix="/api/1", responses=ERROR_RESPONSES)
 web_router = APIRouter(prefix="/web/api", include_in_schema=False)
 MediaUuid = Annotated[str, Path(pattern="^[0-9a-f]{32}$", description="The file's uuid.")]
 INLINE = ("image/jpeg", "image/png", "image/webp", "audio/", "video/")

@@ -9,13 +9,13 @@ from fastapi import APIRouter, Depends, Path, Query, Request, status
 from sportello.credentials.deps import ApiKeyCaller
 from sportello.kit.deps import AppSettings, DbSession
 from sportello.kit.pagination import Page, PageNumber, PageRequest, PageSize, page_links
-from sportello.kit.schemas import MAX_ID
+from sportello.kit.schemas import ERROR_RESPONSES, MAX_ID
 from sportello.templates import service
 from sportello.templates.models import Template
 from sportello.templates.schemas import TemplateCreate, TemplateRead, TemplateUpdate
 from sportello.whatsapp.client import GraphApiClient
 
-router = APIRouter(prefix="/api/1/templates", tags=["templates"])
+router = APIRouter(prefix="/api/1/templates", tags=["templates"], responses=ERROR_RESPONSES)
 TemplateId = Annotated[int, Path(ge=1, le=MAX_ID, description="The template's id.")]
 
 

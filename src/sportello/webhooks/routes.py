@@ -11,7 +11,8 @@ from sportello.kit.deps import AppSecretBox, AppSettings, DbSession
 from sportello.webhooks import service
 from sportello.whatsapp.signature import check_verification
 
-router = APIRouter(tags=["whatsapp webhooks"])
+# Meta's endpoint, not the integrators': kept out of the published API schema.
+router = APIRouter(tags=["whatsapp webhooks"], include_in_schema=False)
 OptionalText = Annotated[str | None, Query(max_length=500)]
 
 

@@ -5,8 +5,6 @@ failed send is retried later with backoff, up to a bound, and its error kept for
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 import weakref
 from datetime import UTC, datetime, timedelta
@@ -16,6 +14,7 @@ import aiosmtplib
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from sportello.db.unit_of_work import unit_of_work
+from sportello.kit.background import PollingLoop
 from sportello.mail import repository as repo
 from sportello.mail.models import OutboxEmail
 from sportello.settings import Settings
@@ -83,36 +82,20 @@ def wake_local_senders() -> None:
         sender.wake()
 
 
-class MailSender:
-    """The background loop of one process: wakes on `wake()` or every few seconds."""
+class MailSender(PollingLoop):
+    """Delivers the outbox; does nothing without SMTP settings."""
+
+    name = "mail-sender"
 
     def __init__(self, sessionmaker: async_sessionmaker[AsyncSession], settings: Settings) -> None:
+        super().__init__(settings.mail_poll_seconds)
         self._sessionmaker = sessionmaker
         self._settings = settings
-        self._wake = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
         _running.add(self)
 
-    def wake(self) -> None:
-        self._wake.set()
-
     def start(self) -> None:
-        if self._settings.smtp_host and self._task is None:
-            self._task = asyncio.create_task(self._run(), name="sportello-mail-sender")
+        if self._settings.smtp_host:
+            super().start()
 
-    async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
-
-    async def _run(self) -> None:
-        while True:
-            try:
-                await deliver_pending(self._sessionmaker, self._settings)
-            except Exception:
-                logger.exception("mail sender round failed")
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout=self._settings.mail_poll_seconds)
-            self._wake.clear()
+    async def round(self) -> int:
+        return await deliver_pending(self._sessionmaker, self._settings)

@@ -5,7 +5,6 @@ retried with backoff a few times, then marked failed with its reason."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from datetime import UTC, datetime, timedelta
 
@@ -14,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from sportello.db.unit_of_work import unit_of_work
 from sportello.integrations.models import WhatsAppNumber
+from sportello.kit.background import PollingLoop
 from sportello.kit.encryption import SecretBox
 from sportello.messages.models import Media, MediaStatus, Message
 from sportello.settings import Settings
@@ -94,30 +94,14 @@ async def fetch_pending(
     return len(jobs)
 
 
-class MediaFetcher:
+class MediaFetcher(PollingLoop):
+    name = "media-fetcher"
+
     def __init__(
         self, sessionmaker: async_sessionmaker[AsyncSession], settings: Settings, box: SecretBox, client: GraphApiClient
     ) -> None:
+        super().__init__(settings.webhook_poll_seconds)
         self._args = (sessionmaker, settings, box, client)
-        self._poll = settings.webhook_poll_seconds
-        self._task: asyncio.Task[None] | None = None
 
-    def start(self) -> None:
-        if self._task is None:
-            self._task = asyncio.create_task(self._run(), name="sportello-media-fetcher")
-
-    async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
-
-    async def _run(self) -> None:
-        while True:
-            try:
-                while await fetch_pending(*self._args):
-                    pass
-            except Exception:
-                logger.exception("media round failed")
-            await asyncio.sleep(self._poll)
+    async def round(self) -> int:
+        return await fetch_pending(*self._args)

@@ -11,7 +11,6 @@ message as `Error` with Meta's code and a sentence the agent understands."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import random
 import time
@@ -28,6 +27,7 @@ from sportello.chats.models import Chat
 from sportello.contacts.models import Contact
 from sportello.db.unit_of_work import unit_of_work
 from sportello.integrations.models import WhatsAppNumber
+from sportello.kit.background import PollingLoop
 from sportello.kit.encryption import SecretBox
 from sportello.kit.phones import wa_id
 from sportello.messages import repository as repo
@@ -118,7 +118,9 @@ def build_payload(message: Message, to: str) -> dict[str, Any] | None:
     return payloads.text(to, message.text, reply_to=reply_to, callback=callback)
 
 
-class OutboundSender:
+class OutboundSender(PollingLoop):
+    name = "outbound-sender"
+
     def __init__(
         self,
         sessionmaker: async_sessionmaker[AsyncSession],
@@ -126,39 +128,16 @@ class OutboundSender:
         box: SecretBox,
         http: httpx.AsyncClient,
     ) -> None:
+        super().__init__(settings.send_poll_seconds)
         self._sessionmaker = sessionmaker
         self._settings = settings
         self._box = box
         self._client = GraphApiClient(http, base_url=settings.graph_api_base_url, version=settings.graph_api_version)
         self._rate = NumberRate(settings.send_rate_per_second)
-        self._wake = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
         _running.add(self)
 
-    def wake(self) -> None:
-        self._wake.set()
-
-    def start(self) -> None:
-        if self._task is None:
-            self._task = asyncio.create_task(self._run(), name="sportello-outbound-sender")
-
-    async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
-
-    async def _run(self) -> None:
-        while True:
-            self._wake.clear()
-            try:
-                while await self.send_due():
-                    pass
-            except Exception:
-                logger.exception("sender round failed")
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout=self._settings.send_poll_seconds)
+    async def round(self) -> int:
+        return await self.send_due()
 
     async def send_due(self) -> int:
         """One round: claim what is due and send it. Returns how many messages were handled."""

@@ -4,8 +4,6 @@ cause is fixed; one that needs something not there yet (a status before its mess
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 import weakref
 from collections.abc import Awaitable, Callable
@@ -14,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from sportello.db.unit_of_work import unit_of_work
+from sportello.kit.background import PollingLoop
 from sportello.webhooks import repository as repo
 from sportello.webhooks.models import WebhookEvent, WebhookState
 
@@ -74,36 +73,14 @@ def wake_local_processors() -> None:
         processor.wake()
 
 
-class WebhookProcessor:
+class WebhookProcessor(PollingLoop):
+    name = "webhook-processor"
+
     def __init__(self, sessionmaker: async_sessionmaker[AsyncSession], apply: ApplyEvent, poll_seconds: float) -> None:
+        super().__init__(poll_seconds)
         self._sessionmaker = sessionmaker
         self._apply = apply
-        self._poll = poll_seconds
-        self._wake = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
         _running.add(self)
 
-    def wake(self) -> None:
-        self._wake.set()
-
-    def start(self) -> None:
-        if self._task is None:
-            self._task = asyncio.create_task(self._run(), name="sportello-webhook-processor")
-
-    async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
-
-    async def _run(self) -> None:
-        while True:
-            self._wake.clear()
-            try:
-                while await process_pending(self._sessionmaker, self._apply):
-                    pass
-            except Exception:
-                logger.exception("webhook processing round failed")
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout=self._poll)
+    async def round(self) -> int:
+        return await process_pending(self._sessionmaker, self._apply)

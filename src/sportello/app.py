@@ -28,6 +28,7 @@ from sportello.observability.routes import router as observability_router
 from sportello.operator_console.routes import router as operator_router
 from sportello.settings import Settings
 from sportello.templates.routes import router as templates_router
+from sportello.web.api_docs import router as api_docs_router
 from sportello.web.routes import router as web_router
 from sportello.web.security_headers import SecurityHeaders
 from sportello.webhooks.routes import router as webhooks_router
@@ -62,7 +63,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         summary="A self-hosted WhatsApp Business inbox to embed in other software.",
         lifespan=lifespan,
         openapi_url="/api/1/schema/",
-        docs_url="/api/1/docs/",
+        docs_url=None,
         redoc_url=None,
     )
     app.state.settings = settings
@@ -75,6 +76,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     install_error_handlers(app)
     app.include_router(observability_router)
+    app.include_router(api_docs_router)
     app.include_router(accounts_router)
     app.include_router(credentials_api_router)
     app.include_router(credentials_web_router)
@@ -91,7 +93,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # Added last runs first: the observer sees every answer, headers go on every answer.
     app.add_middleware(ApiCors, sessionmaker=sessionmaker)
     # Meta's webhook bodies can reach 3 MB.
-    app.add_middleware(BodySizeLimit, max_bytes=MAX_BODY_BYTES, overrides={"/webhooks/": 4_000_000})
+    app.add_middleware(
+        BodySizeLimit, max_bytes=MAX_BODY_BYTES, overrides={"/webhooks/": 4_000_000, "/api/1/media/": 101 * 1024 * 1024}
+    )
     app.add_middleware(SecurityHeaders)
     app.add_middleware(RequestObserver, metrics=app.state.metrics)
     return app

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from typing import Any
 
 import httpx
 import jsonschema
@@ -17,6 +18,7 @@ from sportello.credentials.service import api_keys
 from sportello.db.unit_of_work import unit_of_work
 from sportello.kit.json_schemas import SCHEMA_DIR
 from sportello.settings import Settings
+from support.meta_schema import errors
 from support.seeding import seed_integration
 from support.world import World, running_world, wait_for
 
@@ -154,3 +156,76 @@ def test_another_accounts_chats_are_not_found(world: World, api: httpx.Client) -
     ):
         assert answer.status_code == 404 and answer.json()["code"] == "chat_not_found"
     assert api.get("/api/1/chats/").json()["count"] == 0
+
+
+PNG = bytes.fromhex(
+    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+    "1f15c4890000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082"
+)
+
+
+def test_a_picture_and_a_list_are_sent_through_the_api(world: World, api: httpx.Client) -> None:
+    httpx.post(f"{world.emulator_url}/_emulator/say", json={"from": CUSTOMER, "text": "Mi mandate il catalogo?"})
+    chat = wait_for(lambda: api.get("/api/1/chats/").json()["results"])[0]
+    uploaded = api.post("/api/1/media/", files={"file": ("jacket.png", PNG, "image/png")})
+    assert uploaded.status_code == 201 and uploaded.json()["kind"] == "image"
+    wrong_kind = api.post(
+        "/api/1/messages/send/",
+        json={"chat_uuid": chat["uuid"], "content_type": "Document", "media": uploaded.json()["uuid"]},
+    )
+    assert wrong_kind.status_code == 400 and wrong_kind.json()["code"] == "media_kind_mismatch"
+    picture = api.post(
+        "/api/1/messages/send/",
+        json={
+            "chat_uuid": chat["uuid"],
+            "content_type": "Image",
+            "text": "La giacca blu",
+            "media": uploaded.json()["uuid"],
+        },
+    )
+    assert picture.status_code == 201, picture.text
+    assert picture.json()["content_type"] == "Image"
+    listing = api.post(
+        "/api/1/messages/send/",
+        json={
+            "chat_uuid": chat["uuid"],
+            "content_type": "List",
+            "text": "Quale taglia?",
+            "list_message": {
+                "button": "Taglie",
+                "sections": [
+                    {
+                        "title": "Giacche",
+                        "rows": [
+                            {"id": "m", "title": "M"},
+                            {"id": "l", "title": "L", "description": "Vestibilità comoda"},
+                        ],
+                    }
+                ],
+            },
+        },
+    )
+    assert listing.status_code == 201, listing.text
+
+    def both_sent() -> list[dict[str, Any]] | None:
+        found: list[dict[str, Any]] = httpx.get(f"{world.emulator_url}/_emulator/sent").json()
+        return found if len(found) == 2 else None
+
+    sent = wait_for(both_sent)
+    bodies = {entry["type"]: entry["body"] for entry in sent}
+    assert bodies["image"]["image"]["caption"] == "La giacca blu" and bodies["image"]["image"]["id"]
+    assert bodies["interactive"]["interactive"]["type"] == "list"
+    for body in bodies.values():
+        assert errors("Message", {k: v for k, v in body.items() if k != "biz_opaque_callback_data"}) == []
+    reused = api.post(
+        "/api/1/messages/send/",
+        json={"chat_uuid": chat["uuid"], "content_type": "Image", "media": uploaded.json()["uuid"]},
+    )
+    assert reused.status_code == 404 and reused.json()["code"] == "media_not_found"
+
+
+def test_uploads_are_checked_as_whatsapp_checks_them(api: httpx.Client) -> None:
+    exe = api.post("/api/1/media/", files={"file": ("tool.exe", b"MZ....", "application/x-msdownload")})
+    assert exe.status_code == 400 and exe.json()["code"] == "media_type_unsupported"
+    empty = api.post("/api/1/media/", files={"file": ("empty.png", b"", "image/png")})
+    assert empty.status_code == 400 and empty.json()["code"] == "media_too_large"

@@ -39,6 +39,22 @@ class ContactRead(BaseModel):
 
 
 class ContactCreate(InputSchema):
+    model_config = {
+        **InputSchema.model_config,
+        "json_schema_extra": {
+            "examples": [
+                {
+                    "phone": "+39 333 123 4567",
+                    "first_name": "Giulia",
+                    "last_name": "Rossi",
+                    "email": "giulia@example.com",
+                    "language": "it",
+                    "tags": ["vip"],
+                }
+            ]
+        },
+    }
+
     phone: Phone
     first_name: Name = ""
     last_name: Name = ""
@@ -48,6 +64,11 @@ class ContactCreate(InputSchema):
 
 
 class ContactUpdate(InputSchema):
+    model_config = {
+        **InputSchema.model_config,
+        "json_schema_extra": {"examples": [{"is_blocked": True}, {"first_name": "Giulia", "tags": ["vip", "milano"]}]},
+    }
+
     phone: Phone | None = None
     first_name: Name | None = None
     last_name: Name | None = None
@@ -58,4 +79,9 @@ class ContactUpdate(InputSchema):
 
 
 class OperatorEmail(InputSchema):
+    model_config = {
+        **InputSchema.model_config,
+        "json_schema_extra": {"examples": [{"email": "marco@demo-shop.example.com"}]},
+    }
+
     email: Annotated[str, StringConstraints(min_length=3, max_length=254)]

@@ -32,6 +32,22 @@ class TokenOut(BaseModel):
 
 
 class ExchangeIn(InputSchema):
+    model_config = {
+        **InputSchema.model_config,
+        "json_schema_extra": {
+            "examples": [
+                {
+                    "token": "…",
+                    "uid": "12",
+                    "language": "it",
+                    "can_view_chat_list": False,
+                    "can_reply_in_chat": True,
+                    "can_send_paypal_in_chat": False,
+                }
+            ]
+        },
+    }
+
     token: Annotated[str, StringConstraints(min_length=1, max_length=200)]
     uid: Annotated[str, StringConstraints(min_length=1, max_length=20)]
     language: Annotated[str, StringConstraints(max_length=20)] = "en"
@@ -94,6 +110,11 @@ class ApiKeyCreated(ApiKeyRead):
 
 
 class ServiceUserCreate(InputSchema):
+    model_config = {
+        **InputSchema.model_config,
+        "json_schema_extra": {"examples": [{"name": "CRM integration", "role": "Chat Manager"}]},
+    }
+
     name: Annotated[str, StringConstraints(min_length=1, max_length=200)]
     role: Role
 

@@ -85,3 +85,14 @@ async def history(
         query = query.where(Message.id < before_id)
     rows = await session.scalars(query.order_by(Message.id.desc()).limit(limit))
     return total, rows.all()
+
+
+async def find_unsent_media(session: AsyncSession, *, account_id: int, uuid: str) -> Media | None:
+    """An uploaded file of this account that no message has taken yet."""
+    return await session.scalar(
+        select(Media).where(Media.account_id == account_id, Media.uuid == uuid, Media.message_id.is_(None))
+    )
+
+
+async def attach_media(session: AsyncSession, *, uuid: str, message_id: int) -> None:
+    await session.execute(update(Media).where(Media.uuid == uuid).values(message_id=message_id))

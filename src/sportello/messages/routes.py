@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path
+from fastapi import APIRouter, File, Path, UploadFile
 from fastapi.responses import FileResponse
 
 from sportello.accounts.actor import Actor
@@ -13,7 +13,7 @@ from sportello.credentials.deps import ApiKeyCaller, FrameSessionCaller
 from sportello.kit.deps import AppSettings, DbSession
 from sportello.kit.schemas import ERROR_RESPONSES
 from sportello.messages import service
-from sportello.messages.schemas import MessageRead, MessageSend
+from sportello.messages.schemas import MediaUploaded, MessageRead, MessageSend
 from sportello.messages.shapes import message_read
 
 api_router = APIRouter(prefix="/api/1", responses=ERROR_RESPONSES)
@@ -54,6 +54,29 @@ async def send_message(
     within 24 hours of the customer's last message (`window_closed` otherwise: send a template)."""
     message, chat = await service.send_from_api(session, account_id=caller.account_id, body=body, sender_user_id=None)
     return message_read(message, chat, [], settings.public_app_url, settings.public_api_url)
+
+
+@api_router.post("/media/", status_code=201, tags=["media"], summary="Upload a file to send")
+async def upload_media(
+    file: Annotated[UploadFile, File(description="An image, document, audio or video.")],
+    caller: ApiKeyCaller,
+    session: DbSession,
+    settings: AppSettings,
+) -> MediaUploaded:
+    """Kept until a message sends it (`content_type` Image, Document, Audio or Video, `media`=uuid);
+    types and sizes as WhatsApp allows them."""
+    content = await file.read()
+    media = await service.store_upload(
+        session,
+        account_id=caller.account_id,
+        content=content,
+        mime_type=file.content_type or "",
+        filename=file.filename or "file",
+        data_dir=settings.data_dir,
+    )
+    return MediaUploaded(
+        uuid=media.uuid, kind=media.kind, mime_type=media.mime_type, size=media.size or 0, filename=media.filename
+    )
 
 
 @web_router.get("/media/{media_uuid}/")

@@ -52,13 +52,41 @@ class Button(InputSchema):
     title: Annotated[str, StringConstraints(min_length=1, max_length=20)]
 
 
+class ListRow(InputSchema):
+    id: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+    title: Annotated[str, StringConstraints(min_length=1, max_length=24)]
+    description: Annotated[str, StringConstraints(max_length=72)] = ""
+
+
+class ListSection(InputSchema):
+    title: Annotated[str, StringConstraints(max_length=24)] = ""
+    rows: Annotated[list[ListRow], Field(min_length=1, max_length=10)]
+
+
+class ListContent(InputSchema):
+    """WhatsApp's list message: a button that opens up to 10 rows in sections."""
+
+    button: Annotated[str, StringConstraints(min_length=1, max_length=20)]
+    sections: Annotated[list[ListSection], Field(min_length=1, max_length=10)]
+    header: Annotated[str, StringConstraints(max_length=60)] = ""
+    footer: Annotated[str, StringConstraints(max_length=60)] = ""
+
+
+class MediaUploaded(BaseModel):
+    uuid: str = Field(description="Send it with content_type Image, Document, Audio or Video and media=<uuid>.")
+    kind: str
+    mime_type: str
+    size: int
+    filename: str
+
+
 class MessageSend(InputSchema):
     """Spoki's send: `type` Message (free text in the 24-hour window), Template, or Note."""
 
     chat_uuid: Annotated[str | None, StringConstraints(pattern="^[0-9a-f]{32}$")] = None
     phone: Annotated[str | None, StringConstraints(max_length=40)] = None
     type: Literal["Message", "Template", "Note"] = "Message"
-    content_type: Literal["Text", "Interactive"] = "Text"
+    content_type: Literal["Text", "Interactive", "List", "Image", "Document", "Audio", "Video"] = "Text"
     text: Text = ""
     buttons: Annotated[list[Button], Field(max_length=3)] = []
     template: int | None = Field(default=None, ge=1, le=2_147_483_647)
@@ -67,3 +95,28 @@ class MessageSend(InputSchema):
         Annotated[str, StringConstraints(max_length=64)], Annotated[str, StringConstraints(max_length=1024)]
     ] = {}
     reply_to: Annotated[str | None, StringConstraints(pattern="^[0-9a-f]{32}$")] = None
+    list_message: ListContent | None = None
+    media: Annotated[str | None, StringConstraints(pattern="^[0-9a-f]{32}$")] = Field(
+        default=None, description="The uuid of a file uploaded with POST /api/1/media/."
+    )
+
+    model_config = {
+        **InputSchema.model_config,
+        "json_schema_extra": {
+            "examples": [
+                {
+                    "chat_uuid": "3f2c9a1be0d54c7f8a6b5c4d3e2f1a0b",
+                    "type": "Message",
+                    "content_type": "Text",
+                    "text": "Buongiorno! La sua giacca è pronta.",
+                },
+                {
+                    "phone": "+393331234567",
+                    "type": "Template",
+                    "template": 12,
+                    "custom_fields": {"NAME": "Giulia", "ORDER": "A-1042"},
+                },
+                {"chat_uuid": "3f2c9a1be0d54c7f8a6b5c4d3e2f1a0b", "type": "Note", "text": "Called back, all fine."},
+            ]
+        },
+    }

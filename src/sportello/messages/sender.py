@@ -112,6 +112,18 @@ def build_payload(message: Message, to: str) -> dict[str, Any] | None:
         return payloads.buttons(
             to, message.text, [(str(b["id"]), str(b["title"])) for b in buttons], reply_to=reply_to, callback=callback
         )
+    listing = content.get("list")
+    if isinstance(listing, dict):
+        return payloads.list_message(
+            to,
+            message.text,
+            str(listing["button"]),
+            list(listing["sections"]),
+            header=listing.get("header") or None,
+            footer=listing.get("footer") or None,
+            reply_to=reply_to,
+            callback=callback,
+        )
     reaction = content.get("reaction")
     if isinstance(reaction, dict):
         return payloads.reaction(to, str(reaction.get("message_id", "")), str(reaction.get("emoji", "")))

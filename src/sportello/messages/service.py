@@ -167,6 +167,49 @@ async def send_from_api(
             content={"template": meta_template},
             template_id=template.id,
         )
+    elif body.content_type == "List":
+        if body.list_message is None:
+            raise InvalidInput(
+                "A List message needs list_message (button and sections).", code="list_required", field="list_message"
+            )
+        if sum(len(section.rows) for section in body.list_message.sections) > 10:
+            raise InvalidInput("A list has at most 10 rows in all.", code="too_many_rows", field="list_message")
+        outgoing = Outgoing(
+            kind=MessageKind.MESSAGE,
+            content_type="List",
+            text=body.text,
+            content={"list": body.list_message.model_dump()},
+            reply_to_meta_id=reply_to,
+        )
+    elif body.content_type in MEDIA_CONTENT_TYPES:
+        if not body.media:
+            raise InvalidInput(
+                "Upload the file first (POST /api/1/media/) and send its uuid as media.",
+                code="media_required",
+                field="media",
+            )
+        media = await repo.find_unsent_media(session, account_id=account_id, uuid=body.media)
+        expected = MEDIA_CONTENT_TYPES[body.content_type]
+        if media is None:
+            raise NotFound("There is no such uploaded file in this account.", code="media_not_found")
+        if media.kind != expected:
+            raise InvalidInput(
+                f"This file is a {media.kind}, not a {expected}.", code="media_kind_mismatch", field="content_type"
+            )
+        outgoing = Outgoing(
+            kind=MessageKind.MESSAGE,
+            content_type=body.content_type,
+            text=body.text,
+            content={
+                "media": {
+                    "media_uuid": media.uuid,
+                    "kind": media.kind,
+                    "mime_type": media.mime_type,
+                    "filename": media.filename,
+                }
+            },
+            reply_to_meta_id=reply_to,
+        )
     elif body.content_type == "Interactive":
         if not body.buttons:
             raise InvalidInput("An Interactive message needs 1 to 3 buttons.", code="buttons_required", field="buttons")
@@ -180,4 +223,60 @@ async def send_from_api(
     else:
         outgoing = Outgoing(kind=MessageKind.MESSAGE, text=body.text, reply_to_meta_id=reply_to)
     message = await send(session, chat=chat, contact=contact, outgoing=outgoing, sender_user_id=sender_user_id)
+    if body.media and body.content_type in MEDIA_CONTENT_TYPES:
+        await repo.attach_media(session, uuid=body.media, message_id=message.id)
     return message, chat
+
+
+MEDIA_CONTENT_TYPES = {"Image": "image", "Document": "document", "Audio": "audio", "Video": "video"}
+# Meta's table: what each kind may be, and how large.
+UPLOAD_TYPES = {
+    "image": ({"image/jpeg", "image/png"}, 5 * 1024**2),
+    "audio": ({"audio/aac", "audio/amr", "audio/mpeg", "audio/mp4", "audio/ogg"}, 16 * 1024**2),
+    "video": ({"video/mp4", "video/3gpp"}, 16 * 1024**2),
+    "document": (
+        {
+            "text/plain",
+            "application/pdf",
+            "application/msword",
+            "application/vnd.ms-excel",
+            "application/vnd.ms-powerpoint",
+            "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+        },
+        100 * 1024**2,
+    ),
+}
+
+
+async def store_upload(
+    session: AsyncSession, *, account_id: int, content: bytes, mime_type: str, filename: str, data_dir: Any
+) -> Media:
+    """A file to send: kept in the data folder until a message takes it to Meta."""
+    kind = next((k for k, (types, _) in UPLOAD_TYPES.items() if mime_type in types), None)
+    if kind is None:
+        raise InvalidInput(
+            f"WhatsApp does not carry files of type {mime_type[:80]}.", code="media_type_unsupported", field="file"
+        )
+    limit = UPLOAD_TYPES[kind][1]
+    if not content or len(content) > limit:
+        raise InvalidInput(f"A {kind} must be 1 byte to {limit // 1024**2} MB.", code="media_too_large", field="file")
+    media_uuid = uuid.uuid4().hex
+    relative = f"media/{account_id}/{media_uuid}"
+    target = data_dir / relative
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(content)
+    return await repo.insert_media(
+        session,
+        Media(
+            uuid=media_uuid,
+            account_id=account_id,
+            kind=kind,
+            mime_type=mime_type,
+            filename=filename[:255],
+            size=len(content),
+            storage_path=relative,
+            status=MediaStatus.READY,
+        ),
+    )

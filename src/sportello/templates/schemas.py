@@ -31,6 +31,26 @@ class TemplateContent(InputSchema):
 
 
 class TemplateCreate(InputSchema):
+    model_config = {
+        **InputSchema.model_config,
+        "json_schema_extra": {
+            "examples": [
+                {
+                    "name": "order_ready",
+                    "language": "it",
+                    "category": "UTILITY",
+                    "content": {
+                        "header": "Ordine %%ORDER%%",
+                        "body": "Ciao %%NAME%%, il tuo ordine %%ORDER%% è pronto per il ritiro.",
+                        "footer": "Demo Shop",
+                        "buttons": [{"type": "QUICK_REPLY", "text": "Grazie"}],
+                        "examples": {"NAME": "Giulia", "ORDER": "A-1042"},
+                    },
+                }
+            ]
+        },
+    }
+
     name: Annotated[str, StringConstraints(min_length=1, max_length=512)]
     language: Annotated[str, StringConstraints(pattern="^[a-z]{2,3}(_[A-Z]{2})?$")]
     category: TemplateCategory
@@ -39,6 +59,8 @@ class TemplateCreate(InputSchema):
 
 
 class TemplateUpdate(InputSchema):
+    model_config = {**InputSchema.model_config, "json_schema_extra": {"examples": [{"category": "MARKETING"}]}}
+
     name: Annotated[str, StringConstraints(min_length=1, max_length=512)] | None = None
     language: Annotated[str, StringConstraints(pattern="^[a-z]{2,3}(_[A-Z]{2})?$")] | None = None
     category: TemplateCategory | None = None

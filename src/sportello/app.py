@@ -12,6 +12,7 @@ from fastapi.staticfiles import StaticFiles
 from sportello import __version__
 from sportello.accounts.routes import router as accounts_router
 from sportello.chats.routes import router as chats_router
+from sportello.chats.routes import web_router as chats_web_router
 from sportello.contacts.routes import router as contacts_router
 from sportello.credentials.cors import ApiCors
 from sportello.credentials.routes import api_router as credentials_api_router
@@ -26,9 +27,13 @@ from sportello.messages.routes import web_router as media_web_router
 from sportello.observability.metrics import Metrics, RequestObserver
 from sportello.observability.routes import router as observability_router
 from sportello.operator_console.routes import router as operator_router
+from sportello.realtime.bus import SESSION_INFO_KEY, create_bus
+from sportello.realtime.routes import router as live_router
 from sportello.settings import Settings
 from sportello.templates.routes import router as templates_router
+from sportello.templates.routes import web_router as templates_web_router
 from sportello.web.api_docs import router as api_docs_router
+from sportello.web.inbox_pages import router as inbox_pages_router
 from sportello.web.routes import router as web_router
 from sportello.web.security_headers import SecurityHeaders
 from sportello.webhooks.routes import router as webhooks_router
@@ -42,18 +47,22 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
     engine = create_engine(settings.resolved_database_url)
 
-    sessionmaker = create_sessionmaker(engine)
+    bus = create_bus(settings.redis_url)
+    # Every unit of work can tell the bus, after its commit, that live events were recorded.
+    sessionmaker = create_sessionmaker(engine, info={SESSION_INFO_KEY: bus})
     box = SecretBox(settings.fernet_key)
     workers = Workers(sessionmaker, settings, box)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        await bus.start()
         if settings.run_workers:
             workers.start()
         try:
             yield
         finally:
             await workers.stop()
+            await bus.close()
             await app.state.rate_limiter.close()
             await engine.dispose()
 
@@ -70,6 +79,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.engine = engine
     app.state.sessionmaker = sessionmaker
     app.state.workers = workers
+    app.state.live_bus = bus
     app.state.rate_limiter = create_rate_limiter(settings.redis_url)
     app.state.metrics = Metrics()
     app.state.secret_box = box
@@ -82,11 +92,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(credentials_web_router)
     app.include_router(contacts_router)
     app.include_router(chats_router)
+    app.include_router(chats_web_router)
     app.include_router(templates_router)
+    app.include_router(templates_web_router)
+    app.include_router(live_router)
     app.include_router(webhooks_router)
     app.include_router(media_api_router)
     app.include_router(media_web_router)
     app.include_router(operator_router)
+    app.include_router(inbox_pages_router)
     app.include_router(web_router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 

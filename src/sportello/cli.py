@@ -117,7 +117,8 @@ def demo(
     from pydantic import SecretStr
 
     from sportello.app import create_app
-    from sportello.demo.seed import operator_login, read_previous, seed_demo, write_credentials
+    from sportello.demo.crm.server import start_crm
+    from sportello.demo.seed import demo_host_origin, operator_login, read_previous, seed_demo, write_credentials
     from sportello.demo.whatsapp import emulator_url, start_emulator
 
     settings = _settings(data_dir=data_dir, host=host, port=port)
@@ -136,9 +137,11 @@ def demo(
         f"\nSportello demo\n  open      {credentials.login_url}\n  sign in   {credentials.owner_email}"
         f" / {credentials.owner_password}\n  operator  {credentials.operator_url}  ({credentials.operator_username}"
         f" / {credentials.operator_password})\n  customer  {credentials.customer_phone_urls[0]}"
-        f"  (write to the shop as a customer)\n  all keys  {path}\n"
+        f"  (write to the shop as a customer)\n  crm       {demo_host_origin(settings)}  (a CRM that embeds the inbox;"
+        f" /guide: the guide's own snippet)\n  all keys  {path}\n"
     )
     start_emulator(settings)
+    start_crm(settings, credentials)
     uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_config=None)
 
 
@@ -149,6 +152,7 @@ def worker() -> None:
     import signal
 
     from sportello.kit.encryption import SecretBox
+    from sportello.realtime.bus import SESSION_INFO_KEY, create_bus
     from sportello.workers.runtime import Workers
 
     settings = _settings()
@@ -158,7 +162,10 @@ def worker() -> None:
 
     async def run() -> None:
         engine = create_engine(settings.resolved_database_url)
-        workers = Workers(create_sessionmaker(engine), settings, SecretBox(settings.fernet_key))
+        # Changes made here (webhooks, sends) wake the pages held by the web processes through Redis.
+        bus = create_bus(settings.redis_url)
+        sessionmaker = create_sessionmaker(engine, info={SESSION_INFO_KEY: bus})
+        workers = Workers(sessionmaker, settings, SecretBox(settings.fernet_key))
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for name in (signal.SIGINT, signal.SIGTERM):
@@ -169,6 +176,7 @@ def worker() -> None:
             await stop.wait()
         finally:
             await workers.stop()
+            await bus.close()
             await engine.dispose()
 
     asyncio.run(run())

@@ -69,3 +69,37 @@ async def seed_integration_async(
 
 def seed_integration(settings: Settings, **options: object) -> Integration:
     return asyncio.run(seed_integration_async(settings, **options))  # type: ignore[arg-type]
+
+
+def add_service_user_with_key(
+    settings: Settings, account_id: int, *, role: Role, name: str, allowed_origins: list[str] | None = None
+) -> Integration:
+    """An approved API key and a service user with a private key in an existing account."""
+
+    async def go() -> Integration:
+        from sqlalchemy import select
+
+        from sportello.accounts.models import User
+
+        engine = create_engine(settings.resolved_database_url)
+        try:
+            async with unit_of_work(create_sessionmaker(engine)) as session:
+                owner = await session.scalar(select(User).where(User.account_id == account_id, User.role == Role.OWNER))
+                assert owner is not None
+                raw_key, key = await api_keys.request_api_key(
+                    session,
+                    actor=Actor.of(owner),
+                    motivation="Embedding the chat in our CRM's contact page.",
+                    allowed_origins=allowed_origins or [],
+                    signing_key=settings.signing_key,
+                )
+                await api_keys.approve_api_key(session, key_id=key.id)
+                user = await private_keys.add_service_user(session, caller=Actor.of(owner), name=name, role=role)
+                private_key, user = await private_keys.rotate_private_key(
+                    session, caller=Actor.of(owner), user_id=user.id, signing_key=settings.signing_key
+                )
+                return Integration(account_id, owner.email, raw_key, key.id, str(user.id), user.email, private_key)
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(go())

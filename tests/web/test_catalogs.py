@@ -26,7 +26,7 @@ def test_placeholders_match_across_languages() -> None:
 
 def test_every_literal_key_used_in_code_exists() -> None:
     used: set[str] = set()
-    for path in list((WEB / "static" / "js").glob("*.js")) + list((WEB / "html").glob("*.html")):
+    for path in list((WEB / "static" / "js").rglob("*.js")) + list((WEB / "html").glob("*.html")):
         used.update(re.findall(r"""\bt\(\s*["']([\w.]+)["']\s*[,)]""", path.read_text()))
     assert used, "the pages use translated strings"
     assert sorted(used - set(CATALOGS["en"])) == []

@@ -43,13 +43,17 @@ async def _require_signed_in(
 ) -> SignedIn:
     if signed_in is None:
         raise Unauthorized("Your session has ended. Sign in again.", code="not_authenticated")
+    check_csrf(request, signed_in)
+    return signed_in
+
+
+def check_csrf(request: Request, signed_in: SignedIn) -> None:
     if request.method not in SAFE_METHODS:
         # SameSite=Lax already keeps other sites' forms out; the header also stops
         # same-site pages and old browsers from acting with the cookie.
         sent = request.headers.get(CSRF_HEADER, "")
         if not hmac.compare_digest(sent.encode(), signed_in.login.csrf_token.encode()):
             raise Forbidden("The security token of this page is missing or old. Reload the page.", code="csrf_failed")
-    return signed_in
 
 
 MaybeSignedIn = Annotated[SignedIn | None, Depends(find_signed_in)]

@@ -20,3 +20,8 @@ def can_change(actor_role: Role, target_role: Role) -> bool:
 
 def sees_only_assigned_chats(role: Role) -> bool:
     return role is Role.CHAT_OPERATOR
+
+
+def can_manage_templates(role: Role) -> bool:
+    """Requesting templates speaks for the business to Meta: not a Chat Operator's call."""
+    return role is not Role.CHAT_OPERATOR

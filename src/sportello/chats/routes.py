@@ -6,10 +6,13 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request
 
+from sportello.accounts import service as accounts_service
 from sportello.chats import service
-from sportello.chats.schemas import ChatRead
+from sportello.chats.models import Chat
+from sportello.chats.repository import ChatFilter
+from sportello.chats.schemas import Assignment, ChatFilters, ChatList, ChatRead, Operator, UnreadState
 from sportello.chats.shapes import chats_read
-from sportello.credentials.deps import ApiKeyCaller
+from sportello.credentials.deps import ApiKeyCaller, PageViewer, PageViewerOfChatList
 from sportello.kit.deps import AppSettings, DbSession
 from sportello.kit.pagination import Page, PageNumber, PageRequest, PageSize, page_links
 from sportello.kit.schemas import ERROR_RESPONSES
@@ -18,6 +21,7 @@ from sportello.messages.schemas import MessageRead
 from sportello.messages.shapes import messages_read
 
 router = APIRouter(prefix="/api/1/chats", tags=["chats"], responses=ERROR_RESPONSES)
+web_router = APIRouter(prefix="/web/api/chats", include_in_schema=False)
 ChatUuid = Annotated[str, Path(pattern="^[0-9a-f]{32}$", description="The chat's uuid (from chat_link).")]
 
 
@@ -56,6 +60,12 @@ async def chat_messages(
 ) -> Page[MessageRead]:
     """Pages go back in time with a cursor (`before`), so a page never shifts when new messages arrive."""
     chat = await service.get_chat(session, account_id=caller.account_id, uuid=chat_uuid)
+    return await _history(request, session, settings, chat, before, page_size)
+
+
+async def _history(
+    request: Request, session: DbSession, settings: AppSettings, chat: Chat, before: int | None, page_size: int
+) -> Page[MessageRead]:
     count, messages = await messages_service.history(session, chat=chat, before_id=before, limit=page_size + 1)
     more = len(messages) > page_size
     messages = messages[:page_size]
@@ -68,3 +78,108 @@ async def chat_messages(
         previous=None,
         results=await messages_read(session, messages, chat, settings.public_app_url, settings.public_api_url),
     )
+
+
+# The web app's pages (a frame session or a signed-in person). A Chat Operator sees only their chats.
+
+
+@web_router.get("/")
+async def web_list_chats(
+    request: Request,
+    viewer: PageViewerOfChatList,
+    session: DbSession,
+    settings: AppSettings,
+    search: Annotated[str, Query(max_length=100)] = "",
+    unread: bool = False,
+    mine: bool = False,
+    operator: Annotated[int | None, Query(ge=1, le=2_147_483_647)] = None,
+    tag: Annotated[str, Query(max_length=100)] = "",
+    page: PageNumber = 1,
+    page_size: PageSize = 25,
+) -> ChatList:
+    chosen = ChatFilter(
+        search=search.strip(),
+        unread_only=unread,
+        operator_id=viewer.user.id if mine else operator,
+        tag=tag.strip(),
+    )
+    paging = PageRequest(page=page, page_size=page_size)
+    count, chats = await service.list_for(session, actor=viewer.actor, chosen=chosen, page=paging)
+    next_url, previous_url = page_links(str(request.url), paging, count)
+    return ChatList(
+        count=count,
+        next=next_url,
+        previous=previous_url,
+        results=await chats_read(session, chats, settings),
+        page=page,
+        has_filters=bool(chosen.search or chosen.unread_only or chosen.operator_id or chosen.tag),
+        unread_chats=await service.unread_chat_count(session, actor=viewer.actor),
+    )
+
+
+@web_router.get("/unread/")
+async def web_unread(viewer: PageViewer, session: DbSession) -> UnreadState:
+    """Every page tells its host whether any chat is unread, the chat list toggle or not."""
+    count = await service.unread_chat_count(session, actor=viewer.actor)
+    return UnreadState(has_unread_chats=count > 0, unread_chats=count)
+
+
+@web_router.post("/read_all/")
+async def web_read_all(viewer: PageViewerOfChatList, session: DbSession) -> UnreadState:
+    await service.read_all(session, actor=viewer.actor)
+    return UnreadState(has_unread_chats=False, unread_chats=0)
+
+
+@web_router.get("/filters/")
+async def web_filters(viewer: PageViewer, session: DbSession) -> ChatFilters:
+    users = await accounts_service.list_users(session, actor=viewer.actor)
+    return ChatFilters(
+        operators=[Operator(id=u.id, name=u.name, role=u.role.value) for u in users if u.is_active],
+        tags=list(await service.tag_names(session, account_id=viewer.user.account_id)),
+    )
+
+
+@web_router.get("/{chat_uuid}/")
+async def web_get_chat(chat_uuid: ChatUuid, viewer: PageViewer, session: DbSession, settings: AppSettings) -> ChatRead:
+    chat = await service.get_visible_chat(session, actor=viewer.actor, uuid=chat_uuid)
+    return (await chats_read(session, [chat], settings))[0]
+
+
+@web_router.get("/{chat_uuid}/messages/")
+async def web_chat_messages(
+    request: Request,
+    chat_uuid: ChatUuid,
+    viewer: PageViewer,
+    session: DbSession,
+    settings: AppSettings,
+    before: Annotated[int | None, Query(ge=1, le=2**62)] = None,
+    page_size: PageSize = 30,
+) -> Page[MessageRead]:
+    chat = await service.get_visible_chat(session, actor=viewer.actor, uuid=chat_uuid)
+    return await _history(request, session, settings, chat, before, page_size)
+
+
+@web_router.post("/{chat_uuid}/read/")
+async def web_mark_read(chat_uuid: ChatUuid, viewer: PageViewer, session: DbSession) -> UnreadState:
+    chat = await service.get_visible_chat(session, actor=viewer.actor, uuid=chat_uuid)
+    await service.mark_read(session, chat=chat)
+    await session.flush()
+    return await web_unread(viewer, session)
+
+
+@web_router.post("/{chat_uuid}/unread/")
+async def web_mark_unread(chat_uuid: ChatUuid, viewer: PageViewer, session: DbSession) -> UnreadState:
+    chat = await service.get_visible_chat(session, actor=viewer.actor, uuid=chat_uuid)
+    await service.mark_unread(session, chat=chat)
+    await session.flush()
+    return await web_unread(viewer, session)
+
+
+@web_router.post("/{chat_uuid}/assign/")
+async def web_assign(
+    chat_uuid: ChatUuid, body: Assignment, viewer: PageViewer, session: DbSession, settings: AppSettings
+) -> ChatRead:
+    chat = await service.get_visible_chat(session, actor=viewer.actor, uuid=chat_uuid)
+    await service.assign(session, actor=viewer.actor, chat=chat, user_id=body.user_id)
+    await session.flush()
+    return (await chats_read(session, [chat], settings))[0]

@@ -7,6 +7,8 @@ from datetime import datetime
 from pydantic import BaseModel, Field
 
 from sportello.contacts.schemas import AssignedOperator, ContactRead
+from sportello.kit.pagination import Page
+from sportello.kit.schemas import InputSchema
 from sportello.messages.schemas import MessageRead
 
 CHAT_SCHEMA_VERSION = 1
@@ -25,3 +27,31 @@ class ChatRead(BaseModel):
         description="Free text is allowed until then (24 hours after the customer last wrote); then templates only."
     )
     updated_datetime: datetime
+
+
+class ChatList(Page[ChatRead]):
+    """The web app's chat list: a page, and what the host page's events need beside it."""
+
+    page: int
+    has_filters: bool
+    unread_chats: int = Field(description="Chats with unread messages among those the viewer may see.")
+
+
+class UnreadState(BaseModel):
+    has_unread_chats: bool
+    unread_chats: int
+
+
+class Operator(BaseModel):
+    id: int
+    name: str
+    role: str
+
+
+class ChatFilters(BaseModel):
+    operators: list[Operator]
+    tags: list[str]
+
+
+class Assignment(InputSchema):
+    user_id: int | None = Field(default=None, ge=1, le=2_147_483_647, description="No one when empty.")

@@ -8,14 +8,18 @@ from collections.abc import Sequence
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from sportello.accounts import service as accounts_service
 from sportello.accounts.actor import Actor
+from sportello.accounts.models import Role
 from sportello.accounts.permissions import sees_only_assigned_chats
 from sportello.chats import repository as repo
 from sportello.chats.models import Chat
+from sportello.chats.repository import ChatFilter
 from sportello.contacts import repository as contacts_repo
 from sportello.contacts.models import Contact
-from sportello.errors import NotFound
+from sportello.errors import Forbidden, NotFound
 from sportello.kit.pagination import PageRequest
+from sportello.realtime import service as live
 
 
 def new_uuid() -> str:
@@ -64,3 +68,83 @@ async def list_chats(session: AsyncSession, *, account_id: int, page: PageReques
     return await repo.list_page(
         session, account_id=account_id, only_assigned_to=None, offset=page.offset, limit=page.page_size
     )
+
+
+def _bound(actor: Actor) -> int | None:
+    return actor.user_id if sees_only_assigned_chats(actor.role) else None
+
+
+async def list_for(
+    session: AsyncSession, *, actor: Actor, chosen: ChatFilter, page: PageRequest
+) -> tuple[int, Sequence[Chat]]:
+    """The web app's chat list: a Chat Operator's is bounded to their chats whatever the filter says."""
+    bounded = ChatFilter(
+        only_assigned_to=_bound(actor),
+        search=chosen.search,
+        unread_only=chosen.unread_only,
+        operator_id=chosen.operator_id,
+        tag=chosen.tag,
+    )
+    return await repo.list_filtered(
+        session, account_id=actor.account_id, chosen=bounded, offset=page.offset, limit=page.page_size
+    )
+
+
+async def unread_chat_count(session: AsyncSession, *, actor: Actor) -> int:
+    return await repo.has_unread(session, account_id=actor.account_id, only_assigned_to=_bound(actor))
+
+
+async def get_visible_chat(session: AsyncSession, *, actor: Actor, uuid: str) -> Chat:
+    """A chat the actor may see; 404 for one of another account or not assigned to an operator."""
+    chat = await repo.find_by_uuid(session, account_id=actor.account_id, uuid=uuid)
+    if chat is None or not await may_see(session, actor=actor, chat=chat):
+        raise NotFound("There is no such chat, or it is not assigned to you.", code="chat_not_found")
+    return chat
+
+
+async def mark_read(session: AsyncSession, *, chat: Chat) -> None:
+    if chat.unread_count:
+        chat.unread_count = 0
+        live.record_chat(session, chat)
+
+
+async def mark_unread(session: AsyncSession, *, chat: Chat) -> None:
+    """ "Mark as unread": the chat shows as unread until someone opens it again."""
+    if not chat.unread_count:
+        chat.unread_count = 1
+        live.record_chat(session, chat)
+
+
+async def read_all(session: AsyncSession, *, actor: Actor) -> int:
+    chats = await repo.unread_chats(session, account_id=actor.account_id, only_assigned_to=_bound(actor))
+    await repo.clear_unread(session, chat_ids=[chat.id for chat in chats])
+    for chat in chats:
+        live.record_chat(session, chat)
+    return len(chats)
+
+
+async def assign(session: AsyncSession, *, actor: Actor, chat: Chat, user_id: int | None) -> None:
+    """Hand the chat to one operator of the account (or to no one). A Chat Operator may only take
+    an unassigned chat for themselves or give theirs up; the others hand chats to anyone."""
+    target = (
+        await accounts_service.find_user_in_account(session, account_id=actor.account_id, user_id=user_id)
+        if user_id is not None
+        else None
+    )
+    current = await contacts_repo.operators_of(session, [chat.contact_id])
+    current_ids = [user.id for user in current.get(chat.contact_id, [])]
+    if actor.role is Role.CHAT_OPERATOR and (
+        (target is not None and target.id != actor.user_id) or any(uid != actor.user_id for uid in current_ids)
+    ):
+        raise Forbidden("A Chat Operator can take a free chat or give up their own, not reassign.", code="forbidden")
+    for uid in current_ids:
+        if target is None or uid != target.id:
+            await contacts_repo.unassign(session, contact_id=chat.contact_id, user_id=uid)
+    if target is not None:
+        await contacts_repo.assign(session, contact_id=chat.contact_id, user_id=target.id)
+    # Told to everyone: an operator who just lost the chat must drop it from their list.
+    live.record(session, account_id=chat.account_id, kind="chats", ref=chat.uuid)
+
+
+async def tag_names(session: AsyncSession, *, account_id: int) -> Sequence[str]:
+    return await repo.tag_names(session, account_id=account_id)

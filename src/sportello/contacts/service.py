@@ -20,6 +20,7 @@ from sportello.errors import Conflict, InvalidInput, NotFound
 from sportello.integrations import repository as integrations_repo
 from sportello.kit.pagination import PageRequest
 from sportello.kit.phones import to_e164
+from sportello.realtime import service as live
 
 MAX_SYNC_ALL = 500
 
@@ -35,14 +36,21 @@ class ContactView:
 
 
 async def upsert_from_whatsapp(session: AsyncSession, *, account_id: int, phone: str, profile_name: str) -> Contact:
-    """The contact who wrote (or is written to), created on first sight; WhatsApp's profile name
-    is refreshed, the names people typed are never overwritten."""
+    """The contact who wrote (or is written to), created on first sight with WhatsApp's profile
+    name as first name (what the inbox shows); the profile name is refreshed, the names people
+    typed are never overwritten."""
     contact = await repo.find_by_phone(session, account_id=account_id, phone=phone)
     if contact is None:
         try:
             async with session.begin_nested():
                 contact = await repo.insert(
-                    session, Contact(account_id=account_id, phone=phone, profile_name=profile_name[:200])
+                    session,
+                    Contact(
+                        account_id=account_id,
+                        phone=phone,
+                        profile_name=profile_name[:200],
+                        first_name=profile_name.strip()[:100],
+                    ),
                 )
         except IntegrityError:
             # Another webhook of the same burst created it first.
@@ -155,6 +163,8 @@ async def add_operator(session: AsyncSession, *, account_id: int, contact_id: in
     contact = await get_contact(session, account_id=account_id, contact_id=contact_id)
     user = await _operator(session, account_id=account_id, email=email)
     await repo.assign(session, contact_id=contact.id, user_id=user.id)
+    # Told to everyone: an operator who just lost the chat must drop it from their list.
+    live.record(session, account_id=account_id, kind="chats")
     return contact
 
 
@@ -162,6 +172,8 @@ async def remove_operator(session: AsyncSession, *, account_id: int, contact_id:
     contact = await get_contact(session, account_id=account_id, contact_id=contact_id)
     user = await _operator(session, account_id=account_id, email=email)
     await repo.unassign(session, contact_id=contact.id, user_id=user.id)
+    # Told to everyone: an operator who just lost the chat must drop it from their list.
+    live.record(session, account_id=account_id, kind="chats")
     return contact
 
 

@@ -8,14 +8,16 @@ from typing import Annotated
 from fastapi import Depends, Path, Request
 
 from sportello.accounts.actor import Actor
+from sportello.accounts.deps import check_csrf, find_signed_in
 from sportello.accounts.models import User
 from sportello.credentials.caller import ApiCaller
 from sportello.credentials.cors import request_origin_is_own
 from sportello.credentials.models import ApiKey, FrameSession
 from sportello.credentials.origins import origin_allowed
 from sportello.credentials.service import api_keys, handshake
-from sportello.errors import Forbidden, RateLimited
+from sportello.errors import Forbidden, RateLimited, Unauthorized
 from sportello.kit.deps import AppSettings, DbSession, client_address
+from sportello.kit.i18n import normalise_language
 from sportello.kit.schemas import MAX_ID
 
 API_KEY_HEADER = "X-Spoki-Api-Key"
@@ -67,7 +69,73 @@ async def _frame_caller(request: Request, session: DbSession, settings: AppSetti
     return FrameCaller(frame=frame, user=user, api_key=key)
 
 
+@dataclass(frozen=True)
+class Viewer:
+    """Whoever uses the web app's pages: an embedded frame (bearer) or a person signed in with
+    the full app (cookie + CSRF header). The toggles of a frame are those bound at its exchange."""
+
+    user: User
+    language: str
+    frame: FrameSession | None
+    allowed_origins: tuple[str, ...] = ()
+
+    @property
+    def actor(self) -> Actor:
+        return Actor.of(self.user)
+
+    @property
+    def can_view_chat_list(self) -> bool:
+        return self.frame is None or self.frame.can_view_chat_list
+
+    @property
+    def can_reply_in_chat(self) -> bool:
+        return self.frame is None or self.frame.can_reply_in_chat
+
+    @property
+    def can_send_paypal_in_chat(self) -> bool:
+        return self.frame is None or self.frame.can_send_paypal_in_chat
+
+
+async def _viewer(request: Request, session: DbSession, settings: AppSettings) -> Viewer:
+    header = request.headers.get("authorization", "")
+    if header:
+        caller = await _frame_caller(request, session, settings)
+        return Viewer(
+            user=caller.user,
+            language=caller.frame.language,
+            frame=caller.frame,
+            allowed_origins=tuple(caller.api_key.allowed_origins),
+        )
+    signed_in = await find_signed_in(request, session, settings)
+    if signed_in is None:
+        raise Unauthorized("Your session has ended. Sign in again.", code="not_authenticated")
+    check_csrf(request, signed_in)
+    return Viewer(user=signed_in.user, language=normalise_language(signed_in.user.language), frame=None)
+
+
+async def _viewer_of_chat_list(viewer: Annotated[Viewer, Depends(_viewer)]) -> Viewer:
+    if not viewer.can_view_chat_list:
+        raise Forbidden("This session may not open the chat list.", code="chat_list_not_allowed")
+    return viewer
+
+
+async def _viewer_that_can_reply(viewer: Annotated[Viewer, Depends(_viewer)]) -> Viewer:
+    if not viewer.can_reply_in_chat:
+        raise Forbidden("This session may read the chat but not write in it.", code="reply_not_allowed")
+    return viewer
+
+
+async def _viewer_that_can_send_paypal(viewer: Annotated[Viewer, Depends(_viewer_that_can_reply)]) -> Viewer:
+    if not viewer.can_send_paypal_in_chat:
+        raise Forbidden("This session may not send payment requests.", code="paypal_not_allowed")
+    return viewer
+
+
 ApiKeyDep = Annotated[ApiKey, Depends(_api_key)]
 ApiKeyCaller = Annotated[ApiCaller, Depends(_api_caller)]
 FrameSessionCaller = Annotated[FrameCaller, Depends(_frame_caller)]
+PageViewer = Annotated[Viewer, Depends(_viewer)]
+PageViewerOfChatList = Annotated[Viewer, Depends(_viewer_of_chat_list)]
+PageViewerThatCanReply = Annotated[Viewer, Depends(_viewer_that_can_reply)]
+PageViewerThatCanSendPaypal = Annotated[Viewer, Depends(_viewer_that_can_send_paypal)]
 RoleUserId = Annotated[int, Path(ge=1, le=MAX_ID, description="The user's id.")]

@@ -57,6 +57,9 @@ class FrameSession(CreatedAt, Base):
     __tablename__ = "frame_sessions"
 
     digest: Mapped[str] = mapped_column(String(64), primary_key=True)
+    # Not a secret: it names the frame in its address after the token is gone, so a reload finds
+    # the frame's session in its storage and the server can answer the key's `frame-ancestors`.
+    public_id: Mapped[str | None] = mapped_column(String(32), unique=True, default=None)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"), index=True)
     api_key_id: Mapped[int] = mapped_column(ForeignKey("api_keys.id", ondelete="CASCADE"), index=True)

@@ -64,6 +64,14 @@ async def use_token(session: AsyncSession, digest: str, *, now: datetime) -> Aut
     return await session.get(AuthToken, digest, populate_existing=True)
 
 
+async def find_token(session: AsyncSession, digest: str) -> AuthToken | None:
+    return await session.get(AuthToken, digest)
+
+
+async def find_frame_by_public_id(session: AsyncSession, public_id: str) -> FrameSession | None:
+    return await session.scalar(select(FrameSession).where(FrameSession.public_id == public_id))
+
+
 async def insert_frame_session(session: AsyncSession, frame: FrameSession) -> None:
     session.add(frame)
     await session.flush()

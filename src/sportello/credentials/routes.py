@@ -11,7 +11,7 @@ from sportello.accounts.deps import SignedInUser
 from sportello.accounts.models import User
 from sportello.accounts.routes import user_read
 from sportello.accounts.schemas import UserRead
-from sportello.credentials.deps import ApiKeyCaller, ApiKeyDep, FrameSessionCaller, RoleUserId
+from sportello.credentials.deps import ApiKeyCaller, ApiKeyDep, FrameSessionCaller, PageViewer, RoleUserId
 from sportello.credentials.models import ApiKey, FrameSession
 from sportello.credentials.schemas import (
     AllowedOriginsUpdate,
@@ -29,6 +29,7 @@ from sportello.credentials.schemas import (
     ServiceUserRead,
     TokenOut,
     TokenRequest,
+    ViewerOut,
 )
 from sportello.credentials.service import api_keys, handshake, private_keys
 from sportello.kit.deps import AppSettings, DbSession, client_address
@@ -99,7 +100,9 @@ async def exchange(body: ExchangeIn, session: DbSession, settings: AppSettings) 
         signing_key=settings.signing_key,
         session_hours=settings.frame_session_hours,
     )
-    return FrameSessionOpened(session=secret, **_frame_out(frame, user, api_key).model_dump())
+    return FrameSessionOpened(
+        session=secret, frame_id=frame.public_id or "", **_frame_out(frame, user, api_key).model_dump()
+    )
 
 
 @api_router.get("/auth/frame_session/", summary="The calling frame's session")
@@ -185,3 +188,20 @@ async def generate_private_key_from_app(
         session, caller=signed_in.actor, user_id=user_id, signing_key=settings.signing_key
     )
     return PrivateKeyOut(uid=str(user.id), email=user.email, private_key=key)
+
+
+@web_router.get("/viewer/")
+async def viewer_info(viewer: PageViewer) -> ViewerOut:
+    user = viewer.user
+    return ViewerOut(
+        account_id=user.account_id,
+        user=FrameUser(id=user.id, name=user.name, email=user.email, role=user.role),
+        language=viewer.language,
+        in_frame=viewer.frame is not None,
+        permissions=Permissions(
+            can_view_chat_list=viewer.can_view_chat_list,
+            can_reply_in_chat=viewer.can_reply_in_chat,
+            can_send_paypal_in_chat=viewer.can_send_paypal_in_chat,
+        ),
+        allowed_origins=list(viewer.allowed_origins),
+    )

@@ -78,8 +78,20 @@ class FrameSessionOut(BaseModel):
     expires_at: datetime
 
 
+class ViewerOut(BaseModel):
+    """Who the web app's page is signed in as, and what it may show."""
+
+    account_id: int
+    user: FrameUser
+    language: str
+    in_frame: bool
+    permissions: Permissions
+    allowed_origins: list[str]
+
+
 class FrameSessionOpened(FrameSessionOut):
     session: str = Field(description="The frame's bearer secret: shown once, kept by that frame only.")
+    frame_id: str = Field(description="Names the frame in its address after the token is gone; not a secret.")
 
 
 class ApiKeyRequest(InputSchema):

@@ -16,6 +16,7 @@ logger = logging.getLogger(__name__)
 
 AfterCommit = Callable[[], Awaitable[None] | None]
 _KEY = "sportello.after_commit"
+_ONCE_KEY = "sportello.after_commit_once"
 
 
 def after_commit(session: AsyncSession, callback: AfterCommit) -> None:
@@ -23,9 +24,19 @@ def after_commit(session: AsyncSession, callback: AfterCommit) -> None:
     session.info.setdefault(_KEY, []).append(callback)
 
 
+def after_commit_once(session: AsyncSession, key: str, callback: AfterCommit) -> None:
+    """Like `after_commit`, but a second callback under the same `key` in this transaction is
+    dropped: many changes, one notice."""
+    keys: set[str] = session.info.setdefault(_ONCE_KEY, set())
+    if key not in keys:
+        keys.add(key)
+        after_commit(session, callback)
+
+
 async def commit(session: AsyncSession) -> None:
     """Commit, then run the side effects registered for this transaction."""
     await session.commit()
+    session.info.pop(_ONCE_KEY, None)
     callbacks: list[AfterCommit] = session.info.pop(_KEY, [])
     for callback in callbacks:
         try:
@@ -39,6 +50,7 @@ async def commit(session: AsyncSession) -> None:
 
 async def rollback(session: AsyncSession) -> None:
     session.info.pop(_KEY, None)
+    session.info.pop(_ONCE_KEY, None)
     await session.rollback()
 
 

@@ -1,1 +1,1 @@
-"""The demo: a seeded account, and (later) the emulator and a demo CRM host page."""
+"""The demo: a seeded account, the Cloud API emulator as its WhatsApp, and a demo CRM host page."""

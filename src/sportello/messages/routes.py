@@ -8,17 +8,18 @@ from fastapi import APIRouter, File, Path, UploadFile
 from fastapi.responses import FileResponse
 
 from sportello.accounts.actor import Actor
-from sportello.accounts.deps import SignedInUser
-from sportello.credentials.deps import ApiKeyCaller, FrameSessionCaller
+from sportello.chats import service as chats_service
+from sportello.credentials.deps import ApiKeyCaller, FrameSessionCaller, PageViewer, PageViewerThatCanReply
 from sportello.kit.deps import AppSettings, DbSession
 from sportello.kit.schemas import ERROR_RESPONSES
 from sportello.messages import service
-from sportello.messages.schemas import MediaUploaded, MessageRead, MessageSend
+from sportello.messages.schemas import MediaUploaded, MessageRead, MessageSend, NewChat, NewChatOpened, WebSend
 from sportello.messages.shapes import message_read
 
 api_router = APIRouter(prefix="/api/1", responses=ERROR_RESPONSES)
 web_router = APIRouter(prefix="/web/api", include_in_schema=False)
 MediaUuid = Annotated[str, Path(pattern="^[0-9a-f]{32}$", description="The file's uuid.")]
+ChatUuid = Annotated[str, Path(pattern="^[0-9a-f]{32}$")]
 INLINE = ("image/jpeg", "image/png", "image/webp", "audio/", "video/")
 
 
@@ -81,6 +82,56 @@ async def upload_media(
 
 @web_router.get("/media/{media_uuid}/")
 async def app_media(
-    media_uuid: MediaUuid, signed_in: SignedInUser, session: DbSession, settings: AppSettings
+    media_uuid: MediaUuid, viewer: PageViewer, session: DbSession, settings: AppSettings
 ) -> FileResponse:
-    return await _file(session, settings, signed_in.actor, media_uuid)
+    return await _file(session, settings, viewer.actor, media_uuid)
+
+
+@web_router.post("/media/", status_code=201)
+async def app_upload_media(
+    file: Annotated[UploadFile, File()], viewer: PageViewerThatCanReply, session: DbSession, settings: AppSettings
+) -> MediaUploaded:
+    media = await service.store_upload(
+        session,
+        account_id=viewer.user.account_id,
+        content=await file.read(),
+        mime_type=file.content_type or "",
+        filename=file.filename or "file",
+        data_dir=settings.data_dir,
+    )
+    return MediaUploaded(
+        uuid=media.uuid, kind=media.kind, mime_type=media.mime_type, size=media.size or 0, filename=media.filename
+    )
+
+
+@web_router.post("/chats/{chat_uuid}/messages/", status_code=201)
+async def app_send(
+    chat_uuid: ChatUuid, body: WebSend, viewer: PageViewerThatCanReply, session: DbSession, settings: AppSettings
+) -> MessageRead:
+    """The chat footer: a reply, a template or a note, from whoever the page is signed in as."""
+    chat = await chats_service.get_visible_chat(session, actor=viewer.actor, uuid=chat_uuid)
+    send = MessageSend.model_validate({**body.model_dump(exclude_unset=True), "chat_uuid": chat.uuid})
+    message, chat = await service.send_from_api(
+        session, account_id=chat.account_id, body=send, sender_user_id=viewer.user.id
+    )
+    return message_read(message, chat, [], settings.public_app_url, settings.public_api_url)
+
+
+@web_router.post("/chats/{chat_uuid}/messages/{message_uuid}/retry/")
+async def app_retry(
+    chat_uuid: ChatUuid,
+    message_uuid: MediaUuid,
+    viewer: PageViewerThatCanReply,
+    session: DbSession,
+    settings: AppSettings,
+) -> MessageRead:
+    chat = await chats_service.get_visible_chat(session, actor=viewer.actor, uuid=chat_uuid)
+    message = await service.retry(session, chat=chat, uuid=message_uuid)
+    return message_read(message, chat, [], settings.public_app_url, settings.public_api_url)
+
+
+@web_router.post("/chats/new/", status_code=201)
+async def app_new_chat(body: NewChat, viewer: PageViewerThatCanReply, session: DbSession) -> NewChatOpened:
+    """A first message to a phone number: a template, since the customer has not written (yet)."""
+    chat = await service.start_chat(session, actor=viewer.actor, body=body)
+    return NewChatOpened(chat_uuid=chat.uuid)

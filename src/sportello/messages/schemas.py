@@ -120,3 +120,29 @@ class MessageSend(InputSchema):
             ]
         },
     }
+
+
+class WebSend(InputSchema):
+    """The chat footer's send: a `MessageSend` to the page's own chat."""
+
+    type: Literal["Message", "Template", "Note"] = "Message"
+    content_type: Literal["Text", "Image", "Document", "Audio", "Video"] = "Text"
+    text: Text = ""
+    template: int | None = Field(default=None, ge=1, le=2_147_483_647)
+    custom_fields: dict[
+        Annotated[str, StringConstraints(max_length=64)], Annotated[str, StringConstraints(max_length=1024)]
+    ] = {}
+    reply_to: Annotated[str | None, StringConstraints(pattern="^[0-9a-f]{32}$")] = None
+    media: Annotated[str | None, StringConstraints(pattern="^[0-9a-f]{32}$")] = None
+
+
+class NewChat(InputSchema):
+    phone: Annotated[str, StringConstraints(min_length=1, max_length=40)]
+    template: int = Field(ge=1, le=2_147_483_647)
+    custom_fields: dict[
+        Annotated[str, StringConstraints(max_length=64)], Annotated[str, StringConstraints(max_length=1024)]
+    ] = {}
+
+
+class NewChatOpened(BaseModel):
+    chat_uuid: str

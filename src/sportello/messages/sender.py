@@ -32,6 +32,7 @@ from sportello.kit.encryption import SecretBox
 from sportello.kit.phones import wa_id
 from sportello.messages import repository as repo
 from sportello.messages.models import Media, Message, SendStatus
+from sportello.realtime import service as live
 from sportello.settings import Settings
 from sportello.whatsapp import outbound_payloads as payloads
 from sportello.whatsapp.client import GraphApiClient
@@ -194,6 +195,7 @@ class OutboundSender(PollingLoop):
                 message.send_status = SendStatus.ERROR
                 message.error_message = "The chat's WhatsApp number is no longer connected."
                 message.claimed_until = None
+                await live.record_message(session, message)
                 return None
             _chat, contact, number = row
             message.attempts += 1
@@ -233,6 +235,7 @@ class OutboundSender(PollingLoop):
             message.claimed_until = None
             message.error_code = None
             message.error_message = ""
+            await live.record_message(session, message)
 
     async def _upload(self, job: _Job) -> dict[str, Any]:
         media = job.media or {}
@@ -274,6 +277,7 @@ class OutboundSender(PollingLoop):
             else:
                 message.send_status = SendStatus.ERROR
                 message.attempt_started_at = None
+                await live.record_message(session, message)
                 logger.warning(
                     "send failed", extra={"message_uuid": job.uuid, "code": error.code, "error": error.message}
                 )

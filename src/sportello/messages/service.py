@@ -22,8 +22,9 @@ from sportello.db.unit_of_work import after_commit
 from sportello.errors import Conflict, Forbidden, InvalidInput, NotFound
 from sportello.messages import repository as repo
 from sportello.messages.models import Direction, Media, MediaStatus, Message, MessageKind, SendStatus
-from sportello.messages.schemas import MessageSend
+from sportello.messages.schemas import MessageSend, NewChat
 from sportello.messages.sender import wake_local_senders
+from sportello.realtime import service as live
 from sportello.templates import service as templates_service
 
 
@@ -102,6 +103,7 @@ async def _store(session: AsyncSession, chat: Chat, message: Message, now: datet
     await repo.insert(session, message)
     chat.last_message_id = message.id
     chat.updated_at = now
+    live.record_chat(session, chat, kind="message", ref=message.uuid)
     return message
 
 
@@ -280,3 +282,38 @@ async def store_upload(
             status=MediaStatus.READY,
         ),
     )
+
+
+async def retry(session: AsyncSession, *, chat: Chat, uuid: str) -> Message:
+    """Send a failed message again, as it was: back in the queue, its error cleared."""
+    message = await repo.find_by_uuid_in_chat(session, chat_id=chat.id, uuid=uuid)
+    if message is None or message.direction is not Direction.OUTBOUND or message.kind is MessageKind.NOTE:
+        raise NotFound("There is no such message of yours in this chat.", code="message_not_found")
+    if message.send_status is not SendStatus.ERROR:
+        raise Conflict("Only a message that failed is sent again.", code="message_not_failed")
+    now = datetime.now(UTC)
+    if message.kind is MessageKind.MESSAGE and not window_is_open(chat.last_inbound_at, now):
+        raise Conflict(
+            "The customer last wrote more than 24 hours ago: WhatsApp allows only templates now. "
+            "Send a template to reopen the conversation.",
+            code="window_closed",
+        )
+    message.send_status = SendStatus.PENDING
+    message.error_code = None
+    message.error_message = ""
+    message.attempts = 0
+    message.next_attempt_at = now
+    message.claimed_until = None
+    await live.record_message(session, message)
+    after_commit(session, wake_local_senders)
+    return message
+
+
+async def start_chat(session: AsyncSession, *, actor: Actor, body: NewChat) -> Chat:
+    """A new conversation from the inbox: a template to a phone number. A Chat Operator who starts
+    one is assigned to it, so it shows in their list."""
+    send = MessageSend(phone=body.phone, type="Template", template=body.template, custom_fields=body.custom_fields)
+    _, chat = await send_from_api(session, account_id=actor.account_id, body=send, sender_user_id=actor.user_id)
+    if not await chats_service.may_see(session, actor=actor, chat=chat):
+        await chats_service.assign(session, actor=actor, chat=chat, user_id=actor.user_id)
+    return chat

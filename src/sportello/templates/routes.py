@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Request, status
 
-from sportello.credentials.deps import ApiKeyCaller
+from sportello.credentials.deps import ApiKeyCaller, PageViewer
 from sportello.kit.deps import AppSettings, DbSession
 from sportello.kit.pagination import Page, PageNumber, PageRequest, PageSize, page_links
 from sportello.kit.schemas import ERROR_RESPONSES, MAX_ID
@@ -16,6 +16,7 @@ from sportello.templates.schemas import TemplateCreate, TemplateRead, TemplateUp
 from sportello.whatsapp.client import GraphApiClient
 
 router = APIRouter(prefix="/api/1/templates", tags=["templates"], responses=ERROR_RESPONSES)
+web_router = APIRouter(prefix="/web/api/templates", include_in_schema=False)
 TemplateId = Annotated[int, Path(ge=1, le=MAX_ID, description="The template's id.")]
 
 
@@ -105,3 +106,52 @@ async def back_to_draft(template_id: TemplateId, caller: ApiKeyCaller, session: 
 @router.post("/{template_id}/clone/", status_code=status.HTTP_201_CREATED, summary="Copy as a new draft")
 async def clone_template(template_id: TemplateId, caller: ApiKeyCaller, session: DbSession) -> TemplateRead:
     return template_read(await service.clone(session, account_id=caller.account_id, template_id=template_id))
+
+
+# The web app's templates page (a frame session or a signed-in person).
+
+
+@web_router.get("/")
+async def web_list_templates(
+    request: Request,
+    viewer: PageViewer,
+    session: DbSession,
+    search: Annotated[str | None, Query(max_length=100)] = None,
+    page: PageNumber = 1,
+    page_size: PageSize = 100,
+) -> Page[TemplateRead]:
+    paging = PageRequest(page=page, page_size=page_size)
+    count, templates = await service.list_templates(
+        session, account_id=viewer.user.account_id, search=search, page=paging
+    )
+    next_url, previous_url = page_links(str(request.url), paging, count)
+    return Page[TemplateRead](
+        count=count, next=next_url, previous=previous_url, results=[template_read(t) for t in templates]
+    )
+
+
+@web_router.post("/", status_code=status.HTTP_201_CREATED)
+async def web_request_template(
+    body: TemplateCreate, viewer: PageViewer, session: DbSession, graph: GraphDep
+) -> TemplateRead:
+    """The page's request form saves a draft, then submits it: when Meta refuses it at once, the
+    draft stays, so it can be fixed and sent again."""
+    service.ensure_may_manage(viewer.actor)
+    template = await service.create_draft(session, account_id=viewer.user.account_id, data=body)
+    return template_read(template)
+
+
+@web_router.post("/{template_id}/submit/")
+async def web_submit_template(
+    template_id: TemplateId, viewer: PageViewer, session: DbSession, graph: GraphDep
+) -> TemplateRead:
+    service.ensure_may_manage(viewer.actor)
+    return template_read(
+        await service.submit(session, account_id=viewer.user.account_id, template_id=template_id, graph=graph)
+    )
+
+
+@web_router.delete("/{template_id}/", status_code=status.HTTP_204_NO_CONTENT)
+async def web_delete_template(template_id: TemplateId, viewer: PageViewer, session: DbSession, graph: GraphDep) -> None:
+    service.ensure_may_manage(viewer.actor)
+    await service.delete_template(session, account_id=viewer.user.account_id, template_id=template_id, graph=graph)

@@ -9,11 +9,14 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from sportello.errors import Conflict, InvalidInput, NotFound
+from sportello.accounts.actor import Actor
+from sportello.accounts.permissions import can_manage_templates
+from sportello.errors import Conflict, Forbidden, InvalidInput, NotFound
 from sportello.integrations import repository as integrations_repo
 from sportello.kit.encryption import SecretBox
 from sportello.kit.pagination import PageRequest
 from sportello.kit.phones import to_e164
+from sportello.realtime import service as live
 from sportello.templates import placeholders
 from sportello.templates import repository as repo
 from sportello.templates.models import Template, TemplateStatus
@@ -59,6 +62,11 @@ def order_of(template: Template) -> list[str]:
     return placeholders.codes(f"{content.get('header', '')} {content.get('body', '')}")
 
 
+def ensure_may_manage(actor: Actor) -> None:
+    if not can_manage_templates(actor.role):
+        raise Forbidden("A Chat Operator cannot request templates: ask a Chat Manager.", code="forbidden")
+
+
 async def get_template(session: AsyncSession, *, account_id: int, template_id: int) -> Template:
     template = await repo.find(session, account_id=account_id, template_id=template_id)
     if template is None:
@@ -81,7 +89,7 @@ async def _unique(session: AsyncSession, *, account_id: int, name: str, language
 async def create_draft(session: AsyncSession, *, account_id: int, data: TemplateCreate) -> Template:
     _check(data.name, data.content)
     await _unique(session, account_id=account_id, name=data.name, language=data.language)
-    return await repo.insert(
+    created = await repo.insert(
         session,
         Template(
             account_id=account_id,
@@ -93,6 +101,8 @@ async def create_draft(session: AsyncSession, *, account_id: int, data: Template
             components=data.content.model_dump(mode="json"),
         ),
     )
+    live.record_template(session, account_id=account_id, template_id=created.id)
+    return created
 
 
 async def update_template(
@@ -115,6 +125,7 @@ async def update_template(
     if data.subcategory is not None:
         template.subcategory = data.subcategory
     await session.flush()
+    live.record_template(session, account_id=account_id, template_id=template.id)
     return template
 
 
@@ -181,6 +192,7 @@ async def submit(session: AsyncSession, *, account_id: int, template_id: int, gr
     template.status = TemplateStatus.PENDING
     template.rejection_reason = ""
     await session.flush()
+    live.record_template(session, account_id=account_id, template_id=template.id)
     return template
 
 
@@ -193,6 +205,7 @@ async def back_to_draft(session: AsyncSession, *, account_id: int, template_id: 
         )
     template.status = TemplateStatus.DRAFT
     await session.flush()
+    live.record_template(session, account_id=account_id, template_id=template.id)
     return template
 
 
@@ -202,7 +215,7 @@ async def clone(session: AsyncSession, *, account_id: int, template_id: int) -> 
         name = f"{source.name[:500]}_copy{'' if index == 1 else index}"
         if await repo.find_by_name(session, account_id=account_id, name=name, language=source.language) is None:
             break
-    return await repo.insert(
+    copy = await repo.insert(
         session,
         Template(
             account_id=account_id,
@@ -214,6 +227,8 @@ async def clone(session: AsyncSession, *, account_id: int, template_id: int) -> 
             components=dict(source.components),
         ),
     )
+    live.record_template(session, account_id=account_id, template_id=copy.id)
+    return copy
 
 
 async def delete_template(session: AsyncSession, *, account_id: int, template_id: int, graph: Graph) -> None:
@@ -231,6 +246,7 @@ async def delete_template(session: AsyncSession, *, account_id: int, template_id
                 ) from error
     await session.delete(template)
     await session.flush()
+    live.record_template(session, account_id=account_id, template_id=template_id)
 
 
 def render(template: Template, custom_fields: dict[str, str]) -> tuple[str, dict[str, Any]]:

@@ -40,7 +40,7 @@ def _safe_next(value: str | None) -> str:
     return "/"
 
 
-def _render(
+def render_page(
     request: Request, name: str, language: str, context: dict[str, Any], status_code: int = 200
 ) -> HTMLResponse:
     def t(key: str, **params: object) -> str:
@@ -60,7 +60,7 @@ def _login_page(
     request: Request, language: str, *, error: str | None = None, email: str = "", status_code: int = 200
 ) -> HTMLResponse:
     csrf = secrets.token_urlsafe(24)
-    response = _render(
+    response = render_page(
         request,
         "login.html",
         language,
@@ -73,7 +73,7 @@ def _login_page(
 
 @router.get("/")
 async def home(signed_in: MaybeSignedIn) -> RedirectResponse:
-    return RedirectResponse("/users" if signed_in else "/login", status_code=303)
+    return RedirectResponse("/chats" if signed_in else "/login", status_code=303)
 
 
 @router.get("/login")
@@ -157,7 +157,7 @@ def _shell(
         "me": {"id": user.id, "name": user.name, "email": user.email, "role": user.role},
         **(extra or {}),
     }
-    return _render(
+    return render_page(
         request,
         "app.html",
         language,

@@ -15,6 +15,7 @@ from sportello.integrations.models import WhatsAppNumber
 from sportello.kit.phones import to_e164
 from sportello.messages import repository as messages_repo
 from sportello.messages.models import Direction, Media, Message, MessageKind, SendStatus
+from sportello.realtime import service as live
 from sportello.templates.models import Template, TemplateStatus
 from sportello.webhooks.models import WebhookEvent
 from sportello.webhooks.processor import Deferred
@@ -130,6 +131,7 @@ async def _inbound(session: AsyncSession, change: InboundMessage) -> None:
         chat.unread_count += 1
     chat.last_message_id = message.id
     chat.updated_at = datetime.now(UTC)
+    live.record_chat(session, chat, kind="message", ref=message.uuid)
 
 
 async def _status(session: AsyncSession, change: StatusUpdate) -> bool:
@@ -153,6 +155,7 @@ async def _status(session: AsyncSession, change: StatusUpdate) -> bool:
         return True
     message.send_status = new
     message.claimed_until = None
+    await live.record_message(session, message)
     # A later tick never shows an earlier time than the one before it.
     sent_at = message.sent_at or change.timestamp
     if new is SendStatus.SENT:
@@ -183,3 +186,4 @@ async def _template_status(session: AsyncSession, change: TemplateStatusUpdate) 
         template.rejection_reason = f"{reason}. {recommendation}".strip(". ") if recommendation else reason
     elif status is TemplateStatus.APPROVED:
         template.rejection_reason = ""
+    live.record_template(session, account_id=template.account_id, template_id=template.id)

@@ -9,6 +9,7 @@ from sportello.kit.encryption import SecretBox
 from sportello.mail.sender import MailSender
 from sportello.messages.media_fetcher import MediaFetcher
 from sportello.messages.sender import OutboundSender
+from sportello.realtime.pruner import LiveEventPruner
 from sportello.settings import Settings
 from sportello.webhooks.flows import apply_event
 from sportello.webhooks.processor import WebhookProcessor
@@ -31,14 +32,17 @@ class Workers:
             box,
             GraphApiClient(self.http, base_url=settings.graph_api_base_url, version=settings.graph_api_version),
         )
+        self.live_pruner = LiveEventPruner(sessionmaker)
 
     def start(self) -> None:
         self.mail.start()
         self.webhooks.start()
         self.sender.start()
         self.media.start()
+        self.live_pruner.start()
 
     async def stop(self) -> None:
+        await self.live_pruner.stop()
         await self.media.stop()
         await self.sender.stop()
         await self.webhooks.stop()

@@ -3,6 +3,7 @@ the iframe page exchanges it for a frame session bound to the toggles in its add
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -106,6 +107,7 @@ async def exchange_token(
     secret = kit_secrets.new_secret()
     frame = FrameSession(
         digest=kit_secrets.digest(secret, signing_key),
+        public_id=uuid.uuid4().hex,
         user_id=user.id,
         account_id=user.account_id,
         api_key_id=api_key.id,
@@ -129,3 +131,22 @@ async def resolve_frame_session(
     if found is None:
         raise _session_expired()
     return found
+
+
+async def framing_origins(
+    session: AsyncSession, *, token: str | None, frame_id: str | None, signing_key: bytes
+) -> list[str] | None:
+    """The allowed origins of the API key behind a page's token or frame, for its `frame-ancestors`:
+    `[]` means any origin, `None` that the page names no key (used, expired or unknown tokens
+    still name theirs, so their "session expired" screen shows inside the host's frame)."""
+    key_id = None
+    if token and len(token) <= 200:
+        found = await repo.find_token(session, kit_secrets.digest(token, signing_key))
+        key_id = found.api_key_id if found else None
+    elif frame_id and len(frame_id) <= 32:
+        frame = await repo.find_frame_by_public_id(session, frame_id)
+        key_id = frame.api_key_id if frame else None
+    if key_id is None:
+        return None
+    key = await session.get(ApiKey, key_id)
+    return list(key.allowed_origins) if key is not None else None

@@ -1,0 +1,237 @@
+// {APP}/chats/<uuid>: one conversation. Older pages load on scroll; new messages, ticks and
+// assignments arrive live; the host is told `chatMessagesChanged` on first data and every change.
+import { boot } from "../boot.js";
+import { announce, el, show } from "../dom.js";
+import { errorText, t } from "../i18n.js";
+import { composer } from "./composer.js";
+import { dayKey, formatDayLabel, formatDuration } from "./format.js";
+import { emitIfChanged } from "./host.js";
+import { renderMessage } from "./message_view.js";
+import { call, pageUrl } from "./session.js";
+import { startPage } from "./shell.js";
+import { refreshUnread } from "./unread.js";
+
+const PAGE_SIZE = 30;
+const uuid = boot.chatUuid;
+const messages = new Map(); // uuid → message, every loaded one
+let chat = null;
+let olderCursor = null; // `next` of the oldest page loaded
+let pagesLoaded = 0;
+let viewer = null;
+let reloadTimer = null;
+const list = el("ol", { class: "messages", id: "messages", "aria-label": t("chat.messages"), "aria-live": "polite",
+  "aria-relevant": "additions" });
+const scroller = el("div", { class: "scroller", tabindex: "0", "aria-label": t("chat.history") });
+const olderButton = el("button", { type: "button", class: "older", id: "load-older", hidden: true }, t("chat.load_older"));
+const headBox = el("div", { class: "chat-head" });
+const windowLine = el("p", { class: "window", id: "window-state", role: "status" });
+const status = el("p", { class: "status", role: "status", "aria-live": "polite", id: "chat-status" });
+const panel = el("aside", { class: "contact-panel", id: "contact-panel", hidden: true, "aria-label": t("chat.contact") });
+
+const contactName = (c) => `${c.first_name} ${c.last_name}`.trim() || c.phone;
+const newestFirst = () => [...messages.values()].sort((a, b) => (a.created_datetime < b.created_datetime ? 1 : -1));
+
+function renderList() {
+  const atBottom = scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight < 40;
+  const items = [];
+  let day = null;
+  for (const message of newestFirst().reverse()) {
+    const key = dayKey(message.created_datetime);
+    if (key !== day) {
+      day = key;
+      items.push(el("li", { class: "day", role: "separator" }, formatDayLabel(message.created_datetime)));
+    }
+    items.push(renderMessage(message, { canRetry: viewer.permissions.can_reply_in_chat, onRetry: retry }));
+  }
+  if (!items.length) items.push(el("li", { class: "empty", id: "chat-empty" }, t("chat.empty")));
+  list.replaceChildren(...items);
+  olderButton.hidden = !olderCursor;
+  if (atBottom) scroller.scrollTop = scroller.scrollHeight;
+}
+
+function tell() {
+  emitIfChanged("chatMessagesChanged", { chat, page: pagesLoaded, messages: newestFirst() });
+}
+
+function renderWindow() {
+  const closes = chat.window_closes_datetime ? new Date(chat.window_closes_datetime) : null;
+  const left = closes ? closes - new Date() : 0;
+  windowLine.dataset.open = String(left > 0);
+  windowLine.textContent = left > 0 ? t("chat.window_open", { time: formatDuration(left) }) : t("chat.window_closed");
+  document.dispatchEvent(new CustomEvent("sportello:window", { detail: { open: left > 0 } }));
+}
+
+async function assignSelect() {
+  let filters;
+  try {
+    filters = await call("GET", "/web/api/chats/filters/");
+  } catch {
+    return null;
+  }
+  const current = chat.operators[0]?.id;
+  const choices = viewer.user.role === "Chat Operator"
+    ? filters.operators.filter((o) => o.id === viewer.user.id || o.id === current)
+    : filters.operators;
+  const select = el("select", { id: "assign", "aria-label": t("chat.assign") },
+    el("option", { value: "" }, t("chat.unassigned")),
+    choices.map((o) => el("option", { value: String(o.id), selected: o.id === current }, o.name)));
+  select.addEventListener("change", async () => {
+    try {
+      chat = await call("POST", `/web/api/chats/${uuid}/assign/`, { user_id: select.value ? Number(select.value) : null });
+      announce(status, t("chat.assigned"), "success");
+      renderPanel();
+      tell();
+    } catch (error) {
+      select.value = current ? String(current) : "";
+      announce(status, errorText(error), "error");
+    }
+  });
+  return select;
+}
+
+function renderPanel() {
+  const c = chat.contact;
+  const row = (label, value) => value ? [el("dt", {}, label), el("dd", { text: value })] : [];
+  show(panel, el("h2", {}, t("chat.contact")), el("dl", {},
+    row(t("contact.name"), contactName(c)), row(t("contact.phone"), c.phone), row(t("contact.email"), c.email),
+    row(t("contact.language"), c.language), row(t("contact.tags"), c.tag_set.map((x) => `#${x}`).join(" ")),
+    row(t("contact.operators"), chat.operators.map((o) => o.name).join(", "))));
+}
+
+async function renderHead() {
+  const name = contactName(chat.contact);
+  const markUnread = el("button", { type: "button", id: "mark-unread" }, t("chat.mark_unread"));
+  markUnread.addEventListener("click", async () => {
+    try {
+      await call("POST", `/web/api/chats/${uuid}/unread/`);
+      announce(status, t("chat.marked_unread"), "success");
+      refreshUnread();
+    } catch (error) {
+      announce(status, errorText(error), "error");
+    }
+  });
+  const info = el("button", { type: "button", id: "toggle-contact", "aria-expanded": "false",
+    "aria-controls": "contact-panel" }, t("chat.contact"));
+  info.addEventListener("click", () => {
+    panel.hidden = !panel.hidden;
+    info.setAttribute("aria-expanded", String(!panel.hidden));
+  });
+  const back = viewer.permissions.can_view_chat_list
+    ? el("a", { href: pageUrl("/chats"), class: "back", id: "back-to-list", "aria-label": t("chat.back") }, "←")
+    : null;
+  show(headBox, back,
+    el("div", { class: "who-box" }, el("h1", { id: "page-title", text: name }),
+      name !== chat.contact.phone ? el("p", { class: "muted small", text: chat.contact.phone }) : null),
+    el("div", { class: "head-actions" }, await assignSelect(), markUnread, info));
+}
+
+async function loadNewest() {
+  const page = await call("GET", `/web/api/chats/${uuid}/messages/?page_size=${PAGE_SIZE}`);
+  for (const message of page.results) messages.set(message.uuid, message);
+  if (pagesLoaded === 0) {
+    olderCursor = page.next;
+    pagesLoaded = 1;
+  }
+}
+
+async function loadOlder() {
+  if (!olderCursor) return;
+  const cursor = new URL(olderCursor, location.origin).searchParams.get("before");
+  olderButton.disabled = true;
+  const height = scroller.scrollHeight;
+  try {
+    const page = await call("GET", `/web/api/chats/${uuid}/messages/?page_size=${PAGE_SIZE}&before=${cursor}`);
+    for (const message of page.results) messages.set(message.uuid, message);
+    olderCursor = page.next;
+    pagesLoaded += 1;
+    renderList();
+    scroller.scrollTop = scroller.scrollHeight - height;
+    tell();
+  } catch (error) {
+    announce(status, errorText(error), "error");
+  } finally {
+    olderButton.disabled = false;
+  }
+}
+
+async function refresh() {
+  try {
+    chat = await call("GET", `/web/api/chats/${uuid}/`);
+    await loadNewest();
+    renderWindow();
+    renderList();
+    renderPanel();
+    tell();
+    if (chat.unread_count > 0 && document.visibilityState === "visible") {
+      await call("POST", `/web/api/chats/${uuid}/read/`);
+      refreshUnread();
+    }
+  } catch (error) {
+    announce(status, errorText(error), "error");
+  }
+}
+
+async function retry(message) {
+  try {
+    const sent = await call("POST", `/web/api/chats/${uuid}/messages/${message.uuid}/retry/`);
+    messages.set(sent.uuid, { ...messages.get(sent.uuid), ...sent });
+    renderList();
+    tell();
+  } catch (error) {
+    announce(status, errorText(error), "error");
+  }
+}
+
+function added(message) {
+  messages.set(message.uuid, message);
+  renderList();
+  scroller.scrollTop = scroller.scrollHeight;
+  tell();
+}
+
+function scheduleRefresh() {
+  clearTimeout(reloadTimer);
+  reloadTimer = setTimeout(refresh, 100);
+}
+
+async function main() {
+  const started = await startPage({
+    title: t("chat.title"),
+    onEvents: (events) => {
+      if (events.some((e) => e.chat_uuid === uuid || e.kind === "chats" || e.kind === "template")) scheduleRefresh();
+    },
+    onReady: ({ first, resync }) => {
+      if (!first || resync) scheduleRefresh();
+    },
+  });
+  if (!started) return;
+  viewer = started.viewer;
+  const { main, header } = started;
+  try {
+    chat = await call("GET", `/web/api/chats/${uuid}/`);
+  } catch (error) {
+    show(main, header, el("p", { class: "alert", role: "alert", id: "chat-error" },
+      error.code === "chat_not_found" || error.status === 422 || error.status === 400 ? t("chat.not_found") : errorText(error)));
+    return;
+  }
+  const live = header.querySelector(".live");
+  await renderHead();
+  headBox.append(live);
+  olderButton.addEventListener("click", loadOlder);
+  scroller.append(olderButton, list);
+  new IntersectionObserver((entries) => {
+    if (entries.some((e) => e.isIntersecting) && olderCursor && !olderButton.disabled) loadOlder();
+  }, { root: scroller }).observe(olderButton);
+  const footer = viewer.permissions.can_reply_in_chat ? composer({ chatUuid: uuid, viewer, onSent: added, status }) : null;
+  show(main, el("div", { class: "chat-layout" },
+    el("section", { class: "conversation", "aria-labelledby": "page-title" }, headBox, windowLine, status, scroller, footer),
+    panel));
+  await refresh();
+  scroller.scrollTop = scroller.scrollHeight;
+  setInterval(renderWindow, 60000);
+  document.addEventListener("visibilitychange", () => {
+    if (document.visibilityState === "visible" && chat?.unread_count > 0) scheduleRefresh();
+  });
+}
+
+main();

@@ -1,0 +1,180 @@
+// The chat footer: Reply (Enter sends, Shift+Enter starts a new line, attachments), Templates
+// (approved ones, a field per placeholder, a live preview) and Note (internal, never sent).
+import { announce, el, show } from "../dom.js";
+import { errorText, t } from "../i18n.js";
+import { call } from "./session.js";
+import { placeholdersOf, renderPreview } from "./template_preview.js";
+
+const KINDS = { image: "Image", video: "Video", audio: "Audio", document: "Document" };
+
+function tabs(names, panels) {
+  const buttons = names.map((name, index) => el("button", { type: "button", role: "tab", id: `tab-${name}`,
+    "aria-controls": `panel-${name}`, "aria-selected": String(index === 0), tabindex: index === 0 ? "0" : "-1" },
+  t(`composer.tab_${name}`)));
+  const select = (index) => {
+    buttons.forEach((button, i) => {
+      button.setAttribute("aria-selected", String(i === index));
+      button.tabIndex = i === index ? 0 : -1;
+      panels[i].hidden = i !== index;
+    });
+    buttons[index].focus();
+  };
+  buttons.forEach((button, index) => {
+    button.addEventListener("click", () => select(index));
+    button.addEventListener("keydown", (event) => {
+      const step = { ArrowRight: 1, ArrowLeft: -1 }[event.key];
+      if (step) select((index + step + buttons.length) % buttons.length);
+    });
+  });
+  panels.forEach((panel, index) => { panel.hidden = index !== 0; });
+  return el("div", { role: "tablist", class: "tabs", "aria-label": t("composer.label") }, buttons);
+}
+
+function writer({ id, label, placeholder, onSend, sendLabel, attach }) {
+  const text = el("textarea", { id, rows: 2, maxlength: 4096, placeholder, "aria-label": label });
+  const send = el("button", { type: "submit", class: "primary", id: `${id}-send` }, sendLabel);
+  const form = el("form", { class: "writer" }, text, attach || null, send);
+  const submit = async () => {
+    if (!text.value.trim() || send.disabled) return;
+    send.disabled = true;
+    try {
+      await onSend(text.value);
+      text.value = "";
+    } finally {
+      send.disabled = false;
+      text.focus();
+    }
+  };
+  form.addEventListener("submit", (event) => { event.preventDefault(); submit(); });
+  text.addEventListener("keydown", (event) => {
+    if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
+      event.preventDefault();
+      submit();
+    }
+  });
+  return { form, text, send };
+}
+
+export function composer({ chatUuid, viewer, onSent, status }) {
+  const post = (body) => call("POST", `/web/api/chats/${chatUuid}/messages/`, body);
+  const fail = (error) => announce(status, errorText(error), "error");
+
+  // Reply
+  const fileInput = el("input", { type: "file", id: "attach-file", class: "visually-hidden",
+    accept: "image/jpeg,image/png,video/mp4,audio/mpeg,audio/ogg,audio/aac,application/pdf,text/plain" });
+  const attachLabel = el("label", { for: "attach-file", class: "attach", title: t("composer.attach") },
+    el("span", { "aria-hidden": "true" }, "＋"), el("span", { class: "visually-hidden" }, t("composer.attach")));
+  const reply = writer({ id: "reply", label: t("composer.reply_label"), placeholder: t("composer.reply_placeholder"),
+    sendLabel: t("composer.send"), attach: el("span", {}, fileInput, attachLabel),
+    onSend: async (text) => {
+      try {
+        onSent(await post({ type: "Message", text }));
+      } catch (error) {
+        fail(error);
+        throw error;
+      }
+    } });
+  fileInput.addEventListener("change", async () => {
+    const file = fileInput.files[0];
+    if (!file) return;
+    const form = new FormData();
+    form.append("file", file);
+    announce(status, t("composer.uploading", { name: file.name }));
+    try {
+      const uploaded = await call("POST", "/web/api/media/", form);
+      onSent(await post({ type: "Message", content_type: KINDS[uploaded.kind], media: uploaded.uuid,
+        text: reply.text.value.trim() }));
+      reply.text.value = "";
+      announce(status, "");
+    } catch (error) {
+      fail(error);
+    } finally {
+      fileInput.value = "";
+    }
+  });
+  const closedHint = el("p", { class: "muted small", id: "reply-closed", hidden: true }, t("composer.window_closed"));
+  const replyPanel = el("div", { role: "tabpanel", id: "panel-reply", "aria-labelledby": "tab-reply" },
+    closedHint, reply.form);
+  document.addEventListener("sportello:window", (event) => {
+    const open = event.detail.open;
+    closedHint.hidden = open;
+    reply.text.disabled = !open;
+    reply.send.disabled = !open;
+    fileInput.disabled = !open;
+  });
+
+  // Templates
+  const templatePanel = el("div", { role: "tabpanel", id: "panel-templates", "aria-labelledby": "tab-templates" },
+    el("p", { class: "muted" }, t("common.loading")));
+  let templatesLoaded = false;
+  const loadTemplates = async () => {
+    if (templatesLoaded) return;
+    templatesLoaded = true;
+    try {
+      const page = await call("GET", "/web/api/templates/?page_size=100");
+      show(templatePanel, templateForm(page.results.filter((x) => x.status === "approved")));
+    } catch (error) {
+      templatesLoaded = false;
+      show(templatePanel, el("p", { class: "alert", role: "alert" }, errorText(error)));
+    }
+  };
+  const templateForm = (approved) => {
+    if (!approved.length) return el("p", { class: "empty", id: "no-templates" }, t("composer.no_templates"));
+    const choose = el("select", { id: "template-choice", "aria-label": t("composer.choose_template") },
+      approved.map((x) => el("option", { value: String(x.id) }, `${x.name} (${x.language})`)));
+    const fields = el("div", { class: "template-fields" });
+    const preview = el("div", { class: "template-preview-box", "aria-live": "polite" });
+    const values = {};
+    const current = () => approved.find((x) => String(x.id) === choose.value);
+    const redraw = () => show(preview, renderPreview(current().content, values));
+    const build = () => {
+      for (const key of Object.keys(values)) delete values[key];
+      const codes = placeholdersOf(current().content);
+      show(fields, codes.map((code) => {
+        const input = el("input", { id: `field-${code}`, required: true, maxlength: 1024, "data-code": code });
+        input.addEventListener("input", () => { values[code] = input.value; redraw(); });
+        return el("div", { class: "field" }, el("label", { for: `field-${code}` }, code), input);
+      }));
+      redraw();
+    };
+    choose.addEventListener("change", build);
+    const send = el("button", { type: "submit", class: "primary", id: "template-send" }, t("composer.send_template"));
+    const form = el("form", { class: "template-form" },
+      el("label", { for: "template-choice" }, t("composer.choose_template")), choose, fields, preview, send);
+    form.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      send.disabled = true;
+      try {
+        onSent(await post({ type: "Template", template: Number(choose.value), custom_fields: { ...values } }));
+        build();
+        announce(status, t("composer.template_sent"), "success");
+      } catch (error) {
+        fail(error);
+      } finally {
+        send.disabled = false;
+      }
+    });
+    build();
+    return form;
+  };
+
+  // Note
+  const note = writer({ id: "note", label: t("composer.note_label"), placeholder: t("composer.note_placeholder"),
+    sendLabel: t("composer.add_note"),
+    onSend: async (text) => {
+      try {
+        onSent(await post({ type: "Note", text }));
+      } catch (error) {
+        fail(error);
+        throw error;
+      }
+    } });
+  const notePanel = el("div", { role: "tabpanel", id: "panel-note", "aria-labelledby": "tab-note" },
+    el("p", { class: "muted small" }, t("composer.note_help")), note.form);
+
+  const panels = [replyPanel, templatePanel, notePanel];
+  const bar = tabs(["reply", "templates", "note"], panels);
+  bar.querySelector("#tab-templates").addEventListener("click", loadTemplates);
+  bar.querySelector("#tab-templates").addEventListener("focus", loadTemplates);
+  return el("footer", { class: "composer", "aria-label": t("composer.label"), "data-user": viewer.user.id }, bar, panels);
+}

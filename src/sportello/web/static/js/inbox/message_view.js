@@ -1,0 +1,136 @@
+// One message as the chat shows it. Everything the customer sent becomes text nodes, never HTML.
+import { el } from "../dom.js";
+import { t } from "../i18n.js";
+import { formatFull, formatTime } from "./format.js";
+import { fileUrl } from "./session.js";
+
+const KIND_LABELS = {
+  Image: "message.image", Video: "message.video", Audio: "message.audio", Document: "message.document",
+  Sticker: "message.sticker", Location: "message.location", Contacts: "message.contacts",
+  Reaction: "message.reaction", Unsupported: "message.unsupported", System: "message.system",
+};
+
+// A line for the chat list: the text, or what kind of message it is.
+export function messageSummary(message) {
+  const prefix = message.type === "Note" ? `${t("message.note")}: ` : "";
+  if (message.text) return prefix + message.text;
+  return prefix + t(KIND_LABELS[message.content_type] || "message.message");
+}
+
+const TICKS = {
+  Pending: ["🕓", "message.status_pending"],
+  Sent: ["✓", "message.status_sent"],
+  Delivered: ["✓✓", "message.status_delivered"],
+  Read: ["✓✓", "message.status_read"],
+  Error: ["⚠", "message.status_error"],
+};
+
+function tick(message) {
+  const [symbol, key] = TICKS[message.send_status] || [];
+  if (!symbol) return null;
+  return el("span", { class: `tick tick-${message.send_status.toLowerCase()}`, role: "img", "aria-label": t(key),
+    title: t(key) }, symbol);
+}
+
+function mediaBlock(message) {
+  const files = message.mediamessage_set || [];
+  const declared = message.content.media || {};
+  if (!files.length) {
+    if (!declared.kind) return null;
+    return el("p", { class: "media-pending muted" }, t(KIND_LABELS[message.content_type] || "message.message"));
+  }
+  return files.map((file) => {
+    const path = `/web/api/media/${file.uuid}/`;
+    if (file.status !== "ready") {
+      return el("p", { class: "media-pending muted" },
+        t(file.status === "failed" ? "message.media_failed" : "message.media_loading"));
+    }
+    if (file.kind === "image" || file.kind === "sticker") {
+      const image = el("img", { alt: message.text || t("message.image"), class: "media-image", loading: "lazy" });
+      const open = el("button", { type: "button", class: "media-open", "aria-label": t("message.open_image") }, image);
+      fileUrl(path).then((url) => { image.src = url; }).catch(() => { image.alt = t("message.media_failed"); });
+      open.addEventListener("click", () => openLarge(image.src, image.alt));
+      return open;
+    }
+    if (file.kind === "audio" || file.kind === "video") {
+      const player = el(file.kind, { controls: true, preload: "none", class: `media-${file.kind}` });
+      fileUrl(path).then((url) => { player.src = url; }).catch(() => player.replaceWith(t("message.media_failed")));
+      return player;
+    }
+    const link = el("button", { type: "button", class: "document" }, "📄 ", file.filename || t("message.document"));
+    link.addEventListener("click", async () => {
+      const url = await fileUrl(path);
+      const anchor = el("a", { href: url, download: file.filename || "file" });
+      document.body.append(anchor);
+      anchor.click();
+      anchor.remove();
+    });
+    return link;
+  });
+}
+
+function openLarge(src, alt) {
+  if (!src) return;
+  const close = el("button", { type: "button", class: "dialog-close" }, t("common.close"));
+  const dialog = el("dialog", { class: "lightbox", "aria-label": alt }, el("img", { src, alt }), close);
+  close.addEventListener("click", () => dialog.close());
+  dialog.addEventListener("close", () => dialog.remove());
+  dialog.addEventListener("click", (event) => { if (event.target === dialog) dialog.close(); });
+  document.body.append(dialog);
+  dialog.showModal();
+  close.focus();
+}
+
+function extras(message) {
+  const content = message.content || {};
+  const parts = [];
+  if (content.location) {
+    const { latitude, longitude, name, address } = content.location;
+    parts.push(el("p", { class: "location" }, "📍 ", [name, address].filter(Boolean).join(" · ") ||
+      `${latitude}, ${longitude}`));
+  }
+  if (Array.isArray(content.contacts)) {
+    for (const person of content.contacts) {
+      const name = person?.name?.formatted_name || "";
+      const phones = (person?.phones || []).map((p) => p.phone).filter(Boolean).join(", ");
+      parts.push(el("p", { class: "contact-card" }, "👤 ", [name, phones].filter(Boolean).join(" · ")));
+    }
+  }
+  if (Array.isArray(content.buttons)) {
+    parts.push(el("div", { class: "buttons" }, content.buttons.map((b) => el("span", { class: "button-chip" }, b.title))));
+  }
+  if (content.list) {
+    parts.push(el("div", { class: "buttons" }, el("span", { class: "button-chip" }, content.list.button || "☰")));
+  }
+  if (content.interactive || content.button) parts.push(el("p", { class: "muted small" }, t("message.quick_reply")));
+  if (content.forwarded) parts.unshift(el("p", { class: "muted small" }, t("message.forwarded")));
+  return parts;
+}
+
+export function renderMessage(message, { onRetry, canRetry } = {}) {
+  const inbound = message.direction === "Inbound";
+  const note = message.type === "Note";
+  const cls = ["message", inbound ? "inbound" : "outbound", note ? "note" : "", message.type === "Template" ? "template" : ""];
+  if (message.content_type === "Reaction") {
+    return el("li", { class: "message reaction-line", "data-message-uuid": message.uuid },
+      el("span", { class: "muted small" }, t("message.reacted", { emoji: message.text || "" })));
+  }
+  const body = el("div", { class: "bubble" },
+    note ? el("p", { class: "note-label" }, t("message.note")) : null,
+    message.reply_to ? el("p", { class: "muted small reply-label" }, t("message.in_reply")) : null,
+    mediaBlock(message),
+    message.text ? el("p", { class: "text", text: message.text }) : null,
+    extras(message),
+    el("p", { class: "meta" },
+      el("time", { datetime: message.created_datetime, title: formatFull(message.created_datetime) },
+        formatTime(message.sent_datetime || message.created_datetime)),
+      inbound || note ? null : tick(message)));
+  if (message.send_status === "Error" && !inbound) {
+    body.append(el("p", { class: "send-error", role: "note" }, message.send_error_message || t("message.status_error")));
+    if (canRetry) {
+      body.append(el("button", { type: "button", class: "retry", onclick: () => onRetry(message) }, t("message.retry")));
+    }
+  }
+  return el("li", { class: cls.filter(Boolean).join(" "), "data-message-uuid": message.uuid,
+    "data-status": message.send_status }, body);
+}

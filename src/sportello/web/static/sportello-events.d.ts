@@ -1,0 +1,107 @@
+// The events a Sportello page sends to the page that embeds it (CONTRACT §4), and the shapes they
+// carry. `Chat` and `Message` are the same objects as the REST API's (JSON Schema:
+// sportello/schemas/chat.v1.json and message.v1.json). Fields may be added in later versions,
+// never removed.
+//
+//   window.addEventListener("message", (event: MessageEvent<SportelloEvent>) => {
+//     if (event.origin !== "https://sportello.example.com") return;
+//     if (event.data.eventType === "hasUnreadChatsChanged") badge(event.data.data.hasUnreadChats);
+//   });
+
+export type Direction = "Inbound" | "Outbound";
+export type MessageType = "Message" | "Template" | "Note";
+export type SendStatus = "Pending" | "Sent" | "Delivered" | "Read" | "Error" | "Received";
+
+export interface AssignedOperator {
+  id: number;
+  email: string;
+  name: string;
+  role: string;
+}
+
+export interface Contact {
+  id: number;
+  /** E.164, with the +. */
+  phone: string;
+  first_name: string;
+  last_name: string;
+  email: string;
+  language: string;
+  status: string;
+  is_blocked: boolean;
+  /** 32 lowercase hex characters. */
+  chat_uuid: string;
+  /** `{APP}/chats/<chat_uuid>`: open it in the iframe. */
+  chat_link: string;
+  role_set: AssignedOperator[];
+  tag_set: string[];
+  list_set: string[];
+  created_datetime: string;
+}
+
+export interface MediaFile {
+  uuid: string;
+  kind: string;
+  mime_type: string;
+  filename: string;
+  size: number | null;
+  status: string;
+  url: string;
+}
+
+export interface Message {
+  uuid: string;
+  chat_uuid: string;
+  chat_link: string;
+  direction: Direction;
+  type: MessageType;
+  /** Text, Image, Document, Audio, Video, Sticker, Location, Contacts, Interactive, List, Button, Reaction, Template… */
+  content_type: string;
+  text: string;
+  content: Record<string, unknown>;
+  send_status: SendStatus;
+  sent_datetime: string | null;
+  delivered_datetime: string | null;
+  read_datetime: string | null;
+  error_code: number | null;
+  send_error_message: string;
+  /** Meta's id of the message this one answers. */
+  reply_to: string | null;
+  template: number | null;
+  mediamessage_set: MediaFile[];
+  created_datetime: string;
+}
+
+export interface Chat {
+  uuid: string;
+  chat_link: string;
+  contact: Contact;
+  last_message: Message | null;
+  has_unread_messages: boolean;
+  unread_count: number;
+  operators: AssignedOperator[];
+  tags: string[];
+  /** Free text is allowed until then (24 hours after the customer last wrote); then templates only. */
+  window_closes_datetime: string | null;
+  updated_datetime: string;
+}
+
+/** Every page: whether any chat the signed-in user may see has unread messages. */
+export interface HasUnreadChatsChanged {
+  eventType: "hasUnreadChatsChanged";
+  data: { hasUnreadChats: boolean };
+}
+
+/** `chats`: the page of chats shown, whether filters or a search are on, and the page number (from 1). */
+export interface ChatsChanged {
+  eventType: "chatsChanged";
+  data: { chats: Chat[]; hasFilters: boolean; page: number };
+}
+
+/** `chats/<uuid>`: the chat, how many pages of history are loaded, and the loaded messages, newest first. */
+export interface ChatMessagesChanged {
+  eventType: "chatMessagesChanged";
+  data: { chat: Chat; page: number; messages: Message[] };
+}
+
+export type SportelloEvent = HasUnreadChatsChanged | ChatsChanged | ChatMessagesChanged;

@@ -1,0 +1,186 @@
+"""The web app's chat API, as the embedded pages call it: a frame session's bearer header, the
+toggles enforced by the server, a Chat Operator bounded to their chats, and the full app's cookie."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import httpx
+import pytest
+
+from sportello.accounts.models import Role
+from sportello.settings import Settings
+from support.seeding import Integration, add_service_user_with_key
+from support.world import World, running_world, wait_for
+
+GIULIA, MARCO = "+393331234567", "+393471112222"
+
+
+@pytest.fixture
+def database_url(sqlite_database_url: str) -> str:
+    return sqlite_database_url
+
+
+@pytest.fixture
+def world(settings: Settings) -> Iterator[World]:
+    with running_world(settings, read_without_delivered_probability=0.0) as world:
+        yield world
+
+
+@pytest.fixture
+def manager(world: World) -> Integration:
+    return add_service_user_with_key(world.settings, world.account_id, role=Role.CHAT_MANAGER, name="Desk")
+
+
+_open: list[httpx.Client] = []
+
+
+@pytest.fixture(autouse=True)
+def _close_frames() -> Iterator[None]:
+    yield
+    while _open:
+        _open.pop().close()
+
+
+def frame(world: World, who: Integration, **toggles: bool) -> httpx.Client:
+    """A frame session as the embedded page opens one: handshake, then exchange."""
+    token = httpx.post(
+        f"{world.sportello_url}/api/1/auth/get_authentication_token/",
+        headers={"X-Spoki-Api-Key": who.api_key},
+        json={"email": who.email, "private_key": who.private_key},
+    )
+    assert token.status_code == 200, token.text
+    opened = httpx.post(
+        f"{world.sportello_url}/api/1/auth/exchange/",
+        json={"token": token.json()["token"], "uid": token.json()["uid"], "language": "it", **toggles},
+    )
+    assert opened.status_code == 200, opened.text
+    assert len(opened.json()["frame_id"]) == 32
+    client = httpx.Client(base_url=world.sportello_url, headers={"Authorization": f"Bearer {opened.json()['session']}"})
+    _open.append(client)
+    return client
+
+
+def customer_writes(world: World, phone: str, text: str, name: str = "Customer") -> None:
+    said = httpx.post(f"{world.emulator_url}/_emulator/say", json={"from": phone, "name": name, "text": text})
+    assert said.status_code == 200, said.text
+
+
+def chats(client: httpx.Client, **query: str) -> dict:  # type: ignore[type-arg]
+    answer = client.get("/web/api/chats/", params=query)
+    assert answer.status_code == 200, answer.text
+    return answer.json()  # type: ignore[no-any-return]
+
+
+def test_the_chat_list_filters_reads_and_assigns(world: World, manager: Integration) -> None:
+    customer_writes(world, GIULIA, "Ciao, avete la giacca blu?", name="Giulia")
+    customer_writes(world, MARCO, "Buongiorno", name="Marco")
+    page = frame(world, manager)
+    listed = wait_for(lambda: (found := chats(page)) and found["count"] == 2 and found)
+    assert listed["unread_chats"] == 2 and listed["has_filters"] is False and listed["page"] == 1
+    assert {c["contact"]["phone"] for c in listed["results"]} == {GIULIA, MARCO}
+    assert page.get("/web/api/chats/unread/").json() == {"has_unread_chats": True, "unread_chats": 2}
+
+    by_digits = chats(page, search="347 111")
+    assert [c["contact"]["phone"] for c in by_digits["results"]] == [MARCO] and by_digits["has_filters"] is True
+    giulia = next(c for c in listed["results"] if c["contact"]["phone"] == GIULIA)
+
+    assert page.post(f"/web/api/chats/{giulia['uuid']}/read/").json()["unread_chats"] == 1
+    assert [c["uuid"] for c in chats(page, unread="true")["results"]] != [giulia["uuid"]]
+    assert page.post(f"/web/api/chats/{giulia['uuid']}/unread/").json()["unread_chats"] == 2
+
+    me = page.get("/web/api/viewer/").json()
+    assert me["in_frame"] is True and me["language"] == "it" and me["user"]["role"] == "Chat Manager"
+    assigned = page.post(f"/web/api/chats/{giulia['uuid']}/assign/", json={"user_id": me["user"]["id"]})
+    assert assigned.status_code == 200 and [o["id"] for o in assigned.json()["operators"]] == [me["user"]["id"]]
+    assert [c["uuid"] for c in chats(page, mine="true")["results"]] == [giulia["uuid"]]
+    operators = page.get("/web/api/chats/filters/").json()["operators"]
+    assert me["user"]["id"] in [o["id"] for o in operators]
+
+    assert page.post("/web/api/chats/read_all/").json() == {"has_unread_chats": False, "unread_chats": 0}
+    assert chats(page)["unread_chats"] == 0
+
+
+def test_a_reply_from_the_page_reaches_the_customer_and_a_note_does_not(world: World, manager: Integration) -> None:
+    customer_writes(world, GIULIA, "Mi mandate il catalogo?")
+    page = frame(world, manager)
+    chat = wait_for(lambda: chats(page)["results"])[0]
+    assert chat["window_closes_datetime"] is not None
+    sent = page.post(f"/web/api/chats/{chat['uuid']}/messages/", json={"type": "Message", "text": "Eccolo!"})
+    assert sent.status_code == 201, sent.text
+    assert sent.json()["send_status"] == "Pending"
+    note = page.post(f"/web/api/chats/{chat['uuid']}/messages/", json={"type": "Note", "text": "Cliente VIP"})
+    assert note.status_code == 201 and note.json()["type"] == "Note"
+    wait_for(lambda: [e["body"]["text"]["body"] for e in httpx.get(f"{world.emulator_url}/_emulator/sent").json()])
+    assert [e["body"]["text"]["body"] for e in httpx.get(f"{world.emulator_url}/_emulator/sent").json()] == ["Eccolo!"]
+    history = page.get(f"/web/api/chats/{chat['uuid']}/messages/").json()["results"]
+    assert [m["text"] for m in history][:2] == ["Cliente VIP", "Eccolo!"]
+    assert "Cliente VIP" not in str(httpx.get(f"{world.emulator_url}/_emulator/sent").json())
+
+
+def test_each_toggle_is_refused_by_the_server(world: World, manager: Integration) -> None:
+    customer_writes(world, GIULIA, "Salve")
+    full = frame(world, manager)
+    chat = wait_for(lambda: chats(full)["results"])[0]
+
+    no_list = frame(world, manager, can_view_chat_list=False)
+    refused = no_list.get("/web/api/chats/")
+    assert refused.status_code == 403 and refused.json()["code"] == "chat_list_not_allowed"
+    assert no_list.post("/web/api/chats/read_all/").status_code == 403
+    assert no_list.get(f"/web/api/chats/{chat['uuid']}/").status_code == 200  # the chat detail still opens
+
+    read_only = frame(world, manager, can_reply_in_chat=False)
+    for body in ({"type": "Message", "text": "x"}, {"type": "Note", "text": "x"}):
+        answer = read_only.post(f"/web/api/chats/{chat['uuid']}/messages/", json=body)
+        assert answer.status_code == 403 and answer.json()["code"] == "reply_not_allowed"
+    assert read_only.post("/web/api/chats/new/", json={"phone": MARCO, "template": 1}).status_code == 403
+    assert read_only.get("/web/api/viewer/").json()["permissions"]["can_reply_in_chat"] is False
+
+
+def test_a_chat_operator_sees_and_hears_only_their_chats(world: World, manager: Integration) -> None:
+    operator = add_service_user_with_key(world.settings, world.account_id, role=Role.CHAT_OPERATOR, name="Op")
+    customer_writes(world, GIULIA, "Ciao")
+    customer_writes(world, MARCO, "Salve")
+    desk = frame(world, manager)
+    listed = wait_for(lambda: (found := chats(desk)["results"]) and len(found) == 2 and found)
+    giulia = next(c for c in listed if c["contact"]["phone"] == GIULIA)
+    marco = next(c for c in listed if c["contact"]["phone"] == MARCO)
+    op = frame(world, operator)
+    assert chats(op)["count"] == 0
+    assert op.get(f"/web/api/chats/{giulia['uuid']}/").status_code == 404
+    assert op.get(f"/web/api/chats/{giulia['uuid']}/messages/").status_code == 404
+    assert op.get("/web/api/chats/unread/").json()["unread_chats"] == 0
+
+    op_id = op.get("/web/api/viewer/").json()["user"]["id"]
+    assert desk.post(f"/web/api/chats/{giulia['uuid']}/assign/", json={"user_id": op_id}).status_code == 200
+    assert [c["uuid"] for c in chats(op)["results"]] == [giulia["uuid"]]
+    # An operator cannot take a colleague's chat or hand theirs to someone else.
+    desk_id = desk.get("/web/api/viewer/").json()["user"]["id"]
+    assert op.post(f"/web/api/chats/{giulia['uuid']}/assign/", json={"user_id": desk_id}).status_code == 403
+    assert op.post(f"/web/api/chats/{marco['uuid']}/assign/", json={"user_id": op_id}).status_code == 404
+    op.post("/web/api/chats/read_all/")
+    assert desk.get("/web/api/chats/unread/").json()["unread_chats"] == 1  # only the operator's chat was read
+
+
+def test_another_accounts_frame_sees_nothing(world: World, manager: Integration, settings: Settings) -> None:
+    customer_writes(world, GIULIA, "Ciao")
+    desk = frame(world, manager)
+    chat = wait_for(lambda: chats(desk)["results"])[0]
+    from support.seeding import seed_integration
+
+    stranger = frame(world, seed_integration(world.settings, name="Other"))
+    assert chats(stranger)["count"] == 0
+    for path in (f"/web/api/chats/{chat['uuid']}/", f"/web/api/chats/{chat['uuid']}/messages/"):
+        assert stranger.get(path).status_code == 404
+    for path in ("read", "unread"):
+        assert stranger.post(f"/web/api/chats/{chat['uuid']}/{path}/").status_code == 404
+    answer = stranger.post(f"/web/api/chats/{chat['uuid']}/messages/", json={"type": "Note", "text": "x"})
+    assert answer.status_code == 404
+
+
+def test_without_a_session_every_call_is_refused(world: World) -> None:
+    for method, path in (("GET", "/web/api/chats/"), ("GET", "/web/api/viewer/"), ("POST", "/web/api/chats/read_all/")):
+        answer = httpx.request(method, f"{world.sportello_url}{path}")
+        assert answer.status_code == 401, path
+        stale = httpx.request(method, f"{world.sportello_url}{path}", headers={"Authorization": "Bearer nope"})
+        assert stale.status_code == 401 and stale.json()["code"] == "session_expired"

@@ -1,0 +1,306 @@
+"""The embedded inbox in Debian's Chromium, as an integrator's users meet it: a host page on another
+origin (another site, even) embeds Sportello's pages with tokens its backend minted, against real
+uvicorn servers and the Cloud API emulator. Events to the host, live messages, replies reaching
+the customer's phone, the toggles, the languages, a reused token, two users side by side."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+import pytest
+from playwright.sync_api import Frame, Page, expect
+from starlette.applications import Starlette
+from starlette.responses import HTMLResponse, Response
+from starlette.routing import Route
+
+from sportello.accounts.models import Role
+from sportello.settings import Settings
+from support.browser import chromium
+from support.databases import make_sqlite_template, sqlite_url
+from support.seeding import Integration, add_service_user_with_key
+from support.servers import free_port, running_server
+from support.world import World, running_world
+
+pytestmark = pytest.mark.browser
+
+GIULIA, MARCO = "+393331234567", "+393471112222"
+SCREENSHOTS = Path(os.environ["SPORTELLO_SCREENSHOTS"]) if os.environ.get("SPORTELLO_SCREENSHOTS") else None
+
+# The host: iframes whose addresses its backend (the test) made, and a log of what they post.
+HOST_PAGE = """<!doctype html><html><head><title>Host CRM</title>
+<style>iframe { width: 520px; height: 640px; border: 1px solid #ccc; }</style></head>
+<body><h1>Host CRM</h1><div id="frames"></div><script src="/host.js"></script></body></html>"""
+HOST_JS = """
+window.received = [];
+const params = new URLSearchParams(location.search);
+const frames = JSON.parse(params.get("frames") || "[]");
+const box = document.getElementById("frames");
+const made = frames.map((src, index) => {
+  const frame = document.createElement("iframe");
+  frame.name = "frame" + index;
+  frame.src = src;
+  box.appendChild(frame);
+  return frame;
+});
+window.addEventListener("message", (event) => {
+  const index = made.findIndex((frame) => frame.contentWindow === event.source);
+  window.received.push({ origin: event.origin, frame: index, eventType: event.data.eventType, data: event.data.data });
+});
+"""
+
+
+def _host_app() -> Starlette:
+    async def page(_request: object) -> HTMLResponse:
+        return HTMLResponse(HOST_PAGE)
+
+    async def script(_request: object) -> Response:
+        return Response(HOST_JS, media_type="text/javascript")
+
+    return Starlette(routes=[Route("/", page), Route("/host.js", script)])
+
+
+class Setup:
+    def __init__(self, world: World, host: str, manager: Integration, operator: Integration) -> None:
+        self.world, self.host, self.manager, self.operator = world, host, manager, operator
+
+    def iframe_url(self, who: Integration, slug: str, **params: str) -> str:
+        """What the host's backend does: mint a token, build the iframe's address."""
+        minted = httpx.post(
+            f"{self.world.sportello_url}/api/1/auth/get_authentication_token/",
+            headers={"X-Spoki-Api-Key": who.api_key},
+            json={"email": who.email, "private_key": who.private_key},
+        )
+        assert minted.status_code == 200, minted.text
+        token = minted.json()
+        query = "&".join(f"{k}={v}" for k, v in {"language": "en", **params}.items())
+        return f"{self.world.sportello_url}/{slug}?auth_token={token['token']}&auth_uid={token['uid']}&{query}"
+
+    def host_url(self, *frames: str) -> str:
+        return f"{self.host}/?frames={quote(json.dumps(list(frames)))}"
+
+
+@pytest.fixture(scope="module")
+def setup(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Setup]:
+    data = tmp_path_factory.mktemp("embedded-inbox")
+    make_sqlite_template(data)
+    settings = Settings(data_dir=data, database_url=sqlite_url(data / "template.db"), log_format="text")
+    host_port = free_port()
+    # `localhost` against Sportello's `127.0.0.1`: another site, so the iframe is a third party.
+    host = f"http://localhost:{host_port}"
+    with running_world(settings, read_without_delivered_probability=0.0) as world:
+        manager = add_service_user_with_key(
+            world.settings, world.account_id, role=Role.CHAT_MANAGER, name="Desk", allowed_origins=[host]
+        )
+        operator = add_service_user_with_key(
+            world.settings, world.account_id, role=Role.CHAT_OPERATOR, name="Operator", allowed_origins=[host]
+        )
+        with running_server(_host_app(), port=host_port):
+            yield Setup(world, host, manager, operator)
+
+
+@pytest.fixture(scope="module")
+def browser_context() -> Iterator[Any]:
+    with chromium() as browser:
+        context = browser.new_context(viewport={"width": 1200, "height": 800})
+        context.set_default_timeout(15_000)
+        yield context
+        context.close()
+
+
+@pytest.fixture
+def page(browser_context: Any) -> Iterator[Page]:
+    page = browser_context.new_page()
+    yield page
+    page.close()
+
+
+def says(setup: Setup, phone: str, text: str, name: str = "Customer") -> None:
+    answer = httpx.post(f"{setup.world.emulator_url}/_emulator/say", json={"from": phone, "name": name, "text": text})
+    assert answer.status_code == 200, answer.text
+
+
+def frame_of(page: Page, index: int = 0) -> Frame:
+    page.wait_for_function(f"document.querySelectorAll('iframe')[{index}]?.contentWindow")
+    frame = page.frame(name=f"frame{index}")
+    assert frame is not None
+    return frame
+
+
+def received(page: Page, event_type: str, frame: int = 0) -> list[dict[str, Any]]:
+    events: list[dict[str, Any]] = page.evaluate("window.received")
+    return [e for e in events if e["eventType"] == event_type and e["frame"] == frame]
+
+
+def wait_event(page: Page, event_type: str, check: str = "true", frame: int = 0) -> dict[str, Any]:
+    """The last `event_type` event whose `data` satisfies the JavaScript expression `check`."""
+    test = f"e => e.eventType === '{event_type}' && e.frame === {frame} && ((data) => {check})(e.data)"
+    page.wait_for_function(f"window.received.some({test})")
+    matching: list[dict[str, Any]] = page.evaluate(f"window.received.filter({test})")
+    return matching[-1]
+
+
+def shot(page: Page, name: str, index: int = 0) -> None:
+    """The README's pictures of the pages, as the host's iframe shows them (SPORTELLO_SCREENSHOTS=folder)."""
+    if SCREENSHOTS is not None:
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        page.locator("iframe").nth(index).screenshot(path=str(SCREENSHOTS / f"{name}.png"))
+
+
+def test_the_host_gets_its_events_and_a_customer_message_arrives_live(setup: Setup, page: Page) -> None:
+    says(setup, GIULIA, "Buongiorno! Avete la giacca blu in taglia M?", name="Giulia Rossi")
+    page.goto(setup.host_url(setup.iframe_url(setup.manager, "chats")))
+    inbox = frame_of(page)
+    expect(inbox.locator(".chat-row").first).to_contain_text("Giulia Rossi")
+    expect(inbox.locator("#live-state")).to_have_attribute("data-state", "live")
+    changed = wait_event(page, "chatsChanged", "data.chats.length >= 1")
+    assert changed["origin"] == setup.world.sportello_url
+    assert changed["data"]["page"] == 1 and changed["data"]["hasFilters"] is False
+    assert changed["data"]["chats"][0]["contact"]["phone"] == GIULIA
+    assert wait_event(page, "hasUnreadChatsChanged")["data"] == {"hasUnreadChats": True}
+    # The address bar no longer carries the token.
+    assert "auth_token" not in inbox.url and "frame=" in inbox.url
+
+    # A second customer writes: the list shows it without a reload, and the host is told.
+    says(setup, MARCO, "Salve, a che ora aprite?", name="Marco Bianchi")
+    expect(inbox.locator(".chat-row").first).to_contain_text("Marco Bianchi")
+    wait_event(page, "chatsChanged", "data.chats.some(c => c.contact.phone === '+393471112222')")
+    inbox.locator("#chat-search").fill("Giulia")
+    expect(inbox.locator(".chat-row")).to_have_count(1)
+    assert wait_event(page, "chatsChanged", "data.hasFilters")["data"]["chats"][0]["contact"]["phone"] == GIULIA
+    shot(page, "chats")
+
+    # Open Giulia's chat from the list; the chat page tells the host the chat and its messages.
+    inbox.locator(".chat-row a").first.click()
+    expect(inbox.locator("#messages")).to_contain_text("giacca blu")
+    opened = wait_event(page, "chatMessagesChanged")
+    assert opened["data"]["page"] == 1 and opened["data"]["chat"]["contact"]["phone"] == GIULIA
+    assert opened["data"]["messages"][0]["text"].startswith("Buongiorno")
+
+    # She writes again: the open chat shows it live, the host gets the message.
+    says(setup, GIULIA, "Ah, e anche in rosso?", name="Giulia Rossi")
+    expect(inbox.locator("#messages")).to_contain_text("anche in rosso")
+    live = wait_event(page, "chatMessagesChanged", "data.messages.some(m => m.text === 'Ah, e anche in rosso?')")
+    assert live["data"]["messages"][0]["direction"] == "Inbound"
+
+    # The agent answers with Enter; the customer's phone shows it.
+    inbox.locator("#reply").fill("Sì, in entrambi i colori!")
+    inbox.locator("#reply").press("Enter")
+    expect(inbox.locator(".message.outbound").last).to_contain_text("entrambi i colori")
+    expect(inbox.locator(".message.outbound .tick").last).to_have_attribute("aria-label", "Read", timeout=15_000)
+    shot(page, "chat")
+    phone = page.context.new_page()
+    phone.goto(f"{setup.world.emulator_url}/phone/{GIULIA.lstrip('+')}")
+    expect(phone.locator("#messages")).to_contain_text("Sì, in entrambi i colori!")
+    phone.close()
+    # A note stays inside: visibly a note, never on the phone.
+    inbox.locator("#tab-note").click()
+    inbox.locator("#note").fill("Cliente abituale, sconto 10%")
+    inbox.locator("#note").press("Enter")
+    expect(inbox.locator(".message.note")).to_contain_text("sconto 10%")
+    sent = httpx.get(f"{setup.world.emulator_url}/_emulator/sent").json()
+    assert "sconto" not in json.dumps(sent)
+    # Sportello set no cookie anywhere: the embedded session needs none.
+    assert [c for c in page.context.cookies() if "127.0.0.1" in c["domain"]] == []
+
+
+def test_no_branding_or_navigation_inside_the_iframe(setup: Setup, page: Page) -> None:
+    page.goto(setup.host_url(setup.iframe_url(setup.manager, "chats")))
+    inbox = frame_of(page)
+    expect(inbox.locator("#chat-list-region")).to_be_visible()
+    assert inbox.locator("header.topbar, nav[aria-label], .brand").count() == 0
+    assert "Sportello" not in inbox.locator("body").inner_text()
+    assert "Sportello" not in inbox.title()
+    external = inbox.eval_on_selector_all(
+        "a[href]", "links => links.map(a => a.href).filter(h => !h.startsWith(location.origin))"
+    )
+    assert external == []
+
+
+def test_each_toggle_hides_its_part_and_the_server_refuses_it(setup: Setup, page: Page) -> None:
+    says(setup, GIULIA, "Ci siete?", name="Giulia Rossi")
+    chat_uuid = httpx.get(
+        f"{setup.world.sportello_url}/api/1/contacts/",
+        headers={"X-Spoki-Api-Key": setup.manager.api_key},
+        params={"search": GIULIA},
+    ).json()["results"][0]["chat_uuid"]
+    read_only = setup.iframe_url(setup.manager, f"chats/{chat_uuid}", can_reply_in_chat="false")
+    no_list = setup.iframe_url(setup.manager, f"chats/{chat_uuid}", can_view_chat_list="false")
+    list_off = setup.iframe_url(setup.manager, "chats", can_view_chat_list="false")
+    page.goto(setup.host_url(read_only, no_list, list_off))
+    first, second, third = frame_of(page, 0), frame_of(page, 1), frame_of(page, 2)
+    expect(first.locator("#messages")).to_contain_text("Ci siete?")
+    expect(first.locator(".composer")).to_have_count(0)
+    expect(first.locator("#back-to-list")).to_be_visible()
+    expect(second.locator(".composer")).to_be_visible()
+    expect(second.locator("#back-to-list")).to_have_count(0)
+    expect(third.locator("#list-not-allowed")).to_be_visible()
+
+    def call_with_frame_session(frame: Frame, method: str, path: str, body: dict[str, Any] | None) -> int:
+        status: int = frame.evaluate(
+            """async ([method, path, body]) => {
+                const id = new URLSearchParams(location.search).get("frame");
+                let secret = null;
+                try { secret = sessionStorage.getItem("sportello.frame." + id); } catch {}
+                secret = secret || window.name.slice(("sportello.frame." + id + ":").length);
+                const answer = await fetch(path, { method, body: body && JSON.stringify(body),
+                  headers: { Authorization: "Bearer " + secret, "Content-Type": "application/json" } });
+                return answer.status;
+            }""",
+            [method, path, body],
+        )
+        return status
+
+    send = f"/web/api/chats/{chat_uuid}/messages/"
+    assert call_with_frame_session(first, "POST", send, {"type": "Message", "text": "x"}) == 403
+    assert call_with_frame_session(third, "GET", "/web/api/chats/", None) == 403
+    assert call_with_frame_session(second, "GET", f"/web/api/chats/{chat_uuid}/", None) == 200
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"), [("it", ("Solo non lette", "In tempo reale")), ("es", ("Solo no leídos", "En directo"))]
+)
+def test_the_pages_speak_the_language_of_the_address(
+    setup: Setup, page: Page, language: str, expected: tuple[str, str]
+) -> None:
+    page.goto(setup.host_url(setup.iframe_url(setup.manager, "chats", language=language)))
+    inbox = frame_of(page)
+    expect(inbox.locator("#chat-filter")).to_contain_text(expected[0])
+    expect(inbox.locator("#live-state")).to_have_text(expected[1])
+    assert inbox.locator("html").get_attribute("lang") == language
+    # Reloading the iframe keeps its session (and its language).
+    inbox.evaluate("location.reload()")
+    expect(frame_of(page).locator("#chat-filter")).to_contain_text(expected[0])
+
+
+def test_a_reused_token_shows_session_expired(setup: Setup, page: Page) -> None:
+    address = setup.iframe_url(setup.manager, "chats", language="it")
+    page.goto(setup.host_url(address))
+    expect(frame_of(page).locator("#chat-list-region")).to_be_visible()
+    page.goto(setup.host_url(address))
+    expired = frame_of(page)
+    expect(expired.locator("#session-expired")).to_contain_text("Sessione scaduta")
+    expect(expired.locator("#session-expired")).to_contain_text("già stato usato")
+
+
+def test_two_iframes_are_two_users_who_see_only_their_own_chats(setup: Setup, page: Page) -> None:
+    says(setup, GIULIA, "Buonasera", name="Giulia Rossi")
+    page.goto(setup.host_url(setup.iframe_url(setup.manager, "chats"), setup.iframe_url(setup.operator, "chats")))
+    desk, operator = frame_of(page, 0), frame_of(page, 1)
+    expect(desk.locator(".chat-row").first).to_be_visible()
+    expect(operator.locator("#chats-empty")).to_be_visible()
+    assert wait_event(page, "chatsChanged", frame=1)["data"]["chats"] == []
+    assert wait_event(page, "hasUnreadChatsChanged", frame=1)["data"] == {"hasUnreadChats": False}
+    # Reloading both keeps each its own user.
+    desk.evaluate("location.reload()")
+    operator.evaluate("location.reload()")
+    desk, operator = frame_of(page, 0), frame_of(page, 1)
+    expect(desk.locator(".chat-row").first).to_be_visible()
+    expect(operator.locator("#chats-empty")).to_be_visible()
+    assert desk.locator("#chat-operator").count() == 1 and operator.locator("#chat-operator").count() == 0
+

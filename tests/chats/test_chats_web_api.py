@@ -11,6 +11,7 @@ import pytest
 from sportello.accounts.models import Role
 from sportello.settings import Settings
 from support.seeding import Integration, add_service_user_with_key
+from support.sessions import open_frame
 from support.world import World, running_world, wait_for
 
 GIULIA, MARCO = "+393331234567", "+393471112222"
@@ -43,20 +44,7 @@ def _close_frames() -> Iterator[None]:
 
 
 def frame(world: World, who: Integration, **toggles: bool) -> httpx.Client:
-    """A frame session as the embedded page opens one: handshake, then exchange."""
-    token = httpx.post(
-        f"{world.sportello_url}/api/1/auth/get_authentication_token/",
-        headers={"X-Spoki-Api-Key": who.api_key},
-        json={"email": who.email, "private_key": who.private_key},
-    )
-    assert token.status_code == 200, token.text
-    opened = httpx.post(
-        f"{world.sportello_url}/api/1/auth/exchange/",
-        json={"token": token.json()["token"], "uid": token.json()["uid"], "language": "it", **toggles},
-    )
-    assert opened.status_code == 200, opened.text
-    assert len(opened.json()["frame_id"]) == 32
-    client = httpx.Client(base_url=world.sportello_url, headers={"Authorization": f"Bearer {opened.json()['session']}"})
+    client = open_frame(world.sportello_url, who, language="it", **toggles)
     _open.append(client)
     return client
 

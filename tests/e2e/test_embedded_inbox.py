@@ -25,6 +25,7 @@ from support.browser import chromium
 from support.databases import make_sqlite_template, sqlite_url
 from support.seeding import Integration, add_service_user_with_key
 from support.servers import free_port, running_server
+from support.sessions import sign_in_person
 from support.world import World, running_world
 
 pytestmark = pytest.mark.browser
@@ -247,7 +248,7 @@ def test_each_toggle_hides_its_part_and_the_server_refuses_it(setup: Setup, page
                 const id = new URLSearchParams(location.search).get("frame");
                 let secret = null;
                 try { secret = sessionStorage.getItem("sportello.frame." + id); } catch {}
-                secret = secret || window.name.slice(("sportello.frame." + id + ":").length);
+                secret = secret || decodeURIComponent(location.hash.slice("#s=".length));
                 const answer = await fetch(path, { method, body: body && JSON.stringify(body),
                   headers: { Authorization: "Bearer " + secret, "Content-Type": "application/json" } });
                 return answer.status;
@@ -304,3 +305,31 @@ def test_two_iframes_are_two_users_who_see_only_their_own_chats(setup: Setup, pa
     expect(operator.locator("#chats-empty")).to_be_visible()
     assert desk.locator("#chat-operator").count() == 1 and operator.locator("#chat-operator").count() == 0
 
+
+def test_the_templates_page_opens_in_the_frame(setup: Setup, page: Page) -> None:
+    owner = sign_in_person(setup.world.sportello_url, "owner@shop.example.com")
+    try:
+        draft = owner.post(
+            "/web/api/templates/",
+            json={
+                "name": "order_ready",
+                "language": "it",
+                "category": "UTILITY",
+                "content": {
+                    "body": "Ciao %%NAME%%, il tuo ordine %%ORDER%% è pronto per il ritiro in negozio.",
+                    "footer": "Demo Shop",
+                    "examples": {"NAME": "Giulia", "ORDER": "A-1042"},
+                },
+            },
+        )
+        assert draft.status_code == 201, draft.text
+        assert owner.post(f"/web/api/templates/{draft.json()['id']}/submit/").status_code == 200
+    finally:
+        owner.close()
+    page.goto(setup.host_url(setup.iframe_url(setup.manager, "templates")))
+    templates = frame_of(page)
+    expect(templates.locator("#page-title")).to_have_text("Templates")
+    expect(templates.locator("body")).to_contain_text("order_ready")
+    expect(templates.locator("#live-state")).to_have_attribute("data-state", "live")
+    assert wait_event(page, "hasUnreadChatsChanged")["origin"] == setup.world.sportello_url
+    shot(page, "templates")

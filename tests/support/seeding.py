@@ -6,9 +6,12 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass
 
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from sportello.accounts import service as accounts_service
 from sportello.accounts.actor import Actor
-from sportello.accounts.models import Role
+from sportello.accounts.models import Role, User
 from sportello.credentials.service import api_keys, private_keys
 from sportello.db.engine import create_engine, create_sessionmaker
 from sportello.db.unit_of_work import unit_of_work
@@ -26,6 +29,24 @@ class Integration:
     private_key: str
 
 
+async def _key_and_service_user(
+    session: AsyncSession, settings: Settings, owner: User, *, name: str, role: Role, allowed_origins: list[str]
+) -> Integration:
+    raw_key, key = await api_keys.request_api_key(
+        session,
+        actor=Actor.of(owner),
+        motivation="Embedding the chat in our CRM's contact page.",
+        allowed_origins=allowed_origins,
+        signing_key=settings.signing_key,
+    )
+    await api_keys.approve_api_key(session, key_id=key.id)
+    user = await private_keys.add_service_user(session, caller=Actor.of(owner), name=name, role=role)
+    private_key, user = await private_keys.rotate_private_key(
+        session, caller=Actor.of(owner), user_id=user.id, signing_key=settings.signing_key
+    )
+    return Integration(owner.account_id, owner.email, raw_key, key.id, str(user.id), user.email, private_key)
+
+
 async def seed_integration_async(
     settings: Settings,
     *,
@@ -36,32 +57,14 @@ async def seed_integration_async(
     engine = create_engine(settings.resolved_database_url)
     try:
         async with unit_of_work(create_sessionmaker(engine)) as session:
-            account, owner = await accounts_service.create_account(
+            _, owner = await accounts_service.create_account(
                 session,
                 name=name,
                 owner_email=f"owner@{name.lower()}.example.com",
                 owner_password="correct-horse-battery",
             )
-            raw_key, key = await api_keys.request_api_key(
-                session,
-                actor=Actor.of(owner),
-                motivation="Embedding the chat in our CRM's contact page.",
-                allowed_origins=allowed_origins or [],
-                signing_key=settings.signing_key,
-            )
-            await api_keys.approve_api_key(session, key_id=key.id)
-            user = await private_keys.add_service_user(session, caller=Actor.of(owner), name=f"{name} CRM", role=role)
-            private_key, user = await private_keys.rotate_private_key(
-                session, caller=Actor.of(owner), user_id=user.id, signing_key=settings.signing_key
-            )
-            return Integration(
-                account_id=account.id,
-                owner_email=owner.email,
-                api_key=raw_key,
-                api_key_id=key.id,
-                uid=str(user.id),
-                email=user.email,
-                private_key=private_key,
+            return await _key_and_service_user(
+                session, settings, owner, name=f"{name} CRM", role=role, allowed_origins=allowed_origins or []
             )
     finally:
         await engine.dispose()
@@ -77,28 +80,14 @@ def add_service_user_with_key(
     """An approved API key and a service user with a private key in an existing account."""
 
     async def go() -> Integration:
-        from sqlalchemy import select
-
-        from sportello.accounts.models import User
-
         engine = create_engine(settings.resolved_database_url)
         try:
             async with unit_of_work(create_sessionmaker(engine)) as session:
                 owner = await session.scalar(select(User).where(User.account_id == account_id, User.role == Role.OWNER))
                 assert owner is not None
-                raw_key, key = await api_keys.request_api_key(
-                    session,
-                    actor=Actor.of(owner),
-                    motivation="Embedding the chat in our CRM's contact page.",
-                    allowed_origins=allowed_origins or [],
-                    signing_key=settings.signing_key,
+                return await _key_and_service_user(
+                    session, settings, owner, name=name, role=role, allowed_origins=allowed_origins or []
                 )
-                await api_keys.approve_api_key(session, key_id=key.id)
-                user = await private_keys.add_service_user(session, caller=Actor.of(owner), name=name, role=role)
-                private_key, user = await private_keys.rotate_private_key(
-                    session, caller=Actor.of(owner), user_id=user.id, signing_key=settings.signing_key
-                )
-                return Integration(account_id, owner.email, raw_key, key.id, str(user.id), user.email, private_key)
         finally:
             await engine.dispose()
 

@@ -78,15 +78,18 @@ export async function fileUrl(path) {
   return URL.createObjectURL(await response.blob());
 }
 
-// Where a frame keeps its secret for the next page load (a reload, the list → chat step).
-// sessionStorage first; a browser that blocks third-party cookies also denies storage to our
-// frame, so then the frame's own name, which lives as long as the frame and which only pages the
-// frame shows (ours, or the host that embeds it and minted the token anyway) can read.
+// Where a frame keeps its secret for the next page load (a reload, the list → chat step):
+// sessionStorage under the frame's id. A browser that blocks third-party cookies also denies our
+// frame its storage; then the secret rides in the address's fragment, which is never sent to a
+// server, never in a Referer, and unreadable by the host page (another origin).
+const FRAGMENT = "s=";
+
 function remember(frameId, value) {
   try {
     sessionStorage.setItem(STORE + frameId, value);
+    return true;
   } catch {
-    window.name = `${STORE}${frameId}:${value}`;
+    return false;
   }
 }
 
@@ -95,10 +98,10 @@ function recall(frameId) {
     const stored = sessionStorage.getItem(STORE + frameId);
     if (stored) return stored;
   } catch {
-    // Denied: look in the frame's name.
+    // Denied: look in the fragment.
   }
-  const prefix = `${STORE}${frameId}:`;
-  return frameId && window.name.startsWith(prefix) ? window.name.slice(prefix.length) : null;
+  const hash = location.hash.slice(1);
+  return frameId && hash.startsWith(FRAGMENT) ? decodeURIComponent(hash.slice(FRAGMENT.length)) : null;
 }
 
 async function exchange(url) {
@@ -138,11 +141,11 @@ export async function startSession() {
         return null;
       }
       secret = opened.session;
-      remember(opened.frame_id, secret);
-      // The token is spent: the address keeps only what a reload needs (and nothing secret).
+      // The token is spent: the address keeps only what a reload needs.
       for (const name of ["auth_token", "auth_uid", ...TOGGLES]) url.searchParams.delete(name);
       url.searchParams.set("frame", opened.frame_id);
-      history.replaceState(history.state, "", url.pathname + url.search + url.hash);
+      const hash = remember(opened.frame_id, secret) ? url.hash : `#${FRAGMENT}${encodeURIComponent(secret)}`;
+      history.replaceState(history.state, "", url.pathname + url.search + hash);
     } else {
       secret = recall(url.searchParams.get("frame") || "");
       if (!secret) {
@@ -166,5 +169,6 @@ export function pageUrl(path) {
   for (const name of ["frame", "language"]) {
     if (here.get(name)) url.searchParams.set(name, here.get(name));
   }
-  return url.pathname + url.search;
+  const carried = location.hash.startsWith(`#${FRAGMENT}`) ? location.hash : "";
+  return url.pathname + url.search + carried;
 }

@@ -27,6 +27,9 @@ from sportello.messages.routes import web_router as media_web_router
 from sportello.observability.metrics import Metrics, RequestObserver
 from sportello.observability.routes import router as observability_router
 from sportello.operator_console.routes import router as operator_router
+from sportello.payments.routes import api_router as payments_api_router
+from sportello.payments.routes import pay_router
+from sportello.payments.routes import web_router as payments_web_router
 from sportello.realtime.bus import SESSION_INFO_KEY, create_bus
 from sportello.realtime.routes import router as live_router
 from sportello.settings import Settings
@@ -99,6 +102,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(webhooks_router)
     app.include_router(media_api_router)
     app.include_router(media_web_router)
+    app.include_router(payments_api_router)
+    app.include_router(payments_web_router)
+    app.include_router(pay_router)
     app.include_router(operator_router)
     app.include_router(inbox_pages_router)
     app.include_router(web_router)

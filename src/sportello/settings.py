@@ -45,6 +45,8 @@ class Settings(BaseSettings):
     smtp_starttls: bool = False
 
     graph_api_base_url: str = "https://graph.facebook.com"
+    # Where payment links send customers: PayPal's Payments Standard page (its sandbox for trials).
+    paypal_checkout_url: str = "https://www.paypal.com/cgi-bin/webscr"
     graph_api_version: str = "v23.0"
 
     redis_url: str | None = None

@@ -7,10 +7,11 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import parse_qs, quote, urlsplit
 
 import httpx
 import pytest
@@ -26,7 +27,7 @@ from support.databases import make_sqlite_template, sqlite_url
 from support.seeding import Integration, add_service_user_with_key
 from support.servers import free_port, running_server
 from support.sessions import sign_in_person
-from support.world import World, running_world
+from support.world import World, running_world, wait_for
 
 pytestmark = pytest.mark.browser
 
@@ -333,3 +334,85 @@ def test_the_templates_page_opens_in_the_frame(setup: Setup, page: Page) -> None
     expect(templates.locator("#live-state")).to_have_attribute("data-state", "live")
     assert wait_event(page, "hasUnreadChatsChanged")["origin"] == setup.world.sportello_url
     shot(page, "templates")
+
+
+def test_an_agent_sends_a_paypal_request_and_the_customer_gets_a_working_link(setup: Setup, page: Page) -> None:
+    owner = sign_in_person(setup.world.sportello_url, "owner@shop.example.com")
+    try:
+        enabled = owner.put("/web/api/paypal/", json={"email": "cassa@shop.example.com", "default_currency": "EUR"})
+        assert enabled.status_code == 200, enabled.text
+        wait_for(
+            lambda: (
+                sum(
+                    t["status"] == "approved" and t["subcategory"] == "payment_request"
+                    for t in owner.get("/web/api/templates/").json()["results"]
+                )
+                == 3
+            )
+        )
+    finally:
+        owner.close()
+    says(setup, GIULIA, "Posso pagare con PayPal?", name="Giulia Rossi")
+    chat_uuid = httpx.get(
+        f"{setup.world.sportello_url}/api/1/contacts/",
+        headers={"X-Spoki-Api-Key": setup.manager.api_key},
+        params={"search": GIULIA},
+    ).json()["results"][0]["chat_uuid"]
+    page.goto(
+        setup.host_url(
+            setup.iframe_url(setup.manager, f"chats/{chat_uuid}", language="it"),
+            setup.iframe_url(setup.manager, f"chats/{chat_uuid}", can_send_paypal_in_chat="false"),
+        )
+    )
+    chat, without = frame_of(page, 0), frame_of(page, 1)
+    expect(without.locator("#tab-reply")).to_be_visible()
+    expect(without.locator("#tab-paypal")).to_have_count(0)
+
+    chat.locator("#tab-paypal").click()
+    chat.locator("#paypal-template").select_option(label="paypal_payment_request (it)")
+    chat.locator("#paypal-amount").fill("12,345")
+    expect(chat.locator("#paypal-amount-error")).to_have_text("Gli importi in EUR hanno al massimo 2 decimali.")
+    chat.locator("#paypal-amount").fill("0")
+    expect(chat.locator("#paypal-amount-error")).to_have_text("L'importo deve essere maggiore di zero.")
+    chat.locator("#paypal-amount").fill("12.50")
+    chat.locator("#paypal-currency-choice").select_option("EUR")
+    chat.locator("#paypal-description").fill("Giacca blu, taglia M")
+    expect(chat.locator("#paypal-amount-shown")).to_have_text("12,50 €")
+    expect(chat.locator("#paypal-preview")).to_contain_text("12,50 EUR")
+    expect(chat.locator("#paypal-preview")).to_contain_text("Giacca blu, taglia M")
+    chat.locator("#paypal-send").click()
+    card = chat.locator(".payment-card").last
+    expect(card).to_contain_text("12,50")
+    expect(card).to_contain_text("Link non ancora aperto")
+
+    phone = page.context.new_page()
+    phone.goto(f"{setup.world.emulator_url}/phone/{GIULIA.lstrip('+')}")
+    expect(phone.locator("#messages")).to_contain_text("12,50 EUR")
+    found = re.search(r"https?://\S+/pay/[\w-]+", phone.locator("#messages").inner_text())
+    assert found, "the customer's message carries the payment link"
+    link = found.group(0)
+    phone.close()
+    assert link.startswith(f"{setup.world.sportello_url}/pay/")
+    opened = httpx.get(link, follow_redirects=False)
+    assert opened.status_code == 303
+    query = parse_qs(urlsplit(opened.headers["location"]).query)
+    assert query["business"] == ["cassa@shop.example.com"] and query["amount"] == ["12.50"]
+    assert query["currency_code"] == ["EUR"] and query["item_name"] == ["Giacca blu, taglia M"]
+    # The card in the chat shows the opening, live.
+    expect(card).to_contain_text("Link aperto 1 volta/e")
+
+    # With the toggle off the server refuses the same request.
+    status = without.evaluate(
+        """async ([uuid, template]) => {
+            const id = new URLSearchParams(location.search).get("frame");
+            let secret = null;
+            try { secret = sessionStorage.getItem("sportello.frame." + id); } catch {}
+            secret = secret || decodeURIComponent(location.hash.slice("#s=".length));
+            const answer = await fetch(`/web/api/chats/${uuid}/payment_requests/`, { method: "POST",
+              headers: { Authorization: "Bearer " + secret, "Content-Type": "application/json" },
+              body: JSON.stringify({ template, amount: "12.50", currency: "EUR", description: "x" }) });
+            return answer.status;
+        }""",
+        [chat_uuid, 1],
+    )
+    assert status == 403

@@ -9,6 +9,7 @@ from sportello.integrations import models as _integrations  # noqa: F401
 from sportello.kit import models as _kit  # noqa: F401
 from sportello.mail import models as _mail  # noqa: F401
 from sportello.messages import models as _messages  # noqa: F401
+from sportello.payments import models as _payments  # noqa: F401
 from sportello.realtime import models as _realtime  # noqa: F401
 from sportello.templates import models as _templates  # noqa: F401
 from sportello.webhooks import models as _webhooks  # noqa: F401

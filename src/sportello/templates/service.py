@@ -19,7 +19,7 @@ from sportello.kit.phones import to_e164
 from sportello.realtime import service as live
 from sportello.templates import placeholders
 from sportello.templates import repository as repo
-from sportello.templates.models import Template, TemplateStatus
+from sportello.templates.models import Template, TemplateCategory, TemplateStatus
 from sportello.templates.schemas import TemplateContent, TemplateCreate, TemplateUpdate
 from sportello.whatsapp.client import GraphApiClient
 from sportello.whatsapp.errors import GraphApiError
@@ -57,9 +57,51 @@ def _check(name: str, content: TemplateContent) -> None:
         raise InvalidInput("At most 3 link or call buttons.", code="too_many_buttons", field="buttons")
 
 
+PAYMENT_SUBCATEGORY = "payment_request"
+PAYMENT_AMOUNT, PAYMENT_LINK, PAYMENT_DESCRIPTION = (
+    "SPOKI_PAYMENT_REQUEST_AMOUNT",
+    "SPOKI_PAYMENT_REQUEST_LINK",
+    "SPOKI_PAYMENT_REQUEST_DESCRIPTION",
+)
+
+
+def _check_payment(category: TemplateCategory, subcategory: str, content: TemplateContent) -> None:
+    """A payment template carries the amount and the link (and may carry the description); they
+    are filled when an agent sends it, so no other placeholder may wait for a value."""
+    if subcategory != PAYMENT_SUBCATEGORY:
+        return
+    if category is not TemplateCategory.MARKETING:
+        raise InvalidInput(
+            "A payment template is a MARKETING template.", code="payment_template_category", field="category"
+        )
+    found = set(placeholders.codes(" ".join([content.header, content.body, content.footer])))
+    missing = [code for code in (PAYMENT_AMOUNT, PAYMENT_LINK) if code not in found]
+    if missing:
+        raise InvalidInput(
+            f"A payment template must contain {' and '.join(f'%%{code}%%' for code in missing)}.",
+            code="payment_placeholders_missing",
+            field="body",
+        )
+    extra = sorted(found - {PAYMENT_AMOUNT, PAYMENT_LINK, PAYMENT_DESCRIPTION})
+    if extra:
+        raise InvalidInput(
+            f"A payment template has only the payment's placeholders; remove %%{extra[0]}%%.",
+            code="payment_placeholder_unknown",
+            field="body",
+        )
+
+
+def is_payment_template(template: Template) -> bool:
+    return template.subcategory == PAYMENT_SUBCATEGORY
+
+
 def order_of(template: Template) -> list[str]:
     content = template.components
     return placeholders.codes(f"{content.get('header', '')} {content.get('body', '')}")
+
+
+async def find_by_name(session: AsyncSession, *, account_id: int, name: str, language: str) -> Template | None:
+    return await repo.find_by_name(session, account_id=account_id, name=name, language=language)
 
 
 def ensure_may_manage(actor: Actor) -> None:
@@ -88,6 +130,7 @@ async def _unique(session: AsyncSession, *, account_id: int, name: str, language
 
 async def create_draft(session: AsyncSession, *, account_id: int, data: TemplateCreate) -> Template:
     _check(data.name, data.content)
+    _check_payment(data.category, data.subcategory, data.content)
     await _unique(session, account_id=account_id, name=data.name, language=data.language)
     created = await repo.insert(
         session,
@@ -118,6 +161,11 @@ async def update_template(
     language = data.language or template.language
     content = data.content or TemplateContent.model_validate(template.components)
     _check(name, content)
+    _check_payment(
+        data.category or template.category,
+        template.subcategory if data.subcategory is None else data.subcategory,
+        content,
+    )
     await _unique(session, account_id=account_id, name=name, language=language, but=template.id)
     template.name, template.language, template.components = name, language, content.model_dump(mode="json")
     if data.category is not None:

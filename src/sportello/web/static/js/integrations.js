@@ -5,6 +5,7 @@ import { boot } from "./boot.js";
 import { secretField } from "./copy.js";
 import { announce, el, show } from "./dom.js";
 import { errorText, formatDate, t } from "./i18n.js";
+import { paypalCard } from "./paypal_settings.js";
 
 const main = document.getElementById("main");
 const status = el("p", { class: "status", role: "status", "aria-live": "polite" });
@@ -118,6 +119,7 @@ async function load() {
       el("h2", {}, t("keys.title")),
       keys.length ? el("div", { class: "cards" }, keys.map(keyCard)) : el("p", { class: "empty" }, t("keys.empty")),
       requestForm(),
+      await paypalCard(),
     );
     justCreated = null;
   } catch (error) {

@@ -14,6 +14,7 @@ import { refreshUnread } from "./unread.js";
 const PAGE_SIZE = 30;
 const uuid = boot.chatUuid;
 const messages = new Map(); // uuid → message, every loaded one
+let payments = new Map(); // message uuid → its payment request
 let chat = null;
 let olderCursor = null; // `next` of the oldest page loaded
 let pagesLoaded = 0;
@@ -41,7 +42,8 @@ function renderList() {
       day = key;
       items.push(el("li", { class: "day", role: "separator" }, formatDayLabel(message.created_datetime)));
     }
-    items.push(renderMessage(message, { canRetry: viewer.permissions.can_reply_in_chat, onRetry: retry }));
+    items.push(renderMessage(message, { canRetry: viewer.permissions.can_reply_in_chat, onRetry: retry,
+      payment: payments.get(message.uuid) }));
   }
   if (!items.length) items.push(el("li", { class: "empty", id: "chat-empty" }, t("chat.empty")));
   list.replaceChildren(...items);
@@ -158,6 +160,8 @@ async function refresh() {
   try {
     chat = await call("GET", `/web/api/chats/${uuid}/`);
     await loadNewest();
+    const requests = await call("GET", `/web/api/chats/${uuid}/payment_requests/`).catch(() => []);
+    payments = new Map(requests.filter((r) => r.message_uuid).map((r) => [r.message_uuid, r]));
     renderWindow();
     renderList();
     renderPanel();
@@ -222,7 +226,12 @@ async function main() {
   new IntersectionObserver((entries) => {
     if (entries.some((e) => e.isIntersecting) && olderCursor && !olderButton.disabled) loadOlder();
   }, { root: scroller }).observe(olderButton);
-  const footer = viewer.permissions.can_reply_in_chat ? composer({ chatUuid: uuid, viewer, onSent: added, status }) : null;
+  let paypal = null;
+  if (viewer.permissions.can_reply_in_chat && viewer.permissions.can_send_paypal_in_chat) {
+    paypal = await call("GET", "/web/api/paypal/").catch(() => null);
+  }
+  const footer = viewer.permissions.can_reply_in_chat
+    ? composer({ chatUuid: uuid, viewer, onSent: added, status, paypal, onPayment: scheduleRefresh }) : null;
   show(main, el("div", { class: "chat-layout" },
     el("section", { class: "conversation", "aria-labelledby": "page-title" }, headBox, windowLine, status, scroller, footer),
     panel));

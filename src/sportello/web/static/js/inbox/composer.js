@@ -2,6 +2,7 @@
 // (approved ones, a field per placeholder, a live preview) and Note (internal, never sent).
 import { announce, el, show } from "../dom.js";
 import { errorText, t } from "../i18n.js";
+import { paypalPanel } from "./paypal_tab.js";
 import { call } from "./session.js";
 import { placeholdersOf, renderPreview } from "./template_preview.js";
 
@@ -55,7 +56,7 @@ function writer({ id, label, placeholder, onSend, sendLabel, attach }) {
   return { form, text, send };
 }
 
-export function composer({ chatUuid, viewer, onSent, status }) {
+export function composer({ chatUuid, viewer, onSent, status, paypal, onPayment }) {
   const post = (body) => call("POST", `/web/api/chats/${chatUuid}/messages/`, body);
   const fail = (error) => announce(status, errorText(error), "error");
 
@@ -63,7 +64,7 @@ export function composer({ chatUuid, viewer, onSent, status }) {
   const fileInput = el("input", { type: "file", id: "attach-file", class: "visually-hidden",
     accept: "image/jpeg,image/png,video/mp4,audio/mpeg,audio/ogg,audio/aac,application/pdf,text/plain" });
   const attachLabel = el("label", { for: "attach-file", class: "attach", title: t("composer.attach") },
-    el("span", { "aria-hidden": "true" }, "＋"), el("span", { class: "visually-hidden" }, t("composer.attach")));
+    el("img", { src: "/static/paperclip.svg", alt: "", width: 18, height: 18 }), el("span", { class: "visually-hidden" }, t("composer.attach")));
   const reply = writer({ id: "reply", label: t("composer.reply_label"), placeholder: t("composer.reply_placeholder"),
     sendLabel: t("composer.send"), attach: el("span", {}, fileInput, attachLabel),
     onSend: async (text) => {
@@ -173,8 +174,20 @@ export function composer({ chatUuid, viewer, onSent, status }) {
     el("p", { class: "muted small" }, t("composer.note_help")), note.form);
 
   const panels = [replyPanel, templatePanel, notePanel];
-  const bar = tabs(["reply", "templates", "note"], panels);
+  const names = ["reply", "templates", "note"];
+  // PayPal only where the session may send payment requests and the account has it on.
+  const paypalTab = paypal?.enabled && viewer.permissions.can_send_paypal_in_chat
+    ? paypalPanel({ chatUuid, settings: paypal, status, onSent: onPayment }) : null;
+  if (paypalTab) {
+    panels.push(paypalTab.panel);
+    names.push("paypal");
+  }
+  const bar = tabs(names, panels);
   bar.querySelector("#tab-templates").addEventListener("click", loadTemplates);
   bar.querySelector("#tab-templates").addEventListener("focus", loadTemplates);
+  if (paypalTab) {
+    bar.querySelector("#tab-paypal").addEventListener("click", paypalTab.load);
+    bar.querySelector("#tab-paypal").addEventListener("focus", paypalTab.load);
+  }
   return el("footer", { class: "composer", "aria-label": t("composer.label"), "data-user": viewer.user.id }, bar, panels);
 }

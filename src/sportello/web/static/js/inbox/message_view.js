@@ -1,6 +1,6 @@
 // One message as the chat shows it. Everything the customer sent becomes text nodes, never HTML.
 import { el } from "../dom.js";
-import { t } from "../i18n.js";
+import { language, t } from "../i18n.js";
 import { formatFull, formatTime } from "./format.js";
 import { fileUrl } from "./session.js";
 
@@ -107,7 +107,20 @@ function extras(message) {
   return parts;
 }
 
-export function renderMessage(message, { onRetry, canRetry } = {}) {
+// A payment request's card under its message: what was asked, and whether the customer opened it.
+function paymentCard(payment) {
+  const amount = new Intl.NumberFormat(language, { style: "currency", currency: payment.currency })
+    .format(Number(payment.amount));
+  const opened = payment.opened_count
+    ? t("paypal.opened", { count: payment.opened_count, when: formatFull(payment.first_opened_datetime) })
+    : t("paypal.not_opened");
+  return el("div", { class: `payment-card${payment.opened_count ? " opened" : ""}`, "data-payment-id": payment.id },
+    el("p", { class: "payment-title" }, "PayPal · ", el("strong", {}, amount)),
+    payment.description ? el("p", { class: "small", text: payment.description }) : null,
+    el("p", { class: "small payment-state" }, opened));
+}
+
+export function renderMessage(message, { onRetry, canRetry, payment } = {}) {
   const inbound = message.direction === "Inbound";
   const note = message.type === "Note";
   const cls = ["message", inbound ? "inbound" : "outbound", note ? "note" : "", message.type === "Template" ? "template" : ""];
@@ -121,6 +134,7 @@ export function renderMessage(message, { onRetry, canRetry } = {}) {
     mediaBlock(message),
     message.text ? el("p", { class: "text", text: message.text }) : null,
     extras(message),
+    payment ? paymentCard(payment) : null,
     el("p", { class: "meta" },
       el("time", { datetime: message.created_datetime, title: formatFull(message.created_datetime) },
         formatTime(message.sent_datetime || message.created_datetime)),

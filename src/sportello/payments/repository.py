@@ -1,0 +1,42 @@
+"""Every query of PayPal settings and payment requests. Each names its account."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from sportello.payments.models import PaymentRequest, PaypalSettings
+
+
+async def find_settings(session: AsyncSession, *, account_id: int) -> PaypalSettings | None:
+    return await session.get(PaypalSettings, account_id)
+
+
+async def save_settings(session: AsyncSession, settings: PaypalSettings) -> PaypalSettings:
+    session.add(settings)
+    await session.flush()
+    return settings
+
+
+async def insert_request(session: AsyncSession, request: PaymentRequest) -> PaymentRequest:
+    session.add(request)
+    await session.flush()
+    return request
+
+
+async def find_by_public_id(session: AsyncSession, public_id: str) -> PaymentRequest | None:
+    """The short link's lookup: the id alone names the request (it is the unguessable part)."""
+    return await session.scalar(select(PaymentRequest).where(PaymentRequest.public_id == public_id))
+
+
+async def list_page(
+    session: AsyncSession, *, account_id: int, chat_id: int | None, offset: int, limit: int
+) -> tuple[int, Sequence[PaymentRequest]]:
+    query = select(PaymentRequest).where(PaymentRequest.account_id == account_id)
+    if chat_id is not None:
+        query = query.where(PaymentRequest.chat_id == chat_id)
+    total = int(await session.scalar(select(func.count()).select_from(query.subquery())) or 0)
+    rows = await session.scalars(query.order_by(PaymentRequest.id.desc()).offset(offset).limit(limit))
+    return total, rows.all()

@@ -11,7 +11,7 @@ import pytest
 from sportello.accounts.models import Role
 from sportello.settings import Settings
 from support.seeding import Integration, add_service_user_with_key
-from support.sessions import open_frame
+from support.sessions import open_frame, sign_in_person
 from support.world import World, running_world, wait_for
 
 GIULIA, MARCO = "+393331234567", "+393471112222"
@@ -172,3 +172,74 @@ def test_without_a_session_every_call_is_refused(world: World) -> None:
         assert answer.status_code == 401, path
         stale = httpx.request(method, f"{world.sportello_url}{path}", headers={"Authorization": "Bearer nope"})
         assert stale.status_code == 401 and stale.json()["code"] == "session_expired"
+
+
+def approved_template(world: World) -> int:
+    owner = sign_in_person(world.sportello_url, "owner@shop.example.com")
+    _open.append(owner)
+    draft = owner.post(
+        "/web/api/templates/",
+        json={
+            "name": "welcome",
+            "language": "it",
+            "category": "UTILITY",
+            "content": {
+                "body": "Ciao %%NAME%%, grazie per averci contattato: come possiamo aiutarti oggi?",
+                "examples": {"NAME": "Giulia"},
+            },
+        },
+    )
+    assert draft.status_code == 201, draft.text
+    template_id: int = draft.json()["id"]
+    assert owner.post(f"/web/api/templates/{template_id}/submit/").status_code == 200
+    wait_for(lambda: owner.get("/web/api/templates/").json()["results"][0]["status"] == "approved")
+    return template_id
+
+
+def test_a_new_chat_opens_with_a_template_and_a_failed_send_can_be_retried(world: World, manager: Integration) -> None:
+    template = approved_template(world)
+    operator = add_service_user_with_key(world.settings, world.account_id, role=Role.CHAT_OPERATOR, name="Op")
+    op = frame(world, operator)
+    # A number WhatsApp does not know: Meta accepts the send, then reports it failed.
+    opened = op.post(
+        "/web/api/chats/new/",
+        json={"phone": "+39 333 120 0000", "template": template, "custom_fields": {"NAME": "Luca"}},
+    )
+    assert opened.status_code == 201, opened.text
+    chat = opened.json()["chat_uuid"]
+    # The operator who started it is assigned, so it is in their list.
+    assert [c["uuid"] for c in chats(op)["results"]] == [chat]
+
+    def failed() -> dict:  # type: ignore[type-arg]
+        first = op.get(f"/web/api/chats/{chat}/messages/").json()["results"][0]
+        return first if first["send_status"] == "Error" else {}
+
+    message = wait_for(failed)
+    assert message["type"] == "Template" and message["error_code"] == 131026 and message["send_error_message"]
+    retried = op.post(f"/web/api/chats/{chat}/messages/{message['uuid']}/retry/")
+    assert retried.status_code == 200 and retried.json()["send_status"] == "Pending"
+    assert retried.json()["send_error_message"] == ""
+    again = op.post(f"/web/api/chats/{chat}/messages/{message['uuid']}/retry/")
+    assert again.status_code == 409 and again.json()["code"] == "message_not_failed"
+    wait_for(failed)
+    assert len([e for e in httpx.get(f"{world.emulator_url}/_emulator/sent").json() if e["to"] == "393331200000"]) == 2
+
+    bad = op.post("/web/api/chats/new/", json={"phone": "12", "template": template, "custom_fields": {"NAME": "x"}})
+    assert bad.status_code == 400 and bad.json()["code"] == "invalid_phone"
+    missing = op.post("/web/api/chats/new/", json={"phone": MARCO, "template": template})
+    assert missing.status_code == 400 and missing.json()["code"] == "missing_custom_fields"
+
+
+def test_history_pages_go_back_in_time(world: World, manager: Integration) -> None:
+    page = frame(world, manager)
+    for index in range(7):
+        customer_writes(world, GIULIA, f"messaggio {index}")
+    chat = wait_for(lambda: (found := chats(page)["results"]) and found[0]["unread_count"] == 7 and found[0])
+    first = page.get(f"/web/api/chats/{chat['uuid']}/messages/", params={"page_size": 4}).json()
+    assert len(first["results"]) == 4 and first["count"] == 7
+    before = first["next"].split("before=")[1]
+    older = page.get(f"/web/api/chats/{chat['uuid']}/messages/", params={"page_size": 4, "before": before}).json()
+    assert len(older["results"]) == 3 and older["next"] is None
+    # The webhooks may be filed in any order; together the two pages are the whole history, once.
+    texts = [m["text"] for m in first["results"] + older["results"]]
+    assert sorted(texts) == [f"messaggio {i}" for i in range(7)]

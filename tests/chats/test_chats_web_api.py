@@ -243,3 +243,27 @@ def test_history_pages_go_back_in_time(world: World, manager: Integration) -> No
     # The webhooks may be filed in any order; together the two pages are the whole history, once.
     texts = [m["text"] for m in first["results"] + older["results"]]
     assert sorted(texts) == [f"messaggio {i}" for i in range(7)]
+
+
+def test_a_reply_and_a_reaction_carry_the_message_they_answer(world: World, manager: Integration) -> None:
+    customer_writes(world, GIULIA, "Avete la giacca blu?")
+    page = frame(world, manager)
+    chat = wait_for(lambda: chats(page)["results"])[0]["uuid"]
+    ours = page.post(f"/web/api/chats/{chat}/messages/", json={"type": "Message", "text": "Sì, in tutte le taglie"})
+    wamid = wait_for(lambda: [e["wamid"] for e in httpx.get(f"{world.emulator_url}/_emulator/sent").json()])[0]
+    said = {"from": GIULIA, "text": "Perfetto, la prendo", "context": wamid}
+    assert httpx.post(f"{world.emulator_url}/_emulator/say", json=said).status_code == 200
+    reaction = {"from": GIULIA, "type": "reaction", "message_id": wamid, "emoji": "👍"}
+    assert httpx.post(f"{world.emulator_url}/_emulator/say", json=reaction).status_code == 200
+
+    def answered() -> list[dict]:  # type: ignore[type-arg]
+        found = [m for m in page.get(f"/web/api/chats/{chat}/messages/").json()["results"] if m["quoted"]]
+        return found if len(found) == 2 else []
+
+    for message in wait_for(answered):
+        assert message["quoted"] == {
+            "uuid": ours.json()["uuid"],
+            "direction": "Outbound",
+            "content_type": "Text",
+            "text": "Sì, in tutte le taglie",
+        }

@@ -23,6 +23,7 @@ from starlette.routing import Route
 from sportello.accounts.models import Role
 from sportello.settings import Settings
 from support.browser import chromium
+from support.contrast import contrast_failures
 from support.databases import make_sqlite_template, sqlite_url
 from support.seeding import Integration, add_service_user_with_key
 from support.servers import free_port, running_server
@@ -175,6 +176,7 @@ def test_the_host_gets_its_events_and_a_customer_message_arrives_live(setup: Set
     inbox.locator("#chat-search").fill("Giulia")
     expect(inbox.locator(".chat-row")).to_have_count(1)
     assert wait_event(page, "chatsChanged", "data.hasFilters")["data"]["chats"][0]["contact"]["phone"] == GIULIA
+    assert contrast_failures(inbox) == []
     shot(page, "chats")
 
     # Open Giulia's chat from the list; the chat page tells the host the chat and its messages.
@@ -195,6 +197,7 @@ def test_the_host_gets_its_events_and_a_customer_message_arrives_live(setup: Set
     inbox.locator("#reply").press("Enter")
     expect(inbox.locator(".message.outbound").last).to_contain_text("entrambi i colori")
     expect(inbox.locator(".message.outbound .tick").last).to_have_attribute("aria-label", "Read", timeout=15_000)
+    assert contrast_failures(inbox) == []
     shot(page, "chat")
     phone = page.context.new_page()
     phone.goto(f"{setup.world.emulator_url}/phone/{GIULIA.lstrip('+')}")
@@ -331,6 +334,7 @@ def test_the_templates_page_opens_in_the_frame(setup: Setup, page: Page) -> None
     templates = frame_of(page)
     expect(templates.locator("#page-title")).to_have_text("Templates")
     expect(templates.locator("body")).to_contain_text("order_ready")
+    assert contrast_failures(templates) == []
     expect(templates.locator("#live-state")).to_have_attribute("data-state", "live")
     assert wait_event(page, "hasUnreadChatsChanged")["origin"] == setup.world.sportello_url
     shot(page, "templates")

@@ -9,13 +9,19 @@ from pathlib import Path
 from sportello.kit.json_schemas import SCHEMA_DIR
 
 DECLARATION = Path(__file__).resolve().parents[2] / "src" / "sportello" / "web" / "static" / "sportello-events.d.ts"
-INTERFACES = {"ChatRead": "Chat", "MessageRead": "Message", "ContactRead": "Contact", "MediaRead": "MediaFile"}
+INTERFACES = {
+    "ChatRead": "Chat",
+    "MessageRead": "Message",
+    "ContactRead": "Contact",
+    "MediaRead": "MediaFile",
+    "QuotedMessage": "QuotedMessage",
+}
 
 
 def _interface_fields(text: str, name: str) -> set[str]:
     body = re.search(r"export interface " + name + r" \{(.*?)\n\}", text, re.S)
     assert body, name
-    return set(re.findall(r"^\s+(\w+):", body.group(1), re.M))
+    return set(re.findall(r"^\s+(\w+)\??:", body.group(1), re.M))
 
 
 def test_every_schema_field_is_declared() -> None:

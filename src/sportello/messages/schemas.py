@@ -23,6 +23,15 @@ class MediaRead(BaseModel):
     url: str = Field(description="Where a session that may see the chat downloads it.")
 
 
+class QuotedMessage(BaseModel):
+    """The message a reply answers or a reaction is for, as the chat shows it above the answer."""
+
+    uuid: str
+    direction: Direction
+    content_type: str
+    text: str
+
+
 class MessageRead(BaseModel):
     uuid: str
     chat_uuid: str
@@ -39,6 +48,9 @@ class MessageRead(BaseModel):
     error_code: int | None
     send_error_message: str
     reply_to: str | None = Field(description="Meta's id of the message this one answers.")
+    quoted: QuotedMessage | None = Field(
+        default=None, description="The message this one answers (or reacts to), when it is in the chat."
+    )
     template: int | None
     mediamessage_set: list[MediaRead]
     created_datetime: datetime

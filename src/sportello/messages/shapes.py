@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from sportello.chats.models import Chat
 from sportello.messages.models import Media, Message
-from sportello.messages.schemas import MediaRead, MessageRead
+from sportello.messages.schemas import MediaRead, MessageRead, QuotedMessage
 
 
 async def media_of(session: AsyncSession, message_ids: Sequence[int]) -> dict[int, list[Media]]:
@@ -24,8 +24,36 @@ async def media_of(session: AsyncSession, message_ids: Sequence[int]) -> dict[in
     return found
 
 
-def message_read(message: Message, chat: Chat, media: Sequence[Media], app_url: str, api_url: str) -> MessageRead:
+def _answered_meta_id(message: Message) -> str | None:
+    reaction = message.content.get("reaction")
+    if isinstance(reaction, dict) and reaction.get("message_id"):
+        return str(reaction["message_id"])
+    return message.reply_to_meta_id
+
+
+async def quoted_of(session: AsyncSession, chat: Chat, messages: Sequence[Message]) -> dict[str, QuotedMessage]:
+    """The messages answered (or reacted to) by `messages`, by Meta's id: one query."""
+    wanted = {meta_id for m in messages if (meta_id := _answered_meta_id(m))}
+    if not wanted:
+        return {}
+    rows = await session.scalars(select(Message).where(Message.chat_id == chat.id, Message.meta_id.in_(wanted)))
+    return {
+        m.meta_id: QuotedMessage(uuid=m.uuid, direction=m.direction, content_type=m.content_type, text=m.text)
+        for m in rows.all()
+        if m.meta_id
+    }
+
+
+def message_read(
+    message: Message,
+    chat: Chat,
+    media: Sequence[Media],
+    app_url: str,
+    api_url: str,
+    quoted: dict[str, QuotedMessage] | None = None,
+) -> MessageRead:
     content = {k: v for k, v in message.content.items() if k != "raw"}
+    answered = _answered_meta_id(message)
     return MessageRead(
         uuid=message.uuid,
         chat_uuid=chat.uuid,
@@ -42,6 +70,7 @@ def message_read(message: Message, chat: Chat, media: Sequence[Media], app_url: 
         error_code=message.error_code,
         send_error_message=message.error_message,
         reply_to=message.reply_to_meta_id,
+        quoted=(quoted or {}).get(answered) if answered else None,
         template=message.template_id,
         mediamessage_set=[
             MediaRead(
@@ -63,4 +92,5 @@ async def messages_read(
     session: AsyncSession, messages: Sequence[Message], chat: Chat, app_url: str, api_url: str
 ) -> list[MessageRead]:
     media = await media_of(session, [m.id for m in messages])
-    return [message_read(m, chat, media.get(m.id, []), app_url, api_url) for m in messages]
+    quoted = await quoted_of(session, chat, messages)
+    return [message_read(m, chat, media.get(m.id, []), app_url, api_url, quoted) for m in messages]

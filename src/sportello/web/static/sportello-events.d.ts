@@ -49,6 +49,14 @@ export interface MediaFile {
   url: string;
 }
 
+/** The message a reply answers (or a reaction is for), when it is in the chat. */
+export interface QuotedMessage {
+  uuid: string;
+  direction: Direction;
+  content_type: string;
+  text: string;
+}
+
 export interface Message {
   uuid: string;
   chat_uuid: string;
@@ -67,6 +75,7 @@ export interface Message {
   send_error_message: string;
   /** Meta's id of the message this one answers. */
   reply_to: string | null;
+  quoted?: QuotedMessage | null;
   template: number | null;
   mediamessage_set: MediaFile[];
   created_datetime: string;

@@ -120,17 +120,27 @@ function paymentCard(payment) {
     el("p", { class: "small payment-state" }, opened));
 }
 
+function quotedBlock(quoted) {
+  return el("blockquote", { class: "quoted" },
+    el("span", { class: "quoted-who" }, t(quoted.direction === "Inbound" ? "message.from_customer" : "message.from_you")),
+    el("span", { class: "quoted-text", text: quoted.text || t(KIND_LABELS[quoted.content_type] || "message.message") }));
+}
+
 export function renderMessage(message, { onRetry, canRetry, payment } = {}) {
   const inbound = message.direction === "Inbound";
   const note = message.type === "Note";
   const cls = ["message", inbound ? "inbound" : "outbound", note ? "note" : "", message.type === "Template" ? "template" : ""];
   if (message.content_type === "Reaction") {
+    const target = message.quoted ? message.quoted.text || t(KIND_LABELS[message.quoted.content_type] || "message.message") : "";
     return el("li", { class: "message reaction-line", "data-message-uuid": message.uuid },
-      el("span", { class: "muted small" }, t("message.reacted", { emoji: message.text || "" })));
+      el("span", { class: "muted small" }, target
+        ? t("message.reacted_to", { emoji: message.text || "", text: target.slice(0, 60) })
+        : t("message.reacted", { emoji: message.text || "" })));
   }
   const body = el("div", { class: "bubble" },
     note ? el("p", { class: "note-label" }, t("message.note")) : null,
-    message.reply_to ? el("p", { class: "muted small reply-label" }, t("message.in_reply")) : null,
+    message.quoted ? quotedBlock(message.quoted)
+      : message.reply_to ? el("p", { class: "muted small reply-label" }, t("message.in_reply")) : null,
     mediaBlock(message),
     message.text ? el("p", { class: "text", text: message.text }) : null,
     extras(message),

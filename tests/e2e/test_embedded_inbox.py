@@ -420,3 +420,25 @@ def test_an_agent_sends_a_paypal_request_and_the_customer_gets_a_working_link(se
         [chat_uuid, 1],
     )
     assert status == 403
+
+
+def test_the_pages_fit_a_frame_320_pixels_wide(setup: Setup, browser_context: Any) -> None:
+    says(setup, GIULIA, "Una domanda abbastanza lunga da non stare in una riga di un telefono piccolo")
+    narrow = browser_context.new_page()
+    narrow.set_viewport_size({"width": 320, "height": 640})
+    try:
+        narrow.goto(setup.host_url(setup.iframe_url(setup.manager, "chats")))
+        frame = frame_of(narrow)
+        frame.evaluate("document.body.style.margin = '0'")
+        narrow.evaluate("document.querySelector('iframe').style.width = '320px'")
+        expect(frame.locator(".chat-row").first).to_be_visible()
+        assert frame.evaluate("document.documentElement.scrollWidth") <= 320
+        frame.locator(".chat-row a").first.click()
+        expect(frame.locator("#messages")).to_contain_text("telefono piccolo")
+        assert frame.evaluate("document.documentElement.scrollWidth") <= 320
+        # Everything is reachable with the keyboard: the reply box takes focus by Tab and sends by Enter.
+        frame.locator("#tab-reply").focus()
+        narrow.keyboard.press("Tab")
+        assert frame.evaluate("document.activeElement.id") == "reply"
+    finally:
+        narrow.close()

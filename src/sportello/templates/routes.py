@@ -131,9 +131,7 @@ async def web_list_templates(
 
 
 @web_router.post("/", status_code=status.HTTP_201_CREATED)
-async def web_request_template(
-    body: TemplateCreate, viewer: PageViewer, session: DbSession, graph: GraphDep
-) -> TemplateRead:
+async def web_request_template(body: TemplateCreate, viewer: PageViewer, session: DbSession) -> TemplateRead:
     """The page's request form saves a draft, then submits it: when Meta refuses it at once, the
     draft stays, so it can be fixed and sent again."""
     service.ensure_may_manage(viewer.actor)

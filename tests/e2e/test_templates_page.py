@@ -201,3 +201,26 @@ def test_when_meta_cannot_be_asked_the_draft_stays_and_a_new_try_replaces_it(wor
     expect(rows).to_have_count(1)
     rows.first.locator("summary").click()
     expect(rows.first.locator(".wa-body")).to_have_text("Your order is ready: come and pick it up.")
+
+
+def test_a_payment_template_must_carry_the_amount_and_the_link(world: World, page: Page) -> None:
+    sign_in(page, world, "/templates")
+    form = page.locator("#template-request")
+    form.get_by_label("Name", exact=True).fill("pay_now")
+    form.get_by_label("Payment request (PayPal)").check()
+    expect(form.get_by_label("Category")).to_be_disabled()
+    expect(form.get_by_label("Category")).to_have_value("MARKETING")
+    form.get_by_label("Body (required)").fill("Please pay %%SPOKI_PAYMENT_REQUEST_AMOUNT%% today, thank you so much.")
+    page.get_by_label("Example for %%SPOKI_PAYMENT_REQUEST_AMOUNT%%").fill("EUR 12.50")
+    form.get_by_role("button", name="Submit to Meta for review").click()
+    expect(page.locator("#template-form-error")).to_contain_text("%%SPOKI_PAYMENT_REQUEST_LINK%%")
+    expect(page.locator("#templates-empty")).to_be_visible()  # nothing was saved
+
+    form.get_by_label("Body (required)").fill(
+        "Please pay %%SPOKI_PAYMENT_REQUEST_AMOUNT%% here: %%SPOKI_PAYMENT_REQUEST_LINK%% thank you so much."
+    )
+    page.get_by_label("Example for %%SPOKI_PAYMENT_REQUEST_LINK%%").fill("https://shop.example.com/pay/x")
+    form.get_by_role("button", name="Submit to Meta for review").click()
+    row = page.locator("tr", has_text="pay_now")
+    expect(row).to_contain_text("PayPal")
+    expect(row).to_contain_text("Marketing")

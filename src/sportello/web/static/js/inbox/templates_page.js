@@ -127,7 +127,8 @@ function templateRow(template) {
         el("summary", {}, t("templates.show_preview")),
         renderPreview(content, content.examples || {}))),
     el("td", { "data-label": t("templates.column_language") }, languageLabel(template.language)),
-    el("td", { "data-label": t("templates.column_category") }, categoryLabel(template.category)),
+    el("td", { "data-label": t("templates.column_category") }, categoryLabel(template.category),
+      template.subcategory === PAYMENT ? el("span", { class: "tag payment-tag" }, t("templates.payment_tag")) : null),
     statusCell(template),
     el("td", { "data-label": t("templates.column_updated") },
       el("time", { datetime: template.updated_datetime }, formatFull(template.updated_datetime))),
@@ -311,6 +312,20 @@ function textProblems(content, examples) {
   return problems;
 }
 
+const PAYMENT = "payment_request";
+const PAYMENT_CODES = ["SPOKI_PAYMENT_REQUEST_AMOUNT", "SPOKI_PAYMENT_REQUEST_LINK"];
+const PAYMENT_OPTIONAL = "SPOKI_PAYMENT_REQUEST_DESCRIPTION";
+
+// A payment template (PayPal) carries the amount and the link, may carry the description, and
+// nothing else: the same rule as the server's (sportello/templates/service.py).
+function paymentProblem(codes) {
+  if (!PAYMENT_CODES.every((code) => codes.includes(code))) return t("error.payment_placeholders_missing");
+  if (codes.some((code) => !PAYMENT_CODES.includes(code) && code !== PAYMENT_OPTIONAL)) {
+    return t("error.payment_placeholder_unknown");
+  }
+  return null;
+}
+
 function requestForm() {
   const examples = {}; // code → example, kept while a code comes and goes
   let saved = null; // the draft this form created and could not submit: {key, template}
@@ -323,6 +338,12 @@ function requestForm() {
     CATEGORIES.map((c) => el("option", { value: c.value }, c.label)));
   const categoryHint = el("p", { class: "hint", id: "template-category-hint" });
   category.setAttribute("aria-describedby", "template-category-hint");
+  const payment = el("input", { type: "checkbox", id: "template-payment", "aria-describedby": "template-payment-hint" });
+  payment.addEventListener("change", () => {
+    if (payment.checked) category.value = "MARKETING";
+    category.disabled = payment.checked;
+    redraw();
+  });
   const languageSelect = el("select", { id: "template-language" },
     LANGUAGES.map((code) => el("option", { value: code, selected: code === language }, languageLabel(code))));
   const header = el("input", { id: "template-header", maxlength: LIMITS.header, autocomplete: "off" });
@@ -437,6 +458,8 @@ function requestForm() {
     for (const code of Object.keys(examples)) delete examples[code];
     buttonList.replaceChildren();
     category.value = CATEGORIES[0].value;
+    payment.checked = false;
+    category.disabled = false;
     languageSelect.value = LANGUAGES.includes(language) ? language : "en";
     checkName();
     counters.forEach((c) => c.update());
@@ -459,10 +482,13 @@ function requestForm() {
     if (problems.length) return fail(problems[0].text, problems[0].field.startsWith("example-")
       ? problems[0].field : `template-${problems[0].field}`);
     const codes = placeholdersOf(current);
+    const paymentError = payment.checked ? paymentProblem(codes) : null;
+    if (paymentError) return fail(paymentError, "template-body");
     const payload = {
       name: name.value,
       language: languageSelect.value,
       category: category.value,
+      subcategory: payment.checked ? PAYMENT : "",
       content: { ...current, examples: Object.fromEntries(codes.map((code) => [code, examples[code].trim()])) },
     };
     const key = JSON.stringify(payload);
@@ -518,6 +544,9 @@ function requestForm() {
     el("div", { class: "field-pair" },
       field({ id: "template-category", label: t("templates.category"), input: category, extra: categoryHint }),
       field({ id: "template-language", label: t("templates.language"), input: languageSelect })),
+    el("div", { class: "check-field" }, payment,
+      el("label", { for: "template-payment" }, t("templates.payment_request")),
+      el("p", { class: "hint", id: "template-payment-hint" }, t("templates.payment_help"))),
     el("p", { class: "hint placeholders-help", id: "template-placeholders-help" }, t("templates.placeholders_help")),
     field({ id: "template-header", label: t("templates.header"), input: header, hint: t("templates.header_help"),
       extra: counters[0].output }),

@@ -201,3 +201,24 @@ def test_a_payment_template_must_carry_the_amount_and_the_link(world: World, cli
         "examples": {"SPOKI_PAYMENT_REQUEST_AMOUNT": "EUR 12.50", "SPOKI_PAYMENT_REQUEST_LINK": "https://x.example/p"},
     }
     assert owner.post("/web/api/templates/", json=draft).status_code == 201
+
+
+def test_outside_the_24_hour_window_the_request_still_goes_as_the_template_it_is(
+    world: World, desk: Integration, clients: list[httpx.Client]
+) -> None:
+    enable_paypal(world, clients)
+    api = httpx.Client(base_url=world.sportello_url, headers={"X-Spoki-Api-Key": desk.api_key})
+    clients.append(api)
+    # A customer who never wrote: no window at all, so free text is refused but a template is not.
+    contact = api.post("/api/1/contacts/", json={"phone": "+393471112222", "first_name": "Marco"}).json()
+    page = open_frame(world.sportello_url, desk)
+    clients.append(page)
+    text = page.post(f"/web/api/chats/{contact['chat_uuid']}/messages/", json={"type": "Message", "text": "Ciao"})
+    assert text.status_code == 409 and text.json()["code"] == "window_closed"
+    sent = page.post(
+        f"/web/api/chats/{contact['chat_uuid']}/payment_requests/",
+        json={"template": template_in(world, page, "es"), "amount": "1500", "currency": "JPY", "description": "Té"},
+    )
+    assert sent.status_code == 201, sent.text
+    assert sent.json()["amount"] == "1500"
+    wait_for(lambda: any(e["to"] == "393471112222" for e in httpx.get(f"{world.emulator_url}/_emulator/sent").json()))

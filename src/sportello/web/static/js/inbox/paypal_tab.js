@@ -52,8 +52,10 @@ export function paypalPanel({ chatUuid, settings, status, onSent }) {
 
   const form = (templates) => {
     const decimalsOf = (code) => settings.currencies.find((c) => c.code === code)?.decimals ?? 2;
+    // The template in the page's language first: the agent usually writes in it.
+    const preferred = templates.find((x) => x.language.split("_")[0] === language) || templates[0];
     const choose = el("select", { id: "paypal-template" },
-      templates.map((x) => el("option", { value: String(x.id) }, `${x.name} (${x.language})`)));
+      templates.map((x) => el("option", { value: String(x.id), selected: x === preferred }, `${x.name} (${x.language})`)));
     const amount = el("input", { id: "paypal-amount", inputmode: "decimal", autocomplete: "off", required: true,
       maxlength: 20, placeholder: "12.50", "aria-describedby": "paypal-amount-error paypal-amount-shown" });
     const currency = el("select", { id: "paypal-currency-choice" },

@@ -442,3 +442,37 @@ def test_the_pages_fit_a_frame_320_pixels_wide(setup: Setup, browser_context: An
         assert frame.evaluate("document.activeElement.id") == "reply"
     finally:
         narrow.close()
+
+
+# A 1x1 PNG: the smallest image WhatsApp carries.
+PNG = bytes.fromhex(
+    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+    "1f15c4890000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082"
+)
+
+
+def test_a_customers_photo_arrives_live_inline_and_opens_large(setup: Setup, page: Page) -> None:
+    says(setup, GIULIA, "Vi mando una foto", name="Giulia Rossi")
+    chat_uuid = httpx.get(
+        f"{setup.world.sportello_url}/api/1/contacts/",
+        headers={"X-Spoki-Api-Key": setup.manager.api_key},
+        params={"search": GIULIA},
+    ).json()["results"][0]["chat_uuid"]
+    page.goto(setup.host_url(setup.iframe_url(setup.manager, f"chats/{chat_uuid}")))
+    chat = frame_of(page)
+    expect(chat.locator("#messages")).to_contain_text("Vi mando una foto")
+    uploaded = httpx.post(
+        f"{setup.world.emulator_url}/_emulator/customer_media", files={"file": ("duomo.png", PNG, "image/png")}
+    )
+    assert uploaded.status_code == 200, uploaded.text
+    photo = {"from": GIULIA, "type": "image", "media_id": uploaded.json()["media_id"], "caption": "Il Duomo"}
+    assert httpx.post(f"{setup.world.emulator_url}/_emulator/say", json=photo).status_code == 200
+    # The file is fetched from WhatsApp in the background; the open chat shows it as it arrives.
+    image = chat.locator(".message.inbound img.media-image").last
+    expect(image).to_have_attribute("src", re.compile(r"^blob:"))
+    expect(image).to_have_attribute("alt", "Il Duomo")
+    assert chat.evaluate("() => document.querySelector('img.media-image').naturalWidth") == 1
+    chat.get_by_role("button", name="Open the photo large").last.click()
+    expect(chat.locator("dialog.lightbox")).to_be_visible()
+    chat.locator("dialog.lightbox").get_by_role("button", name="Close").click()
+    expect(chat.locator("dialog.lightbox")).to_have_count(0)

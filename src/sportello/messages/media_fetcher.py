@@ -16,6 +16,7 @@ from sportello.integrations.models import WhatsAppNumber
 from sportello.kit.background import PollingLoop
 from sportello.kit.encryption import SecretBox
 from sportello.messages.models import Media, MediaStatus, Message
+from sportello.realtime import service as live
 from sportello.settings import Settings
 from sportello.whatsapp.client import GraphApiClient
 from sportello.whatsapp.errors import GraphApiError
@@ -79,6 +80,7 @@ async def fetch_pending(
                     retry = error.is_retryable or error.http_status in (0, 404) or error.http_status >= 500
                     if media.attempts >= MAX_ATTEMPTS or not retry:
                         media.status = MediaStatus.FAILED
+                        await _tell_pages(session, media)
                     else:
                         media.next_attempt_at = datetime.now(UTC) + timedelta(seconds=2**media.attempts)
             logger.warning("media not fetched", extra={"media": media_uuid, "error": error.message})
@@ -91,7 +93,15 @@ async def fetch_pending(
                 media.mime_type = info.mime_type or media.mime_type
                 media.status = MediaStatus.READY
                 media.error = ""
+                await _tell_pages(session, media)
     return len(jobs)
+
+
+async def _tell_pages(session: AsyncSession, media: Media) -> None:
+    """The chat open on someone's screen swaps "the file is arriving" for the file."""
+    message = await session.get(Message, media.message_id) if media.message_id is not None else None
+    if message is not None:
+        await live.record_message(session, message)
 
 
 class MediaFetcher(PollingLoop):

@@ -32,6 +32,13 @@ function tick(message) {
     title: t(key) }, symbol);
 }
 
+// Each file is downloaded once per page, however often the chat is drawn again.
+const blobs = new Map();
+const cachedFileUrl = (path) => {
+  if (!blobs.has(path)) blobs.set(path, fileUrl(path).catch((error) => { blobs.delete(path); throw error; }));
+  return blobs.get(path);
+};
+
 function mediaBlock(message) {
   const files = message.mediamessage_set || [];
   const declared = message.content.media || {};
@@ -48,18 +55,18 @@ function mediaBlock(message) {
     if (file.kind === "image" || file.kind === "sticker") {
       const image = el("img", { alt: message.text || t("message.image"), class: "media-image", loading: "lazy" });
       const open = el("button", { type: "button", class: "media-open", "aria-label": t("message.open_image") }, image);
-      fileUrl(path).then((url) => { image.src = url; }).catch(() => { image.alt = t("message.media_failed"); });
+      cachedFileUrl(path).then((url) => { image.src = url; }).catch(() => { image.alt = t("message.media_failed"); });
       open.addEventListener("click", () => openLarge(image.src, image.alt));
       return open;
     }
     if (file.kind === "audio" || file.kind === "video") {
       const player = el(file.kind, { controls: true, preload: "none", class: `media-${file.kind}` });
-      fileUrl(path).then((url) => { player.src = url; }).catch(() => player.replaceWith(t("message.media_failed")));
+      cachedFileUrl(path).then((url) => { player.src = url; }).catch(() => player.replaceWith(t("message.media_failed")));
       return player;
     }
     const link = el("button", { type: "button", class: "document" }, "📄 ", file.filename || t("message.document"));
     link.addEventListener("click", async () => {
-      const url = await fileUrl(path);
+      const url = await cachedFileUrl(path);
       const anchor = el("a", { href: url, download: file.filename || "file" });
       document.body.append(anchor);
       anchor.click();

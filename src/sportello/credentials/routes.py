@@ -84,7 +84,7 @@ def _frame_out(frame: FrameSession, user: User, api_key: ApiKey) -> FrameSession
 
 
 @api_router.post("/auth/exchange/", summary="Exchange a token for a frame session")
-async def exchange(body: ExchangeIn, session: DbSession, settings: AppSettings) -> FrameSessionOpened:
+async def exchange(request: Request, body: ExchangeIn, session: DbSession, settings: AppSettings) -> FrameSessionOpened:
     """Called by the iframe page with the `auth_token` and `auth_uid` of its address. The token
     is used up; the toggles are bound to the new session and enforced by the server."""
     secret, frame, user, api_key = await handshake.exchange_token(
@@ -99,6 +99,7 @@ async def exchange(body: ExchangeIn, session: DbSession, settings: AppSettings) 
         ),
         signing_key=settings.signing_key,
         session_hours=settings.frame_session_hours,
+        source=client_address(request),
     )
     return FrameSessionOpened(
         session=secret, frame_id=frame.public_id or "", **_frame_out(frame, user, api_key).model_dump()

@@ -20,6 +20,9 @@ from sportello.kit.throttle import Limit, ensure_not_throttled, record_failure
 
 FAILURES_PER_KEY = Limit(attempts=20, window_seconds=900)
 FAILURES_PER_ADDRESS = Limit(attempts=20, window_seconds=900)
+# Used or expired tokens are a normal sight (a host reopening an old iframe address), so the
+# exchange allows more failures than the handshake before it makes an address wait.
+EXCHANGE_FAILURES_PER_ADDRESS = Limit(attempts=60, window_seconds=900)
 _THROTTLED = "Too many failed attempts. Wait a few minutes and try again."
 
 
@@ -88,11 +91,15 @@ async def exchange_token(
     toggles: Toggles,
     signing_key: bytes,
     session_hours: int,
+    source: str = "",
 ) -> tuple[str, FrameSession, User, ApiKey]:
     """Use a token (once) and open a frame session; returns the session's secret once."""
+    per_address = [f"exchange:addr:{source}"]
+    await ensure_not_throttled(session, per_address, EXCHANGE_FAILURES_PER_ADDRESS, message=_THROTTLED)
     now = datetime.now(UTC)
     used = await repo.use_token(session, kit_secrets.digest(token, signing_key), now=now)
     if used is None or str(used.user_id) != uid.strip():
+        await record_failure(session, per_address, EXCHANGE_FAILURES_PER_ADDRESS)
         raise _session_expired()
     user = await session.get(User, used.user_id)
     api_key = await session.get(ApiKey, used.api_key_id)

@@ -103,6 +103,8 @@ def test_a_reply_from_the_page_reaches_the_customer_and_a_note_does_not(world: W
     assert [e["body"]["text"]["body"] for e in httpx.get(f"{world.emulator_url}/_emulator/sent").json()] == ["Eccolo!"]
     history = page.get(f"/web/api/chats/{chat['uuid']}/messages/").json()["results"]
     assert [m["text"] for m in history][:2] == ["Cliente VIP", "Eccolo!"]
+    assert [m["sender"]["name"] if m["sender"] else None for m in history] == ["Desk", "Desk", None]
+    assert note.json()["sender"]["name"] == "Desk"
     assert "Cliente VIP" not in str(httpx.get(f"{world.emulator_url}/_emulator/sent").json())
 
 

@@ -15,6 +15,7 @@ INTERFACES = {
     "ContactRead": "Contact",
     "MediaRead": "MediaFile",
     "QuotedMessage": "QuotedMessage",
+    "MessageSender": "MessageSender",
 }
 
 

@@ -13,7 +13,15 @@ from sportello.credentials.deps import ApiKeyCaller, FrameSessionCaller, PageVie
 from sportello.kit.deps import AppSettings, DbSession
 from sportello.kit.schemas import ERROR_RESPONSES
 from sportello.messages import service
-from sportello.messages.schemas import MediaUploaded, MessageRead, MessageSend, NewChat, NewChatOpened, WebSend
+from sportello.messages.schemas import (
+    MediaUploaded,
+    MessageRead,
+    MessageSend,
+    MessageSender,
+    NewChat,
+    NewChatOpened,
+    WebSend,
+)
 from sportello.messages.shapes import message_read
 
 api_router = APIRouter(prefix="/api/1", responses=ERROR_RESPONSES)
@@ -114,7 +122,8 @@ async def app_send(
     message, chat = await service.send_from_api(
         session, account_id=chat.account_id, body=send, sender_user_id=viewer.user.id
     )
-    return message_read(message, chat, [], settings.public_app_url, settings.public_api_url)
+    me = {viewer.user.id: MessageSender(id=viewer.user.id, name=viewer.user.name)}
+    return message_read(message, chat, [], settings.public_app_url, settings.public_api_url, senders=me)
 
 
 @web_router.post("/chats/{chat_uuid}/messages/{message_uuid}/retry/")

@@ -32,6 +32,13 @@ class QuotedMessage(BaseModel):
     text: str
 
 
+class MessageSender(BaseModel):
+    """The team member who sent a message or wrote a note from Sportello."""
+
+    id: int
+    name: str
+
+
 class MessageRead(BaseModel):
     uuid: str
     chat_uuid: str
@@ -50,6 +57,9 @@ class MessageRead(BaseModel):
     reply_to: str | None = Field(description="Meta's id of the message this one answers.")
     quoted: QuotedMessage | None = Field(
         default=None, description="The message this one answers (or reacts to), when it is in the chat."
+    )
+    sender: MessageSender | None = Field(
+        default=None, description="Who of the team sent it (empty for the customer's and the API's messages)."
     )
     template: int | None
     mediamessage_set: list[MediaRead]

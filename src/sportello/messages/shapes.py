@@ -7,9 +7,10 @@ from collections.abc import Sequence
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from sportello.accounts.models import User
 from sportello.chats.models import Chat
 from sportello.messages.models import Media, Message
-from sportello.messages.schemas import MediaRead, MessageRead, QuotedMessage
+from sportello.messages.schemas import MediaRead, MessageRead, MessageSender, QuotedMessage
 
 
 async def media_of(session: AsyncSession, message_ids: Sequence[int]) -> dict[int, list[Media]]:
@@ -51,6 +52,7 @@ def message_read(
     app_url: str,
     api_url: str,
     quoted: dict[str, QuotedMessage] | None = None,
+    senders: dict[int, MessageSender] | None = None,
 ) -> MessageRead:
     content = {k: v for k, v in message.content.items() if k != "raw"}
     answered = _answered_meta_id(message)
@@ -71,6 +73,7 @@ def message_read(
         send_error_message=message.error_message,
         reply_to=message.reply_to_meta_id,
         quoted=(quoted or {}).get(answered) if answered else None,
+        sender=(senders or {}).get(message.sender_user_id) if message.sender_user_id is not None else None,
         template=message.template_id,
         mediamessage_set=[
             MediaRead(
@@ -93,4 +96,13 @@ async def messages_read(
 ) -> list[MessageRead]:
     media = await media_of(session, [m.id for m in messages])
     quoted = await quoted_of(session, chat, messages)
-    return [message_read(m, chat, media.get(m.id, []), app_url, api_url, quoted) for m in messages]
+    senders = await senders_of(session, messages)
+    return [message_read(m, chat, media.get(m.id, []), app_url, api_url, quoted, senders) for m in messages]
+
+
+async def senders_of(session: AsyncSession, messages: Sequence[Message]) -> dict[int, MessageSender]:
+    ids = {m.sender_user_id for m in messages if m.sender_user_id is not None}
+    if not ids:
+        return {}
+    rows = await session.execute(select(User.id, User.name).where(User.id.in_(ids)))
+    return {user_id: MessageSender(id=user_id, name=name) for user_id, name in rows.all()}

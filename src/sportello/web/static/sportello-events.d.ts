@@ -57,6 +57,12 @@ export interface QuotedMessage {
   text: string;
 }
 
+/** The team member who sent a message or wrote a note from Sportello. */
+export interface MessageSender {
+  id: number;
+  name: string;
+}
+
 export interface Message {
   uuid: string;
   chat_uuid: string;
@@ -76,6 +82,7 @@ export interface Message {
   /** Meta's id of the message this one answers. */
   reply_to: string | null;
   quoted?: QuotedMessage | null;
+  sender?: MessageSender | null;
   template: number | null;
   mediamessage_set: MediaFile[];
   created_datetime: string;

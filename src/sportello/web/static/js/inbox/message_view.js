@@ -153,6 +153,7 @@ export function renderMessage(message, { onRetry, canRetry, payment } = {}) {
     extras(message),
     payment ? paymentCard(payment) : null,
     el("p", { class: "meta" },
+      message.sender ? el("span", { class: "sender", text: message.sender.name }) : null,
       el("time", { datetime: message.created_datetime, title: formatFull(message.created_datetime) },
         formatTime(message.sent_datetime || message.created_datetime)),
       inbound || note ? null : tick(message)));

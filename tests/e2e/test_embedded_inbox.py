@@ -32,7 +32,7 @@ from support.world import World, running_world, wait_for
 
 pytestmark = pytest.mark.browser
 
-GIULIA, MARCO = "+393331234567", "+393471112222"
+GIULIA, MARCO, READER = "+393331234567", "+393471112222", "+393489998877"
 SCREENSHOTS = Path(os.environ["SPORTELLO_SCREENSHOTS"]) if os.environ.get("SPORTELLO_SCREENSHOTS") else None
 
 # The host: iframes whose addresses its backend (the test) made, and a log of what they post.
@@ -476,3 +476,24 @@ def test_a_customers_photo_arrives_live_inline_and_opens_large(setup: Setup, pag
     expect(chat.locator("dialog.lightbox")).to_be_visible()
     chat.locator("dialog.lightbox").get_by_role("button", name="Close").click()
     expect(chat.locator("dialog.lightbox")).to_have_count(0)
+
+
+def test_reading_older_messages_is_not_interrupted_by_new_ones(setup: Setup, page: Page) -> None:
+    for index in range(14):
+        says(setup, READER, f"Riga {index} di una lunga conversazione", name="Marco Bianchi")
+    chat_uuid = httpx.get(
+        f"{setup.world.sportello_url}/api/1/contacts/",
+        headers={"X-Spoki-Api-Key": setup.manager.api_key},
+        params={"search": READER},
+    ).json()["results"][0]["chat_uuid"]
+    page.goto(setup.host_url(setup.iframe_url(setup.manager, f"chats/{chat_uuid}")))
+    chat = frame_of(page)
+    expect(chat.locator(".message.inbound")).to_have_count(14, timeout=15_000)
+    chat.evaluate("document.querySelector('.scroller').scrollTop = 0")
+    says(setup, READER, "Ci siete ancora?", name="Marco Bianchi")
+    jump = chat.locator("#jump-to-new")
+    expect(jump).to_be_visible()
+    assert chat.evaluate("document.querySelector('.scroller').scrollTop") < 50, "the reader stays where they were"
+    jump.click()
+    expect(jump).to_be_hidden()
+    expect(chat.locator(".message.inbound").last).to_be_in_viewport()

@@ -27,13 +27,17 @@ const olderButton = el("button", { type: "button", class: "older", id: "load-old
 const headBox = el("div", { class: "chat-head" });
 const windowLine = el("p", { class: "window", id: "window-state", role: "status" });
 const status = el("p", { class: "status", role: "status", "aria-live": "polite", id: "chat-status" });
+const jump = el("button", { type: "button", class: "jump", id: "jump-to-new", hidden: true }, t("chat.new_messages"));
 const panel = el("aside", { class: "contact-panel", id: "contact-panel", hidden: true, "aria-label": t("chat.contact") });
 
 const contactName = (c) => `${c.first_name} ${c.last_name}`.trim() || c.phone;
 const newestFirst = () => [...messages.values()].sort((a, b) => (a.created_datetime < b.created_datetime ? 1 : -1));
 
+let shownNewest = null;
+
 function renderList() {
   const atBottom = scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight < 40;
+  const newest = newestFirst()[0]?.uuid ?? null;
   const items = [];
   let day = null;
   for (const message of newestFirst().reverse()) {
@@ -49,6 +53,9 @@ function renderList() {
   list.replaceChildren(...items);
   olderButton.hidden = !olderCursor;
   if (atBottom) scroller.scrollTop = scroller.scrollHeight;
+  // Someone reading older messages is not yanked down: they are told something new arrived.
+  else if (shownNewest && newest !== shownNewest) jump.hidden = false;
+  shownNewest = newest;
 }
 
 function tell() {
@@ -222,6 +229,13 @@ async function main() {
   await renderHead();
   headBox.append(live);
   olderButton.addEventListener("click", loadOlder);
+  jump.addEventListener("click", () => {
+    scroller.scrollTop = scroller.scrollHeight;
+    jump.hidden = true;
+  });
+  scroller.addEventListener("scroll", () => {
+    if (scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight < 40) jump.hidden = true;
+  });
   scroller.append(olderButton, list);
   new IntersectionObserver((entries) => {
     if (entries.some((e) => e.isIntersecting) && olderCursor && !olderButton.disabled) loadOlder();
@@ -233,7 +247,7 @@ async function main() {
   const footer = viewer.permissions.can_reply_in_chat
     ? composer({ chatUuid: uuid, viewer, onSent: added, status, paypal, onPayment: scheduleRefresh }) : null;
   show(main, el("div", { class: "chat-layout" },
-    el("section", { class: "conversation", "aria-labelledby": "page-title" }, headBox, windowLine, status, scroller, footer),
+    el("section", { class: "conversation", "aria-labelledby": "page-title" }, headBox, windowLine, status, scroller, jump, footer),
     panel));
   await refresh();
   scroller.scrollTop = scroller.scrollHeight;

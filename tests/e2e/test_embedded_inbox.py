@@ -497,3 +497,24 @@ def test_reading_older_messages_is_not_interrupted_by_new_ones(setup: Setup, pag
     jump.click()
     expect(jump).to_be_hidden()
     expect(chat.locator(".message.inbound").last).to_be_in_viewport()
+
+
+def test_outside_a_frame_the_full_app_counts_unread_chats_in_the_tab_title(setup: Setup, browser_context: Any) -> None:
+    page = browser_context.new_page()
+    try:
+        page.goto(f"{setup.world.sportello_url}/login?next=/chats")
+        page.get_by_label("Email").fill("owner@shop.example.com")
+        page.get_by_label("Password").fill("correct-horse-battery")
+        page.get_by_role("button", name="Sign in").click()
+        expect(page.locator("header.topbar nav")).to_be_visible()
+        expect(page.locator("#chat-list-region")).to_have_attribute("aria-busy", "false")
+        page.evaluate(
+            "fetch('/web/api/chats/read_all/', {method: 'POST', headers: {'X-CSRF-Token': JSON.parse("
+            "document.getElementById('boot').textContent).csrf}})"
+        )
+        expect(page).to_have_title(re.compile(r"^Chats"))
+        says(setup, "+393401234000", "Buongiorno, siete aperti?", name="Nuova Cliente")
+        expect(page).to_have_title(re.compile(r"^\(1\) Chats"))
+        expect(page.locator(".chat-row").first).to_contain_text("Nuova Cliente")
+    finally:
+        page.close()

@@ -21,6 +21,7 @@ from sportello.db.engine import create_engine, create_sessionmaker
 from sportello.kit.body_limit import BodySizeLimit
 from sportello.kit.encryption import SecretBox
 from sportello.kit.error_handlers import install_error_handlers
+from sportello.kit.openapi import install as install_openapi
 from sportello.kit.rate_limit import create_rate_limiter
 from sportello.messages.routes import api_router as media_api_router
 from sportello.messages.routes import web_router as media_web_router
@@ -88,6 +89,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.secret_box = box
 
     install_error_handlers(app)
+    install_openapi(app)
     app.include_router(observability_router)
     app.include_router(api_docs_router)
     app.include_router(accounts_router)

@@ -44,3 +44,17 @@ async def test_the_browsable_docs_answer(app_client: httpx.AsyncClient) -> None:
     # Its own policy lets Swagger UI's CDN script run, and still no one may frame it.
     policy = docs.headers["content-security-policy"]
     assert "https://cdn.jsdelivr.net" in policy and "frame-ancestors 'none'" in policy
+
+
+async def test_the_description_says_400_for_bad_input_as_the_api_answers(app_client: httpx.AsyncClient) -> None:
+    spec = (await app_client.get("/api/1/schema/")).json()
+    statuses = {
+        status for operations in spec["paths"].values() for op in operations.values() for status in op["responses"]
+    }
+    assert "422" not in statuses and "400" in statuses
+    assert "HTTPValidationError" not in spec["components"]["schemas"]
+    error = spec["components"]["schemas"]["ErrorOut"]
+    assert set(error["properties"]) == {"detail", "code", "errors"}
+    answer = await app_client.post("/api/1/auth/exchange/", json={"token": 5})
+    assert answer.status_code == 400 and answer.json()["code"] == "invalid_input"
+    assert answer.json()["errors"][0]["loc"][:2] == ["body", "token"]

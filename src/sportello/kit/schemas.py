@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 
 class InputSchema(BaseModel):
@@ -15,9 +15,18 @@ class OutputSchema(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
 
+class FieldError(BaseModel):
+    loc: list[str | int] = Field(description="Where in the request: body, query or path, then the field.")
+    msg: str
+    type: str
+
+
 class ErrorOut(BaseModel):
     detail: str
     code: str
+    errors: list[FieldError] | None = Field(
+        default=None, description="With `invalid_input`: each field that is wrong, and why."
+    )
 
 
 # Ids are 32-bit on PostgreSQL: a larger number is simply not found, never a database error.

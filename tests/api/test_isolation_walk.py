@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from sportello.settings import Settings
-from support.seeding import seed_integration_async
+from support.seeding import seed_integration_async, their_contact_and_template
 
 
 def _body(method: str, path: str) -> dict[str, object] | None:
@@ -36,19 +36,7 @@ async def test_every_resource_route_refuses_another_accounts_ids(
     acme = await seed_integration_async(settings, name="Acme")
     other = await seed_integration_async(settings, name="Other")
     theirs = {"X-Spoki-Api-Key": other.api_key}
-    contact = (await app_client.post("/api/1/contacts/", headers=theirs, json={"phone": "+393339999999"})).json()
-    template = (
-        await app_client.post(
-            "/api/1/templates/",
-            headers=theirs,
-            json={
-                "name": "their_template",
-                "language": "it",
-                "category": "UTILITY",
-                "content": {"body": "Ciao, il tuo ordine è pronto per il ritiro."},
-            },
-        )
-    ).json()
+    contact, template = await their_contact_and_template(app_client, other.api_key)
     ids = {
         "contact_id": contact["id"],
         "chat_uuid": contact["chat_uuid"],

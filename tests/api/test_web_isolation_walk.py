@@ -11,7 +11,7 @@ import pytest
 from starlette.routing import Route
 
 from sportello.settings import Settings
-from support.seeding import seed_integration_async
+from support.seeding import seed_integration_async, their_contact_and_template
 
 
 @pytest.fixture
@@ -48,24 +48,12 @@ async def test_every_web_resource_route_refuses_another_accounts_ids(
     acme = await seed_integration_async(settings, name="Acme")
     other = await seed_integration_async(settings, name="Other")
     theirs = {"X-Spoki-Api-Key": other.api_key}
-    contact = (await app_client.post("/api/1/contacts/", headers=theirs, json={"phone": "+393339999999"})).json()
+    contact, template = await their_contact_and_template(app_client, other.api_key)
     note = (
         await app_client.post(
             "/api/1/messages/send/",
             headers=theirs,
             json={"chat_uuid": contact["chat_uuid"], "type": "Note", "text": "x"},
-        )
-    ).json()
-    template = (
-        await app_client.post(
-            "/api/1/templates/",
-            headers=theirs,
-            json={
-                "name": "their_template",
-                "language": "it",
-                "category": "UTILITY",
-                "content": {"body": "Ciao, il tuo ordine è pronto per il ritiro."},
-            },
         )
     ).json()
     upload = await app_client.post("/api/1/media/", headers=theirs, files={"file": ("a.txt", b"hello", "text/plain")})

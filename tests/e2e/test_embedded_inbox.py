@@ -148,6 +148,33 @@ def wait_event(page: Page, event_type: str, check: str = "true", frame: int = 0)
     return matching[-1]
 
 
+def as_the_frame(frame: Frame, method: str, path: str, body: dict[str, Any] | None) -> int:
+    """A call with the frame's own session, as its page would make it: the answer's status."""
+    status: int = frame.evaluate(
+        """async ([method, path, body]) => {
+            const id = new URLSearchParams(location.search).get("frame");
+            let secret = null;
+            try { secret = sessionStorage.getItem("sportello.frame." + id); } catch {}
+            secret = secret || decodeURIComponent(location.hash.slice("#s=".length));
+            const answer = await fetch(path, { method, body: body && JSON.stringify(body),
+              headers: { Authorization: "Bearer " + secret, "Content-Type": "application/json" } });
+            return answer.status;
+        }""",
+        [method, path, body],
+    )
+    return status
+
+
+def chat_of(setup: Setup, phone: str) -> str:
+    """The chat uuid of a customer, found as an integrator finds it: by phone, over the API."""
+    found = httpx.get(
+        f"{setup.world.sportello_url}/api/1/contacts/",
+        headers={"X-Spoki-Api-Key": setup.manager.api_key},
+        params={"search": phone},
+    ).json()
+    return str(found["results"][0]["chat_uuid"])
+
+
 def shot(page: Page, name: str, index: int = 0) -> None:
     """The README's pictures of the pages, as the host's iframe shows them (SPORTELLO_SCREENSHOTS=folder)."""
     if SCREENSHOTS is not None:
@@ -229,11 +256,7 @@ def test_no_branding_or_navigation_inside_the_iframe(setup: Setup, page: Page) -
 
 def test_each_toggle_hides_its_part_and_the_server_refuses_it(setup: Setup, page: Page) -> None:
     says(setup, GIULIA, "Ci siete?", name="Giulia Rossi")
-    chat_uuid = httpx.get(
-        f"{setup.world.sportello_url}/api/1/contacts/",
-        headers={"X-Spoki-Api-Key": setup.manager.api_key},
-        params={"search": GIULIA},
-    ).json()["results"][0]["chat_uuid"]
+    chat_uuid = chat_of(setup, GIULIA)
     read_only = setup.iframe_url(setup.manager, f"chats/{chat_uuid}", can_reply_in_chat="false")
     no_list = setup.iframe_url(setup.manager, f"chats/{chat_uuid}", can_view_chat_list="false")
     list_off = setup.iframe_url(setup.manager, "chats", can_view_chat_list="false")
@@ -246,25 +269,10 @@ def test_each_toggle_hides_its_part_and_the_server_refuses_it(setup: Setup, page
     expect(second.locator("#back-to-list")).to_have_count(0)
     expect(third.locator("#list-not-allowed")).to_be_visible()
 
-    def call_with_frame_session(frame: Frame, method: str, path: str, body: dict[str, Any] | None) -> int:
-        status: int = frame.evaluate(
-            """async ([method, path, body]) => {
-                const id = new URLSearchParams(location.search).get("frame");
-                let secret = null;
-                try { secret = sessionStorage.getItem("sportello.frame." + id); } catch {}
-                secret = secret || decodeURIComponent(location.hash.slice("#s=".length));
-                const answer = await fetch(path, { method, body: body && JSON.stringify(body),
-                  headers: { Authorization: "Bearer " + secret, "Content-Type": "application/json" } });
-                return answer.status;
-            }""",
-            [method, path, body],
-        )
-        return status
-
     send = f"/web/api/chats/{chat_uuid}/messages/"
-    assert call_with_frame_session(first, "POST", send, {"type": "Message", "text": "x"}) == 403
-    assert call_with_frame_session(third, "GET", "/web/api/chats/", None) == 403
-    assert call_with_frame_session(second, "GET", f"/web/api/chats/{chat_uuid}/", None) == 200
+    assert as_the_frame(first, "POST", send, {"type": "Message", "text": "x"}) == 403
+    assert as_the_frame(third, "GET", "/web/api/chats/", None) == 403
+    assert as_the_frame(second, "GET", f"/web/api/chats/{chat_uuid}/", None) == 200
 
 
 @pytest.mark.parametrize(
@@ -357,11 +365,7 @@ def test_an_agent_sends_a_paypal_request_and_the_customer_gets_a_working_link(se
     finally:
         owner.close()
     says(setup, GIULIA, "Posso pagare con PayPal?", name="Giulia Rossi")
-    chat_uuid = httpx.get(
-        f"{setup.world.sportello_url}/api/1/contacts/",
-        headers={"X-Spoki-Api-Key": setup.manager.api_key},
-        params={"search": GIULIA},
-    ).json()["results"][0]["chat_uuid"]
+    chat_uuid = chat_of(setup, GIULIA)
     page.goto(
         setup.host_url(
             setup.iframe_url(setup.manager, f"chats/{chat_uuid}", language="it"),
@@ -406,19 +410,8 @@ def test_an_agent_sends_a_paypal_request_and_the_customer_gets_a_working_link(se
     expect(card).to_contain_text("Link aperto 1 volta/e")
 
     # With the toggle off the server refuses the same request.
-    status = without.evaluate(
-        """async ([uuid, template]) => {
-            const id = new URLSearchParams(location.search).get("frame");
-            let secret = null;
-            try { secret = sessionStorage.getItem("sportello.frame." + id); } catch {}
-            secret = secret || decodeURIComponent(location.hash.slice("#s=".length));
-            const answer = await fetch(`/web/api/chats/${uuid}/payment_requests/`, { method: "POST",
-              headers: { Authorization: "Bearer " + secret, "Content-Type": "application/json" },
-              body: JSON.stringify({ template, amount: "12.50", currency: "EUR", description: "x" }) });
-            return answer.status;
-        }""",
-        [chat_uuid, 1],
-    )
+    body = {"template": 1, "amount": "12.50", "currency": "EUR", "description": "x"}
+    status = as_the_frame(without, "POST", f"/web/api/chats/{chat_uuid}/payment_requests/", body)
     assert status == 403
 
 
@@ -453,11 +446,7 @@ PNG = bytes.fromhex(
 
 def test_a_customers_photo_arrives_live_inline_and_opens_large(setup: Setup, page: Page) -> None:
     says(setup, GIULIA, "Vi mando una foto", name="Giulia Rossi")
-    chat_uuid = httpx.get(
-        f"{setup.world.sportello_url}/api/1/contacts/",
-        headers={"X-Spoki-Api-Key": setup.manager.api_key},
-        params={"search": GIULIA},
-    ).json()["results"][0]["chat_uuid"]
+    chat_uuid = chat_of(setup, GIULIA)
     page.goto(setup.host_url(setup.iframe_url(setup.manager, f"chats/{chat_uuid}")))
     chat = frame_of(page)
     expect(chat.locator("#messages")).to_contain_text("Vi mando una foto")
@@ -481,11 +470,7 @@ def test_a_customers_photo_arrives_live_inline_and_opens_large(setup: Setup, pag
 def test_reading_older_messages_is_not_interrupted_by_new_ones(setup: Setup, page: Page) -> None:
     for index in range(14):
         says(setup, READER, f"Riga {index} di una lunga conversazione", name="Marco Bianchi")
-    chat_uuid = httpx.get(
-        f"{setup.world.sportello_url}/api/1/contacts/",
-        headers={"X-Spoki-Api-Key": setup.manager.api_key},
-        params={"search": READER},
-    ).json()["results"][0]["chat_uuid"]
+    chat_uuid = chat_of(setup, READER)
     page.goto(setup.host_url(setup.iframe_url(setup.manager, f"chats/{chat_uuid}")))
     chat = frame_of(page)
     expect(chat.locator(".message.inbound")).to_have_count(14, timeout=15_000)

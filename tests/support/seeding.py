@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
+from typing import Any
 
+import httpx
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -92,3 +94,25 @@ def add_service_user_with_key(
             await engine.dispose()
 
     return asyncio.run(go())
+
+
+async def their_contact_and_template(client: httpx.AsyncClient, api_key: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A contact (with its chat) and a draft template of the account behind `api_key`, made over
+    the API: what the isolation walks try to reach from another account."""
+    headers = {"X-Spoki-Api-Key": api_key}
+    contact: dict[str, Any] = (
+        await client.post("/api/1/contacts/", headers=headers, json={"phone": "+393339999999"})
+    ).json()
+    template: dict[str, Any] = (
+        await client.post(
+            "/api/1/templates/",
+            headers=headers,
+            json={
+                "name": "their_template",
+                "language": "it",
+                "category": "UTILITY",
+                "content": {"body": "Ciao, il tuo ordine è pronto per il ritiro."},
+            },
+        )
+    ).json()
+    return contact, template

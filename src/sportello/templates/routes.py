@@ -55,8 +55,13 @@ async def list_templates(
     page: PageNumber = 1,
     page_size: PageSize = 25,
 ) -> Page[TemplateRead]:
-    paging = PageRequest(page=page, page_size=page_size)
-    count, templates = await service.list_templates(session, account_id=caller.account_id, search=search, page=paging)
+    return await _page_of_templates(request, session, caller.account_id, search, PageRequest(page, page_size))
+
+
+async def _page_of_templates(
+    request: Request, session: DbSession, account_id: int, search: str | None, paging: PageRequest
+) -> Page[TemplateRead]:
+    count, templates = await service.list_templates(session, account_id=account_id, search=search, page=paging)
     next_url, previous_url = page_links(str(request.url), paging, count)
     return Page[TemplateRead](
         count=count, next=next_url, previous=previous_url, results=[template_read(t) for t in templates]
@@ -120,14 +125,7 @@ async def web_list_templates(
     page: PageNumber = 1,
     page_size: PageSize = 100,
 ) -> Page[TemplateRead]:
-    paging = PageRequest(page=page, page_size=page_size)
-    count, templates = await service.list_templates(
-        session, account_id=viewer.user.account_id, search=search, page=paging
-    )
-    next_url, previous_url = page_links(str(request.url), paging, count)
-    return Page[TemplateRead](
-        count=count, next=next_url, previous=previous_url, results=[template_read(t) for t in templates]
-    )
+    return await _page_of_templates(request, session, viewer.user.account_id, search, PageRequest(page, page_size))
 
 
 @web_router.post("/", status_code=status.HTTP_201_CREATED)

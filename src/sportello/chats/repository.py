@@ -85,7 +85,7 @@ async def list_filtered(
     return total, rows.all()
 
 
-async def has_unread(session: AsyncSession, *, account_id: int, only_assigned_to: int | None) -> int:
+async def count_unread(session: AsyncSession, *, account_id: int, only_assigned_to: int | None) -> int:
     """How many chats have unread messages (of those the viewer may see)."""
     query = _filtered(account_id, ChatFilter(only_assigned_to=only_assigned_to, unread_only=True))
     return int(await session.scalar(select(func.count()).select_from(query.subquery())) or 0)

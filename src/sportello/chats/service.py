@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from dataclasses import replace
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -78,20 +79,14 @@ async def list_for(
     session: AsyncSession, *, actor: Actor, chosen: ChatFilter, page: PageRequest
 ) -> tuple[int, Sequence[Chat]]:
     """The web app's chat list: a Chat Operator's is bounded to their chats whatever the filter says."""
-    bounded = ChatFilter(
-        only_assigned_to=_bound(actor),
-        search=chosen.search,
-        unread_only=chosen.unread_only,
-        operator_id=chosen.operator_id,
-        tag=chosen.tag,
-    )
+    bounded = replace(chosen, only_assigned_to=_bound(actor))
     return await repo.list_filtered(
         session, account_id=actor.account_id, chosen=bounded, offset=page.offset, limit=page.page_size
     )
 
 
 async def unread_chat_count(session: AsyncSession, *, actor: Actor) -> int:
-    return await repo.has_unread(session, account_id=actor.account_id, only_assigned_to=_bound(actor))
+    return await repo.count_unread(session, account_id=actor.account_id, only_assigned_to=_bound(actor))
 
 
 async def get_visible_chat(session: AsyncSession, *, actor: Actor, uuid: str) -> Chat:

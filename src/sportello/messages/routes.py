@@ -28,6 +28,7 @@ api_router = APIRouter(prefix="/api/1", responses=ERROR_RESPONSES)
 web_router = APIRouter(prefix="/web/api", include_in_schema=False)
 MediaUuid = Annotated[str, Path(pattern="^[0-9a-f]{32}$", description="The file's uuid.")]
 ChatUuid = Annotated[str, Path(pattern="^[0-9a-f]{32}$")]
+MessageUuid = Annotated[str, Path(pattern="^[0-9a-f]{32}$")]
 INLINE = ("image/jpeg", "image/png", "image/webp", "audio/", "video/")
 
 
@@ -74,11 +75,14 @@ async def upload_media(
 ) -> MediaUploaded:
     """Kept until a message sends it (`content_type` Image, Document, Audio or Video, `media`=uuid);
     types and sizes as WhatsApp allows them."""
-    content = await file.read()
+    return await _store(file, caller.account_id, session, settings)
+
+
+async def _store(file: UploadFile, account_id: int, session: DbSession, settings: AppSettings) -> MediaUploaded:
     media = await service.store_upload(
         session,
-        account_id=caller.account_id,
-        content=content,
+        account_id=account_id,
+        content=await file.read(),
         mime_type=file.content_type or "",
         filename=file.filename or "file",
         data_dir=settings.data_dir,
@@ -99,17 +103,7 @@ async def app_media(
 async def app_upload_media(
     file: Annotated[UploadFile, File()], viewer: PageViewerThatCanReply, session: DbSession, settings: AppSettings
 ) -> MediaUploaded:
-    media = await service.store_upload(
-        session,
-        account_id=viewer.user.account_id,
-        content=await file.read(),
-        mime_type=file.content_type or "",
-        filename=file.filename or "file",
-        data_dir=settings.data_dir,
-    )
-    return MediaUploaded(
-        uuid=media.uuid, kind=media.kind, mime_type=media.mime_type, size=media.size or 0, filename=media.filename
-    )
+    return await _store(file, viewer.user.account_id, session, settings)
 
 
 @web_router.post("/chats/{chat_uuid}/messages/", status_code=201)
@@ -129,7 +123,7 @@ async def app_send(
 @web_router.post("/chats/{chat_uuid}/messages/{message_uuid}/retry/")
 async def app_retry(
     chat_uuid: ChatUuid,
-    message_uuid: MediaUuid,
+    message_uuid: MessageUuid,
     viewer: PageViewerThatCanReply,
     session: DbSession,
     settings: AppSettings,

@@ -3,6 +3,7 @@ answered at once; the sender (`messages.sender`) takes it to Meta after the comm
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -36,6 +37,14 @@ class Outgoing:
     content: dict[str, Any] = field(default_factory=dict)
     template_id: int | None = None
     reply_to_meta_id: str | None = None
+
+
+def _window_closed() -> Conflict:
+    return Conflict(
+        "The customer last wrote more than 24 hours ago: WhatsApp allows only templates now. "
+        "Send a template to reopen the conversation.",
+        code="window_closed",
+    )
 
 
 async def send(
@@ -73,11 +82,7 @@ async def send(
         if not outgoing.text.strip() and "media" not in outgoing.content:
             raise InvalidInput("Write a message.", code="empty_message", field="text")
         if not window_is_open(chat.last_inbound_at, now):
-            raise Conflict(
-                "The customer last wrote more than 24 hours ago: WhatsApp allows only templates now. "
-                "Send a template to reopen the conversation.",
-                code="window_closed",
-            )
+            raise _window_closed()
     message = Message(
         uuid=uuid.uuid4().hex,
         account_id=chat.account_id,
@@ -267,8 +272,9 @@ async def store_upload(
     media_uuid = uuid.uuid4().hex
     relative = f"media/{account_id}/{media_uuid}"
     target = data_dir / relative
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_bytes(content)
+    # Up to 100 MB: written off the event loop, so other requests go on meanwhile.
+    await asyncio.to_thread(target.parent.mkdir, parents=True, exist_ok=True)
+    await asyncio.to_thread(target.write_bytes, content)
     return await repo.insert_media(
         session,
         Media(
@@ -293,11 +299,7 @@ async def retry(session: AsyncSession, *, chat: Chat, uuid: str) -> Message:
         raise Conflict("Only a message that failed is sent again.", code="message_not_failed")
     now = datetime.now(UTC)
     if message.kind is MessageKind.MESSAGE and not window_is_open(chat.last_inbound_at, now):
-        raise Conflict(
-            "The customer last wrote more than 24 hours ago: WhatsApp allows only templates now. "
-            "Send a template to reopen the conversation.",
-            code="window_closed",
-        )
+        raise _window_closed()
     message.send_status = SendStatus.PENDING
     message.error_code = None
     message.error_message = ""

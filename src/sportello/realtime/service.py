@@ -29,7 +29,6 @@ def record(
     account_id: int,
     kind: str,
     chat: Chat | None = None,
-    contact_id: int | None = None,
     ref: str = "",
 ) -> None:
     repo.add(
@@ -37,7 +36,7 @@ def record(
         LiveEvent(
             account_id=account_id,
             kind=kind,
-            contact_id=chat.contact_id if chat is not None else contact_id,
+            contact_id=chat.contact_id if chat is not None else None,
             chat_uuid=chat.uuid if chat is not None else "",
             ref=ref,
         ),

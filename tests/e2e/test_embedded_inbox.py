@@ -503,3 +503,49 @@ def test_outside_a_frame_the_full_app_counts_unread_chats_in_the_tab_title(setup
         expect(page.locator(".chat-row").first).to_contain_text("Nuova Cliente")
     finally:
         page.close()
+
+
+def test_a_new_chat_opens_with_a_template_and_the_templates_tab_sends_another(setup: Setup, page: Page) -> None:
+    owner = sign_in_person(setup.world.sportello_url, "owner@shop.example.com")
+    try:
+        draft = owner.post(
+            "/web/api/templates/",
+            json={
+                "name": "benvenuto",
+                "language": "it",
+                "category": "UTILITY",
+                "content": {
+                    "body": "Ciao %%NAME%%, grazie per averci scelto: scrivici qui per qualsiasi domanda.",
+                    "examples": {"NAME": "Giulia"},
+                },
+            },
+        )
+        assert draft.status_code == 201, draft.text
+        assert owner.post(f"/web/api/templates/{draft.json()['id']}/submit/").status_code == 200
+        wait_for(
+            lambda: any(
+                t["name"] == "benvenuto" and t["status"] == "approved"
+                for t in owner.get("/web/api/templates/").json()["results"]
+            )
+        )
+    finally:
+        owner.close()
+    page.goto(setup.host_url(setup.iframe_url(setup.manager, "chats", language="it")))
+    inbox = frame_of(page)
+    inbox.locator("#new-chat").click()
+    dialog = inbox.locator("#new-chat-dialog")
+    dialog.get_by_label("Telefono").fill("+39 347 555 0101")
+    dialog.locator("#new-template").select_option(label="benvenuto (it)")
+    dialog.get_by_label("NAME").fill("Paola")
+    expect(dialog.locator(".template-preview-box")).to_contain_text("Ciao Paola, grazie")
+    dialog.get_by_role("button", name="Invia template").click()
+    expect(inbox.locator("#messages")).to_contain_text("Ciao Paola, grazie per averci scelto")
+    assert "/chats/" in inbox.url
+
+    inbox.locator("#tab-templates").click()
+    inbox.locator("#template-choice").select_option(label="benvenuto (it)")
+    inbox.get_by_label("NAME").fill("Paola Verdi")
+    expect(inbox.locator("#panel-templates .template-preview-box")).to_contain_text("Ciao Paola Verdi")
+    inbox.locator("#template-send").click()
+    expect(inbox.locator(".message.outbound.template").last).to_contain_text("Ciao Paola Verdi")
+    expect(inbox.get_by_label("NAME")).to_have_value("")

@@ -4,7 +4,7 @@ import { announce, el, show } from "../dom.js";
 import { errorText, t } from "../i18n.js";
 import { paypalPanel } from "./paypal_tab.js";
 import { call } from "./session.js";
-import { placeholdersOf, renderPreview } from "./template_preview.js";
+import { templateFields } from "./template_fields.js";
 
 const KINDS = { image: "Image", video: "Video", audio: "Audio", document: "Document" };
 
@@ -121,33 +121,17 @@ export function composer({ chatUuid, viewer, onSent, status, paypal, onPayment }
   };
   const templateForm = (approved) => {
     if (!approved.length) return el("p", { class: "empty", id: "no-templates" }, t("composer.no_templates"));
-    const choose = el("select", { id: "template-choice", "aria-label": t("composer.choose_template") },
-      approved.map((x) => el("option", { value: String(x.id) }, `${x.name} (${x.language})`)));
-    const fields = el("div", { class: "template-fields" });
-    const preview = el("div", { class: "template-preview-box", "aria-live": "polite" });
-    const values = {};
-    const current = () => approved.find((x) => String(x.id) === choose.value);
-    const redraw = () => show(preview, renderPreview(current().content, values));
-    const build = () => {
-      for (const key of Object.keys(values)) delete values[key];
-      const codes = placeholdersOf(current().content);
-      show(fields, codes.map((code) => {
-        const input = el("input", { id: `field-${code}`, required: true, maxlength: 1024, "data-code": code });
-        input.addEventListener("input", () => { values[code] = input.value; redraw(); });
-        return el("div", { class: "field" }, el("label", { for: `field-${code}` }, code), input);
-      }));
-      redraw();
-    };
-    choose.addEventListener("change", build);
+    const picked = templateFields(approved, { selectId: "template-choice", fieldPrefix: "field-" });
     const send = el("button", { type: "submit", class: "primary", id: "template-send" }, t("composer.send_template"));
     const form = el("form", { class: "template-form" },
-      el("label", { for: "template-choice" }, t("composer.choose_template")), choose, fields, preview, send);
+      el("label", { for: "template-choice" }, t("composer.choose_template")), picked.choose, picked.fields,
+      picked.preview, send);
     form.addEventListener("submit", async (event) => {
       event.preventDefault();
       send.disabled = true;
       try {
-        onSent(await post({ type: "Template", template: Number(choose.value), custom_fields: { ...values } }));
-        build();
+        onSent(await post({ type: "Template", ...picked.chosen() }));
+        picked.reset();
         announce(status, t("composer.template_sent"), "success");
       } catch (error) {
         fail(error);
@@ -155,7 +139,6 @@ export function composer({ chatUuid, viewer, onSent, status, paypal, onPayment }
         send.disabled = false;
       }
     });
-    build();
     return form;
   };
 

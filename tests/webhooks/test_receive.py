@@ -16,10 +16,14 @@ from hypothesis import strategies as st
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from sportello.accounts.actor import Actor
+from sportello.accounts.models import Role, User
 from sportello.chats.models import Chat
 from sportello.contacts.models import Contact
+from sportello.credentials.service import api_keys
 from sportello.db.unit_of_work import unit_of_work
 from sportello.messages.models import Direction, Media, Message, MessageKind, SendStatus
+from sportello.settings import Settings
 from sportello.templates.models import Template, TemplateCategory, TemplateStatus
 from sportello.webhooks.models import WebhookEvent, WebhookState
 from sportello.whatsapp.signature import sign
@@ -299,3 +303,76 @@ async def test_generated_bodies_never_cause_a_500_and_are_never_lost(
     await process()
     assert await _count(sessionmaker, WebhookEvent) == before + 2
     assert await _count(sessionmaker, WebhookEvent, WebhookEvent.state == WebhookState.RECEIVED) == 0
+
+
+async def test_lone_surrogates_and_nul_are_filed_as_replacement_characters_and_readable_over_the_api(
+    business: Business,
+    post_signed: Post,
+    process: Process,
+    app_client: httpx.AsyncClient,
+    settings: Settings,
+    sessionmaker: async_sessionmaker[AsyncSession],
+) -> None:
+    # Valid JSON text whose decoded strings cannot be encoded to UTF-8: `json.dumps` keeps the
+    # escapes as they are, as a sender that splits an emoji in half would send them.
+    body = envelope(
+        {
+            "messaging_product": "whatsapp",
+            "metadata": {"display_phone_number": "15550783881", "phone_number_id": PHONE_NUMBER_ID},
+            "contacts": [{"profile": {"name": "Giu\udc00lia"}, "wa_id": "393331234567"}],
+            "messages": [
+                {
+                    "from": "393331234567",
+                    "id": "wamid.SURROGATE",
+                    "timestamp": "1750000000",
+                    "type": "text",
+                    "text": {"body": "a\ud800b"},
+                },
+                {
+                    "from": "393331234567",
+                    "id": "wamid.NUL",
+                    "timestamp": "1750000001",
+                    "type": "text",
+                    "text": {"body": "x\u0000y"},  # valid UTF-8, but PostgreSQL's text refuses NUL
+                },
+                {
+                    "from": "393331234567",
+                    "id": "wamid.SURROGATE2",
+                    "timestamp": "1750000001",
+                    "type": "sticker\udfff",
+                    "sticker\udfff": {"id\ud800": "x\udbff"},
+                },
+            ],
+        }
+    )
+    assert b"\\ud800" in body
+    answer = await post_signed(body)
+    assert answer.status_code == 200
+    await process()
+    async with unit_of_work(sessionmaker) as session:
+        event = await session.scalar(select(WebhookEvent))
+        assert event is not None and event.state is WebhookState.PROCESSED, event and event.error
+        messages = {m.meta_id: m for m in (await session.scalars(select(Message))).all()}
+        texts = {meta_id: m.text for meta_id, m in messages.items()}
+        assert texts["wamid.SURROGATE"] == "a\ufffdb" and texts["wamid.NUL"] == "x\ufffdy"
+        # An unsupported message keeps its raw JSON, keys included, clean.
+        assert messages["wamid.SURROGATE2"].content["raw"]["sticker\ufffd"] == {"id\ufffd": "x\ufffd"}
+        contact = await session.scalar(select(Contact))
+        assert contact is not None and contact.profile_name == "Giu\ufffdlia"
+        chat = await session.scalar(select(Chat))
+        assert chat is not None
+        chat_uuid = chat.uuid
+        owner = await session.scalar(
+            select(User).where(User.account_id == business.account_id, User.role == Role.OWNER)
+        )
+        assert owner is not None
+        raw_key, key = await api_keys.request_api_key(
+            session, actor=Actor.of(owner), motivation="x" * 25, allowed_origins=[], signing_key=settings.signing_key
+        )
+        await api_keys.approve_api_key(session, key_id=key.id)
+    history = await app_client.get(f"/api/1/chats/{chat_uuid}/messages/", headers={"X-Spoki-Api-Key": raw_key})
+    assert history.status_code == 200, history.text
+    results = history.json()["results"]
+    assert len(results) == 3
+    assert {"a\ufffdb", "x\ufffdy"} <= {m["text"] for m in results}
+    assert "Unsupported" in {m["content_type"] for m in results}

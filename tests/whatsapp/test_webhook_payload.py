@@ -5,6 +5,7 @@ ever comes out of the parser."""
 from __future__ import annotations
 
 import copy
+import dataclasses
 import json
 import os
 from datetime import UTC, datetime
@@ -356,6 +357,61 @@ def test_arbitrary_json_never_raises_anything_but_invalid_webhook(value: Any) ->
 @given(st.binary(max_size=200))
 def test_arbitrary_bytes_never_raise_anything_but_invalid_webhook(raw: bytes) -> None:
     _parses_or_is_invalid(raw)
+
+
+def _strings(node: Any) -> list[str]:
+    if dataclasses.is_dataclass(node) and not isinstance(node, type):
+        node = dataclasses.asdict(node)
+    if isinstance(node, str):
+        return [node]
+    if isinstance(node, dict):
+        return [s for key, child in node.items() for s in _strings(key) + _strings(child)]
+    if isinstance(node, list | tuple):
+        return [s for child in node for s in _strings(child)]
+    return []
+
+
+def test_lone_surrogates_and_nul_become_replacement_characters_keys_included() -> None:
+    body = _messages(
+        _message("text", {"body": "a\ud800b\u0000"}),
+        _message("sticker\udc00", {"id\udbff": "x"}),
+        contacts=[{"profile": {"name": "Giu\udfffia"}, "wa_id": "393331234567"}],
+    )
+    raw = json.dumps(body).encode()
+    assert b"\\ud800" in raw and b"\\u0000" in raw  # valid JSON text, as a sender may send it
+    text, odd = parse_webhook(raw)
+    assert isinstance(text, InboundMessage) and text.text == "a\ufffdb\ufffd"
+    assert text.profile_name == "Giu\ufffdia"
+    assert isinstance(odd, InboundMessage) and odd.meta_type == "unsupported"
+    assert odd.raw["sticker\ufffd"] == {"id\ufffd": "x"}
+    # UTF-8 bytes that are no character (a raw surrogate, a stray Latin-1 byte) read as U+FFFD too.
+    bytes_body = json.dumps(_messages(_message("text", {"body": "@"}))).encode().replace(b"@", b"\xed\xa0\x80\xe9")
+    (broken,) = parse_webhook(bytes_body)
+    assert isinstance(broken, InboundMessage) and set(broken.text) == {"\ufffd"}
+
+
+def test_a_surrogate_deep_inside_the_json_is_cleaned_without_recursion() -> None:
+    depth = 900  # under json's own limit; the cleaning walk must not add one of its own
+    nested = "[" * depth + '"\\ud800"' + "]" * depth
+    raw = '{"object": "whatsapp_business_account", "entry": [], "x": ' + nested + "}"
+    assert parse_webhook(raw.encode()) == []
+
+
+@given(
+    st.text(st.characters(codec=None, categories=["Cs", "Cc", "Ll", "So"]), max_size=20),
+    st.text(st.characters(codec=None, categories=["Cs", "Ll"]), max_size=8),
+)
+def test_every_string_a_webhook_yields_encodes_to_utf8(text: str, key: str) -> None:
+    body = _messages(
+        _message("text", {"body": text}, **{key: text}),
+        _message(key or "x", {key: text}),
+        contacts=[{"profile": {"name": text}, "wa_id": "393331234567", key: [text, {key: text}]}],
+    )
+    body["entry"][0]["id"] = text
+    for change in parse_webhook(json.dumps(body).encode()):
+        for string in _strings(change):
+            string.encode("utf-8")
+            assert "\x00" not in string
 
 
 @given(metaish_values)

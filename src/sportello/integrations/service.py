@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import weakref
+
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sportello.accounts import service as accounts_service
@@ -64,13 +66,32 @@ async def connect_whatsapp(
     )
 
 
-async def app_secrets(session: AsyncSession, *, box: SecretBox) -> set[str]:
-    """The distinct app secrets of every connected number (usually one Meta app for all)."""
-    return {box.open(number.app_secret_sealed) for number in await repo.list_all(session)}
+# Opened app secrets by ciphertext, per box: a webhook is checked against every app's secret,
+# and Fernet is too slow to run once per number per webhook. Keyed by the ciphertext, so a
+# secret changed by `connect_whatsapp` (here or in another process: the CLI) is a new key, read
+# on the next webhook, and the old one is dropped.
+_opened_secrets: weakref.WeakKeyDictionary[SecretBox, dict[str, str]] = weakref.WeakKeyDictionary()
+
+
+async def numbers_by_app_secret(session: AsyncSession, *, box: SecretBox) -> dict[str, list[int]]:
+    """Every connected number's app secret → our ids of the numbers that have it (numbers of one
+    Meta app share its secret)."""
+    sealed_secrets = await repo.list_sealed_app_secrets(session)
+    known = _opened_secrets.get(box, {})
+    opened = {sealed: known.get(sealed) or box.open(sealed) for _, sealed in sealed_secrets}
+    _opened_secrets[box] = opened
+    numbers: dict[str, list[int]] = {}
+    for number_id, sealed in sealed_secrets:
+        numbers.setdefault(opened[sealed], []).append(number_id)
+    return numbers
 
 
 async def find_number(session: AsyncSession, *, phone_number_id: str) -> WhatsAppNumber | None:
     return await repo.find_by_phone_number_id(session, phone_number_id)
+
+
+async def list_numbers_of_waba(session: AsyncSession, *, waba_id: str) -> list[WhatsAppNumber]:
+    return list(await repo.list_by_waba_id(session, waba_id)) if waba_id else []
 
 
 def access_token(box: SecretBox, number: WhatsAppNumber) -> str:

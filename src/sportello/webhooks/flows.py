@@ -1,8 +1,15 @@
-"""What a stored webhook event does: one event spans contacts, chats, messages and templates."""
+"""What a stored webhook event does: one event spans contacts, chats, messages and templates.
+
+An entry is applied only under a number whose app secret signed the body (a template update:
+only for the accounts whose number of that WABA signed it), so one Meta app's secret cannot
+write into another app's account. What is refused stays in the stored event, is noted in its
+`error` and logged as a warning; the rest of the body is applied."""
 
 from __future__ import annotations
 
+import logging
 import uuid
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from sqlalchemy import select
@@ -39,32 +46,77 @@ TEMPLATE_EVENTS = {
 }
 
 
-async def apply_event(session: AsyncSession, event: WebhookEvent) -> None:
+logger = logging.getLogger("sportello.webhooks")
+
+
+@dataclass
+class _Signers:
+    """Whose app secret signed an event, and what of it was refused for want of it."""
+
+    number_ids: frozenset[int] | None  # None: stored before Sportello recorded signers
+    refused: dict[str, int] = field(default_factory=dict)  # "phone_number_id 123" → changes
+
+    def signed(self, number: WhatsAppNumber) -> bool:
+        return self.number_ids is None or number.id in self.number_ids
+
+    def refuse(self, name: str) -> None:
+        self.refused[name] = self.refused.get(name, 0) + 1
+
+    def note(self) -> str:
+        if not self.refused:
+            return ""
+        names = ", ".join(
+            f"{name} ({count} change{'' if count == 1 else 's'})" for name, count in sorted(self.refused.items())
+        )
+        return f"Not applied, not signed with the app secret of {names}."
+
+
+async def apply_event(session: AsyncSession, event: WebhookEvent) -> str:
+    """Apply what the event's signers may change; returns the note of what was refused ("" when
+    nothing was)."""
+    signers = _Signers(None if event.signed_by is None else frozenset(event.signed_by))
     deferred: list[str] = []
     for change in parse_webhook(event.body):
         if isinstance(change, InboundMessage):
-            await _inbound(session, change)
+            await _inbound(session, change, signers)
         elif isinstance(change, StatusUpdate):
-            if not await _status(session, change):
+            if not await _status(session, change, signers):
                 deferred.append(change.meta_id)
         elif isinstance(change, TemplateStatusUpdate):
-            await _template_status(session, change)
+            await _template_status(session, change, signers)
         elif isinstance(change, UnknownChange):
             continue  # kept in the raw event; nothing of ours to change
+    note = signers.note()
+    if note:
+        # A forgery, or a number connected with the wrong app secret: either way the operator's to see.
+        logger.warning(
+            "webhook event %s: %s",
+            event.id,
+            note,
+            extra={"event_id": event.id, "refused": sorted(signers.refused), "signed_by": event.signed_by},
+        )
     if deferred:
         # The rest of the event is applied and committed only with it: everything in it is
         # idempotent, so applying it again later is harmless.
         raise Deferred(f"status for a message not stored yet: {', '.join(deferred[:3])}")
+    return note
 
 
-async def _number(session: AsyncSession, phone_number_id: str) -> WhatsAppNumber | None:
-    return await integrations_service.find_number(session, phone_number_id=phone_number_id)
-
-
-async def _inbound(session: AsyncSession, change: InboundMessage) -> None:
-    number = await _number(session, change.phone_number_id)
+async def _number(session: AsyncSession, phone_number_id: str, signers: _Signers) -> WhatsAppNumber | None:
+    """The number an entry names, when the body was signed with its app secret."""
+    number = await integrations_service.find_number(session, phone_number_id=phone_number_id)
     if number is None:
-        return  # a number no account has (any more): nothing to file it under
+        return None  # a number no account has (any more): nothing to file it under
+    if not signers.signed(number):
+        signers.refuse(f"phone_number_id {phone_number_id}")
+        return None
+    return number
+
+
+async def _inbound(session: AsyncSession, change: InboundMessage, signers: _Signers) -> None:
+    number = await _number(session, change.phone_number_id, signers)
+    if number is None:
+        return
     if await messages_repo.find_by_meta_id(session, whatsapp_number_id=number.id, meta_id=change.meta_id):
         return  # redelivered
     contact = await contacts_service.upsert_from_whatsapp(
@@ -134,11 +186,11 @@ async def _inbound(session: AsyncSession, change: InboundMessage) -> None:
     live.record_chat(session, chat, kind="message", ref=message.uuid)
 
 
-async def _status(session: AsyncSession, change: StatusUpdate) -> bool:
+async def _status(session: AsyncSession, change: StatusUpdate, signers: _Signers) -> bool:
     """Apply a status; `False` when its message is not stored yet (the event waits)."""
-    number = await _number(session, change.phone_number_id)
+    number = await _number(session, change.phone_number_id, signers)
     if number is None:
-        return True
+        return True  # nothing to wait for: no number of ours, or not its app's signature
     message = await messages_repo.find_by_meta_id(session, whatsapp_number_id=number.id, meta_id=change.meta_id)
     if message is None and change.biz_opaque_callback_data:
         # Our own message uuid, echoed by Meta: how a send whose answer was lost (a crash
@@ -174,16 +226,25 @@ async def _status(session: AsyncSession, change: StatusUpdate) -> bool:
     return True
 
 
-async def _template_status(session: AsyncSession, change: TemplateStatusUpdate) -> None:
-    template = await session.scalar(select(Template).where(Template.meta_template_id == change.template_id))
-    status = TEMPLATE_EVENTS.get(change.event.upper())
-    if template is None or status is None:
+async def _template_status(session: AsyncSession, change: TemplateStatusUpdate, signers: _Signers) -> None:
+    # The entry's id is the WABA: only the accounts whose number of that WABA signed the body.
+    numbers = await integrations_service.list_numbers_of_waba(session, waba_id=change.waba_id)
+    account_ids = {number.account_id for number in numbers if signers.signed(number)}
+    if numbers and not account_ids:
+        signers.refuse(f"WABA {change.waba_id}")
         return
-    template.status = status
-    if status is TemplateStatus.REJECTED:
-        reason = change.rejection_info.get("reason") or change.reason
-        recommendation = change.rejection_info.get("recommendation", "")
-        template.rejection_reason = f"{reason}. {recommendation}".strip(". ") if recommendation else reason
-    elif status is TemplateStatus.APPROVED:
-        template.rejection_reason = ""
-    live.record_template(session, account_id=template.account_id, template_id=template.id)
+    status = TEMPLATE_EVENTS.get(change.event.upper())
+    if not account_ids or status is None:
+        return
+    templates = await session.scalars(
+        select(Template).where(Template.meta_template_id == change.template_id, Template.account_id.in_(account_ids))
+    )
+    for template in templates.all():
+        template.status = status
+        if status is TemplateStatus.REJECTED:
+            reason = change.rejection_info.get("reason") or change.reason
+            recommendation = change.rejection_info.get("recommendation", "")
+            template.rejection_reason = f"{reason}. {recommendation}".strip(". ") if recommendation else reason
+        elif status is TemplateStatus.APPROVED:
+            template.rejection_reason = ""
+        live.record_template(session, account_id=template.account_id, template_id=template.id)

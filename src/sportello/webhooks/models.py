@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import BigInteger, Integer, LargeBinary, String, Text
+from sqlalchemy import JSON, BigInteger, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from sportello.db.base import Base, CreatedAt
@@ -31,3 +31,7 @@ class WebhookEvent(CreatedAt, Base):
     processed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
     claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
     phone_number_id: Mapped[str] = mapped_column(String(64), default="")
+    # Our ids of the numbers whose app secret verified the signature (several when numbers share
+    # one Meta app): an entry is applied only under a number among them, so an app's secret
+    # cannot file anything under another app's numbers. `None`: stored before this was recorded.
+    signed_by: Mapped[list[int] | None] = mapped_column(JSON, default=None)

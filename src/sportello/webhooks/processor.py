@@ -25,7 +25,9 @@ class Deferred(Exception):
     """Raised by a flow when the event refers to something not stored yet."""
 
 
-ApplyEvent = Callable[[AsyncSession, WebhookEvent], Awaitable[None]]
+# Applies an event; returns what the operator should read in its `error` ("" when nothing), e.g.
+# the entries it did not apply.
+ApplyEvent = Callable[[AsyncSession, WebhookEvent], Awaitable[str]]
 
 
 async def process_pending(sessionmaker: async_sessionmaker[AsyncSession], apply: ApplyEvent) -> int:
@@ -40,12 +42,12 @@ async def process_pending(sessionmaker: async_sessionmaker[AsyncSession], apply:
             continue
         try:
             async with unit_of_work(sessionmaker) as session:
-                await apply(session, event)
+                note = await apply(session, event)
                 stored = await session.get(WebhookEvent, event_id)
                 assert stored is not None
                 stored.state = WebhookState.PROCESSED
                 stored.processed_at = datetime.now(UTC)
-                stored.error = ""
+                stored.error = note[:2000]
             done += 1
         except Deferred as wait:
             async with unit_of_work(sessionmaker) as session:

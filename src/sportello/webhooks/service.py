@@ -1,5 +1,5 @@
-"""Receiving Meta's webhooks: check the signature over the raw bytes, store them, answer.
-Nothing is parsed here, so no body that Meta signed is ever lost to a parser."""
+"""Receiving Meta's webhooks: check the signature over the raw bytes, store them with who signed
+them, answer. Nothing is parsed here, so no body that Meta signed is ever lost to a parser."""
 
 from __future__ import annotations
 
@@ -16,9 +16,17 @@ from sportello.whatsapp.signature import verify_signature
 
 
 async def receive(session: AsyncSession, *, body: bytes, signature: str | None, box: SecretBox) -> WebhookEvent:
-    secrets = await integrations_service.app_secrets(session, box=box)
-    if not any(verify_signature(body, signature, secret) for secret in secrets):
+    """Store a body signed with a connected number's app secret. Which numbers' secret it was is
+    stored with it: processing files each entry only under a number among them."""
+    numbers = await integrations_service.numbers_by_app_secret(session, box=box)
+    signed_by = sorted(
+        number_id
+        for secret, number_ids in numbers.items()
+        if verify_signature(body, signature, secret)
+        for number_id in number_ids
+    )
+    if not signed_by:
         raise Unauthorized("The X-Hub-Signature-256 header does not match the body.", code="invalid_signature")
-    event = await repo.insert(session, WebhookEvent(body=body))
+    event = await repo.insert(session, WebhookEvent(body=body, signed_by=signed_by))
     after_commit(session, wake_local_processors)
     return event

@@ -3,12 +3,15 @@
 A body that is not a `whatsapp_business_account` envelope raises `InvalidWebhook`, and nothing
 else raises: inside a valid envelope, an entry of an unknown shape becomes `UnknownChange`, and
 a message of an unknown or broken type becomes an `InboundMessage` of type `unsupported` that
-keeps its raw JSON. One odd item never costs the rest of a batch (Meta puts up to 1000 in one)."""
+keeps its raw JSON. One odd item never costs the rest of a batch (Meta puts up to 1000 in one).
+Every string that comes out can be stored: what UTF-8 text cannot hold (a lone surrogate, NUL,
+a byte that is no UTF-8) reads as U+FFFD."""
 
 from __future__ import annotations
 
 import json
 import math
+import re
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any, TypedDict
@@ -54,6 +57,10 @@ ENVELOPE_OBJECT = "whatsapp_business_account"
 # Year 3000: a timestamp past it is a broken one, and `datetime` cannot hold much more.
 _LATEST_SECONDS = 32503680000
 _EPOCH = datetime.fromtimestamp(0, UTC)
+# What a decoded JSON string may hold that a database's UTF-8 text cannot store.
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+_MAYBE_UNSTORABLE = re.compile(r"\\u(?:[dD][89a-fA-F]|0000)|[\ud800-\udfff]")
+_REPLACEMENT = "\ufffd"
 
 
 class InvalidWebhook(InvalidInput):
@@ -317,13 +324,50 @@ def _messages_change(value: Any) -> list[Change]:
     return changes
 
 
+def _clean_text(value: str) -> str:
+    return _UNSTORABLE.sub(_REPLACEMENT, value)
+
+
+def _clean(data: Any) -> Any:
+    """`data` with every string (keys too) storable as UTF-8 text: a lone surrogate (`"\\ud800"`
+    is valid JSON, but no UTF-8 encoder takes the string it decodes to) and NUL (which
+    PostgreSQL's text refuses) become U+FFFD. Containers are cleaned in place, without
+    recursion: JSON nested a thousand deep must not cost a `RecursionError`."""
+    if isinstance(data, str):
+        return _clean_text(data)
+    pending = [data]
+    while pending:
+        container = pending.pop()
+        if isinstance(container, dict):
+            items = list(container.items())
+            container.clear()
+            for key, item in items:
+                if isinstance(item, str):
+                    item = _clean_text(item)
+                elif isinstance(item, dict | list):
+                    pending.append(item)
+                container[_clean_text(key) if isinstance(key, str) else key] = item
+        elif isinstance(container, list):
+            for index, item in enumerate(container):
+                if isinstance(item, str):
+                    container[index] = _clean_text(item)
+                elif isinstance(item, dict | list):
+                    pending.append(item)
+    return data
+
+
 def _load(body: bytes | str | Mapping[str, Any]) -> Any:
     if not isinstance(body, bytes | bytearray | str):
         return body  # already decoded (a list or a number is refused by the caller)
+    if isinstance(body, bytes | bytearray):
+        # Meta sends UTF-8; a byte that is not becomes U+FFFD rather than costing the batch.
+        body = bytes(body).decode(json.detect_encoding(body), "replace")
     try:
-        return json.loads(body)
-    except (ValueError, RecursionError) as exc:  # UnicodeDecodeError is a ValueError
+        data = json.loads(body)
+    except (ValueError, RecursionError) as exc:
         raise InvalidWebhook("The body is not JSON.") from exc
+    # Only an escape (`\udXXX`, `\u0000`) or a raw surrogate can put such a character in a string.
+    return _clean(data) if _MAYBE_UNSTORABLE.search(body) else data
 
 
 def parse_webhook(body: bytes | str | Mapping[str, Any]) -> list[Change]:

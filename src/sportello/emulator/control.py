@@ -155,6 +155,7 @@ async def conversation(number: str, request: Request, phone_number_id: str | Non
                 "payload": e.payload,
                 "status": e.status,
                 "at": e.at,
+                "buttons": e.buttons,
             }
             for e in entries
         ],

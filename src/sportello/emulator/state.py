@@ -38,6 +38,7 @@ class StoredTemplate:
     components: list[dict[str, Any]]
     status: str = "PENDING"
     reason: str = "NONE"
+    parameter_format: str = "POSITIONAL"  # or "NAMED": `{{order_id}}` instead of `{{1}}`
 
 
 @dataclass
@@ -51,6 +52,8 @@ class Entry:
     payload: dict[str, Any]
     at: float
     status: str = ""
+    # A template's buttons as the phone shows them (type, text, url or payload).
+    buttons: list[dict[str, str]] = field(default_factory=list)
 
 
 @dataclass

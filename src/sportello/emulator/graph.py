@@ -318,9 +318,7 @@ async def get_object(version: str, object_id: str, request: Request) -> Response
         media = state.media.get(object_id)
         if media is not None:
             _authorize(request, state.business_by_number(media.phone_number_id))
-            token = secrets.token_urlsafe(24)
-            state.media_urls[token] = (object_id, time.time() + state.config.media_url_ttl_seconds)
-            url = str(request.base_url).rstrip("/") + f"/_media/{token}"
+            url = state.media_url(object_id, str(request.base_url), time.time())
             return JSONResponse(
                 {
                     "messaging_product": "whatsapp",

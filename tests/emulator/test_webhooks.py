@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -161,6 +162,10 @@ def test_templates_are_reviewed_by_rule_and_by_hand(emulator: str, receiver: Rec
         v["message_template_name"]: (v["event"], v["reason"]) for v in receiver.values("message_template_status_update")
     }
     assert events == {"order_ready": ("APPROVED", "NONE"), "please_reject_me": ("REJECTED", "INVALID_FORMAT")}
+    rejected = next(v for v in receiver.values("message_template_status_update") if v["event"] == "REJECTED")
+    assert set(rejected["rejection_info"]) == {"reason", "recommendation"}
+    read = httpx.get(f"{emulator}/v23.0/{ids['order_ready']}", headers=headers).json()
+    assert read["parameter_format"] == "POSITIONAL"
     by_hand = httpx.post(
         f"{emulator}/_emulator/templates/{ids['order_ready']}/review",
         json={"decision": "reject", "reason": "PROMOTIONAL"},
@@ -192,3 +197,59 @@ def test_chaos_duplicates_and_reorders_deliveries() -> None:
 def test_the_customer_phone_page_answers(emulator: str) -> None:
     page = httpx.get(f"{emulator}/phone/393331234567")
     assert page.status_code == 200 and 'id="composer"' in page.text
+
+
+def test_every_entry_carries_its_time(emulator: str, receiver: Receiver) -> None:
+    before = int(time.time())
+    httpx.post(f"{emulator}/_emulator/say", json={"from": CUSTOMER, "text": "Hi"})
+    wait_for(lambda: receiver.statuses() or receiver.values())
+    entries = [e for b in receiver.received for e in b["entry"]]
+    assert entries and all(before <= e["time"] <= time.time() + 1 for e in entries)
+
+
+def test_a_webhook_is_retried_for_as_long_as_configured_then_dropped() -> None:
+    receiver = Receiver(fail_first=10_000)
+    options = {
+        "webhook_retry_base_seconds": 0.05,
+        "webhook_retry_max_backoff_seconds": 0.1,
+        "webhook_retry_seconds": 1.0,
+    }
+    for emulator in _world(receiver, **options):
+        httpx.post(f"{emulator}/_emulator/say", json={"from": CUSTOMER, "text": "Anyone?"})
+        wait_for(lambda: receiver.attempts >= 8, timeout=5)
+        time.sleep(1.2)
+        settled = receiver.attempts
+        time.sleep(0.5)
+        assert receiver.attempts == settled, "no attempt after the retry period"
+        assert 8 <= settled <= 30
+
+
+def test_inbound_messages_use_the_numbers_throughput() -> None:
+    receiver = Receiver()
+    for emulator in _world(receiver, number_rate_per_second=5.0, pair_burst=None):
+        for index in range(5):
+            httpx.post(f"{emulator}/_emulator/say", json={"from": CUSTOMER, "text": f"n{index}"})
+        business = Business()
+        sent = httpx.post(
+            f"{emulator}/v23.0/{business.phone_number_id}/messages",
+            headers={"Authorization": f"Bearer {business.access_token}"},
+            json={"messaging_product": "whatsapp", "to": CUSTOMER, "type": "text", "text": {"body": "Hello"}},
+        )
+        assert sent.status_code == 400 and sent.json()["error"]["code"] == 130429
+
+
+def test_a_customers_picture_comes_with_its_download_url(emulator: str, receiver: Receiver) -> None:
+    uploaded = httpx.post(
+        f"{emulator}/_emulator/customer_media",
+        files={"file": ("cat.png", b"\x89PNG\r\n\x1a\n" + b"0" * 64, "image/png")},
+    ).json()
+    httpx.post(
+        f"{emulator}/_emulator/say",
+        json={"from": CUSTOMER, "type": "image", "media_id": uploaded["media_id"], "caption": "A cat"},
+    )
+    image = wait_for(lambda: receiver.values())[0]["messages"][0]["image"]
+    assert set(image) == {"mime_type", "sha256", "id", "url", "caption"}
+    business = Business()
+    assert httpx.get(image["url"]).status_code == 401
+    download = httpx.get(image["url"], headers={"Authorization": f"Bearer {business.access_token}"})
+    assert download.status_code == 200 and download.content.startswith(b"\x89PNG")

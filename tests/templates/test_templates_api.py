@@ -79,7 +79,10 @@ def test_a_template_is_drafted_submitted_approved_and_sent(world: World, api: ht
     submitted = api.post(f"/api/1/templates/{template['id']}/submit/")
     assert submitted.status_code == 200 and submitted.json()["status"] == "pending"
     at_meta = httpx.get(f"{world.emulator_url}/_emulator/templates").json()[0]
-    assert at_meta["components"][1]["text"] == "Ciao {{2}}, il tuo ordine {{1}} è pronto per il ritiro in negozio."
+    # Meta numbers each component's variables on its own: the header's ORDER is its {{1}}.
+    assert at_meta["components"][0]["text"] == "Ordine {{1}}"
+    assert at_meta["components"][1]["text"] == "Ciao {{1}}, il tuo ordine {{2}} è pronto per il ritiro in negozio."
+    assert at_meta["components"][1]["example"] == {"body_text": [["Giulia", "A-1042"]]}
     wait_for(lambda: api.get(f"/api/1/templates/{template['id']}/").json()["status"] == "approved")
 
     missing = api.post(
@@ -184,3 +187,78 @@ def test_another_accounts_templates_are_not_found(world: World, api: httpx.Clien
     ):
         assert answer.status_code == 404 and answer.json()["code"] == "template_not_found"
     assert api.get("/api/1/templates/").json()["count"] == 0
+
+
+TRACKING = {
+    "name": "order_shipped",
+    "language": "en",
+    "category": "UTILITY",
+    "content": {
+        "header": "Order %%ORDER%%",
+        "body": "Hi %%NAME%%, your order %%ORDER%% left our shop today and arrives by %%DAY%%.",
+        "footer": "Sportello Shop",
+        "buttons": [
+            {"type": "QUICK_REPLY", "text": "Thanks"},
+            {"type": "URL", "text": "Track it", "url": "https://shop.example.com/track/%%PARCEL%%"},
+        ],
+        "examples": {"NAME": "Giulia", "ORDER": "A-1042", "DAY": "Friday", "PARCEL": "PX-9"},
+    },
+}
+
+
+def _approved(world: World, api: httpx.Client, template: dict[str, Any]) -> dict[str, Any]:
+    created = api.post("/api/1/templates/", json=template)
+    assert created.status_code == 201, created.text
+    template_id = created.json()["id"]
+    assert api.post(f"/api/1/templates/{template_id}/submit/").status_code == 200
+    wait_for(lambda: api.get(f"/api/1/templates/{template_id}/").json()["status"] == "approved")
+    return dict(api.get(f"/api/1/templates/{template_id}/").json())
+
+
+def test_the_customer_reads_the_template_as_the_agent_previewed_it(world: World, api: httpx.Client) -> None:
+    template = _approved(world, api, TRACKING)
+    assert template["placeholders"] == ["ORDER", "NAME", "DAY", "PARCEL"]
+    at_meta = next(
+        t for t in httpx.get(f"{world.emulator_url}/_emulator/templates").json() if t["name"] == "order_shipped"
+    )
+    buttons = at_meta["components"][-1]["buttons"]
+    assert buttons[1]["url"] == "https://shop.example.com/track/{{1}}"
+    assert buttons[1]["example"] == ["https://shop.example.com/track/PX-9"]
+
+    values = {"NAME": "Marco", "ORDER": "B-7", "DAY": "Monday", "PARCEL": "ZX-42"}
+    sent = api.post(
+        "/api/1/messages/send/",
+        json={"phone": "+393331234567", "type": "Template", "template": template["id"], "custom_fields": values},
+    )
+    assert sent.status_code == 201, sent.text
+    agent_text = sent.json()["text"]
+    assert agent_text == (
+        "Order B-7\n\nHi Marco, your order B-7 left our shop today and arrives by Monday.\n\nSportello Shop"
+    )
+    phone = wait_for(
+        lambda: [
+            m
+            for m in httpx.get(f"{world.emulator_url}/_emulator/conversations/393331234567").json()["messages"]
+            if m["type"] == "template"
+        ]
+    )[0]
+    assert phone["text"] == agent_text
+    assert phone["buttons"] == [
+        {"type": "QUICK_REPLY", "text": "Thanks", "payload": "Thanks"},
+        {"type": "URL", "text": "Track it", "url": "https://shop.example.com/track/ZX-42"},
+    ]
+    body = httpx.get(f"{world.emulator_url}/_emulator/sent").json()[-1]["body"]
+    assert errors("Message", {k: v for k, v in body.items() if k != "biz_opaque_callback_data"}) == []
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://shop.example.com/%%PARCEL%%/track",
+        "https://shop.example.com/%%PARCEL%%%%ORDER%%",
+    ],
+)
+def test_a_url_button_takes_one_placeholder_at_its_end(api: httpx.Client, url: str) -> None:
+    buttons = [{"type": "URL", "text": "Track it", "url": url}]
+    answer = api.post("/api/1/templates/", json={**TRACKING, "content": {**TRACKING["content"], "buttons": buttons}})
+    assert answer.status_code == 400 and answer.json()["code"] == "button_url_placeholder", answer.text

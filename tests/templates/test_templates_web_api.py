@@ -97,7 +97,7 @@ def test_an_owner_requests_a_template_meta_approves_it_and_the_owner_deletes_it(
     assert submitted.json()["status"] == "pending"
     [review] = at_meta(world)
     assert review["name"] == "order_ready" and review["category"] == "UTILITY"
-    assert review["components"][1]["text"] == "Ciao {{2}}, il tuo ordine {{1}} è pronto per il ritiro in negozio."
+    assert review["components"][1]["text"] == "Ciao {{1}}, il tuo ordine {{2}} è pronto per il ritiro in negozio."
 
     approved = httpx.post(
         f"{world.emulator_url}/_emulator/templates/{review['id']}/review", json={"decision": "approve"}

@@ -5,8 +5,12 @@ Documented rules:
   asynchronously with 131026, as Meta reports numbers that are not on WhatsApp.
 - A free-form (non-template) message to a customer who has not written in the last 24 hours
   is accepted, then fails asynchronously with 131047.
-- A template whose name contains `reject` is rejected at review (reason `INVALID_FORMAT`);
-  every other one is approved after `template_review_seconds`.
+- A template whose name contains `reject` is rejected at review (reason `INVALID_FORMAT`, with
+  `rejection_info` as Meta adds it for that reason); every other one is approved after
+  `template_review_seconds`.
+- Inbound messages count against `number_rate_per_second` too: Meta's throughput counts
+  inbound and outbound together (shared/whatsapp-cloud-api.md §5, M-TPUT).
+- An unanswered webhook is retried with backoff for `webhook_retry_seconds` (Meta: 7 days).
 - Per number, more than `number_rate_per_second` sends (burst as large) answer 130429; per
   business→customer pair, more than `pair_burst` quick sends answer 131056, refilled at
   `pair_per_second` (Meta allows about one message every 6 seconds to one person).
@@ -49,7 +53,9 @@ class EmulatorConfig:
     template_review_seconds: float = 1.0
     media_url_ttl_seconds: float = 300.0
     webhook_retry_base_seconds: float = 0.5
-    webhook_max_attempts: int = 30
+    webhook_retry_max_backoff_seconds: float = 60.0
+    # Meta keeps retrying an unanswered webhook for 7 days; tests shorten it.
+    webhook_retry_seconds: float = 7 * 24 * 3600.0
     duplicate_probability: float = 0.0
     reorder_window_seconds: float = 0.0
     seed: int | None = None

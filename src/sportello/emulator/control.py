@@ -6,6 +6,7 @@ import base64
 import hashlib
 import re
 import secrets
+import time
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -80,7 +81,13 @@ async def say(body: Say, request: Request) -> dict[str, Any]:
         media = state.media.get(body.media_id or "")
         if media is None:
             raise HTTPException(400, "upload the file first (POST /_emulator/customer_media)")
-        content = {"mime_type": media.mime_type, "sha256": media.sha256, "id": media.media_id}
+        # As Meta sends it since 2025: the id, and a download URL (bearer token needed) beside it.
+        content = {
+            "mime_type": media.mime_type,
+            "sha256": media.sha256,
+            "id": media.media_id,
+            "url": state.media_url(media.media_id, str(request.base_url), time.time()),
+        }
         if body.caption:
             content["caption"] = body.caption
         if body.type == "document":
@@ -155,6 +162,7 @@ async def conversation(number: str, request: Request, phone_number_id: str | Non
                 "payload": e.payload,
                 "status": e.status,
                 "at": e.at,
+                "buttons": e.buttons,
             }
             for e in entries
         ],

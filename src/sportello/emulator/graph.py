@@ -17,7 +17,8 @@ from sportello.emulator.config import Business
 from sportello.emulator.errors import GraphError
 from sportello.emulator.lifecycle import progress, template_status
 from sportello.emulator.state import Entry, State, StoredMedia, StoredTemplate, new_wamid
-from sportello.emulator.validation import validate_send
+from sportello.emulator.template_render import render_send
+from sportello.emulator.validation import approved_template, validate_send
 
 router = APIRouter()
 VERSION = re.compile(r"^v\d+\.\d+$")
@@ -104,9 +105,9 @@ async def send_message(version: str, phone_number_id: str, request: Request) -> 
         "window_open": state.window_open(phone_number_id, to, now),
     }
     state.record_send(entry)
-    text = _preview(body, kind)
+    text, buttons = _preview(state, body, kind, business.waba_id)
     conversation_entry = Entry(
-        direction="out", wamid=wamid, type=kind, text=text, payload=body, at=now, status="accepted"
+        direction="out", wamid=wamid, type=kind, text=text, payload=body, at=now, status="accepted", buttons=buttons
     )
     state.conversation(phone_number_id, to).append(conversation_entry)
     app = request.app
@@ -125,18 +126,20 @@ async def send_message(version: str, phone_number_id: str, request: Request) -> 
     )
 
 
-def _preview(body: dict[str, Any], kind: str) -> str:
+def _preview(state: State, body: dict[str, Any], kind: str, waba_id: str) -> tuple[str, list[dict[str, str]]]:
+    """What the customer's phone shows of an accepted send: a template as its rendered text."""
     found = body.get(kind)
     obj: dict[str, Any] = found if isinstance(found, dict) else {}
     if kind == "text":
-        return str(obj.get("body", ""))
+        return str(obj.get("body", "")), []
     if kind == "interactive":
-        return str((obj.get("body") or {}).get("text", ""))
+        return str((obj.get("body") or {}).get("text", "")), []
     if kind == "template":
-        return str(obj.get("name", ""))
+        rendered = render_send(approved_template(state, obj, waba_id), obj)
+        return rendered.text, rendered.buttons
     if kind == "reaction":
-        return str(obj.get("emoji", ""))
-    return str(obj.get("caption", "")) or kind
+        return str(obj.get("emoji", "")), []
+    return str(obj.get("caption", "")) or kind, []
 
 
 @router.post("/{version}/{phone_number_id}/media")
@@ -217,11 +220,20 @@ async def create_template(version: str, waba_id: str, request: Request) -> Respo
             raise GraphError(100, "Param components needs a BODY component.")
         if any(t.waba_id == waba_id and t.name == name and t.language == language for t in state.templates.values()):
             raise GraphError(100, f'Message template "{name}" already exists in {language}.')
+        parameter_format = str(body.get("parameter_format") or "POSITIONAL").upper()
+        if parameter_format not in ("POSITIONAL", "NAMED"):
+            raise GraphError(100, "Param parameter_format must be POSITIONAL or NAMED.")
     except GraphError as error:
         return error.response()
     template_id = str(secrets.randbelow(10**15) + 10**15)
     template = StoredTemplate(
-        template_id=template_id, waba_id=waba_id, name=name, language=language, category=category, components=components
+        template_id=template_id,
+        waba_id=waba_id,
+        name=name,
+        language=language,
+        category=category,
+        components=components,
+        parameter_format=parameter_format,
     )
     state.templates[template_id] = template
     task = asyncio.create_task(_review(request, business, template))
@@ -257,6 +269,7 @@ def _template_json(template: StoredTemplate) -> dict[str, Any]:
         "language": template.language,
         "status": template.status,
         "category": template.category,
+        "parameter_format": template.parameter_format,
         "components": template.components,
         **({"rejected_reason": template.reason} if template.status == "REJECTED" else {}),
     }
@@ -305,9 +318,7 @@ async def get_object(version: str, object_id: str, request: Request) -> Response
         media = state.media.get(object_id)
         if media is not None:
             _authorize(request, state.business_by_number(media.phone_number_id))
-            token = secrets.token_urlsafe(24)
-            state.media_urls[token] = (object_id, time.time() + state.config.media_url_ttl_seconds)
-            url = str(request.base_url).rstrip("/") + f"/_media/{token}"
+            url = state.media_url(object_id, str(request.base_url), time.time())
             return JSONResponse(
                 {
                     "messaging_product": "whatsapp",

@@ -116,6 +116,7 @@ def inbound(
         # Meta puts the list itself under "contacts", not an object.
         message["contacts"] = body.get("contacts", [])
     state.last_inbound[(business.phone_number_id, sender)] = now
+    state.count_inbound(business.phone_number_id, now)
     reply = body.get(str(body.get("type", ""))) if kind == "interactive" else None
     text = str(
         body.get("body")
@@ -147,4 +148,10 @@ def template_status(
         "reason": reason,
         "message_template_category": category,
     }
+    if event == "REJECTED" and reason == "INVALID_FORMAT":
+        # Meta adds `rejection_info` for INVALID_FORMAT only (shared/whatsapp-cloud-api.md §2, M-TPLWH).
+        value["rejection_info"] = {
+            "reason": "The template's variables are not formatted correctly.",
+            "recommendation": "Use {{1}}, {{2}} in order, with words around each variable.",
+        }
     return envelope(business, value, field="message_template_status_update")

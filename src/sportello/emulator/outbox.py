@@ -21,9 +21,11 @@ logger = logging.getLogger("sportello.emulator.webhooks")
 
 
 def envelope(business: Business, value: dict[str, Any], field: str = "messages") -> dict[str, Any]:
+    # `entry[].time`: Meta's samples carry the unix time of the change on every entry
+    # (shared/whatsapp-samples/13_template_status_approved.json).
     return {
         "object": "whatsapp_business_account",
-        "entry": [{"id": business.waba_id, "changes": [{"value": value, "field": field}]}],
+        "entry": [{"id": business.waba_id, "time": int(time.time()), "changes": [{"value": value, "field": field}]}],
     }
 
 
@@ -35,7 +37,8 @@ class WebhookOutbox:
     def __init__(self, config: EmulatorConfig, rng: random.Random) -> None:
         self._config = config
         self._rng = rng
-        self._queue: asyncio.Queue[tuple[Business, bytes, int]] = asyncio.Queue()
+        # (business, body, attempts so far, time of the first attempt)
+        self._queue: asyncio.Queue[tuple[Business, bytes, int, float]] = asyncio.Queue()
         self._http: httpx.AsyncClient | None = None
         self._tasks: set[asyncio.Task[None]] = set()
         self._worker: asyncio.Task[None] | None = None
@@ -59,19 +62,19 @@ class WebhookOutbox:
         body = json.dumps(payload, separators=(",", ":")).encode()
         copies = 2 if self._rng.random() < self._config.duplicate_probability else 1
         for _ in range(copies):
-            self._queue.put_nowait((business, body, 0))
+            self._queue.put_nowait((business, body, 0, time.time()))
 
     async def _run(self) -> None:
         while True:
-            business, body, attempt = await self._queue.get()
+            business, body, attempt, first = await self._queue.get()
             delay = (
                 self._rng.uniform(0, self._config.reorder_window_seconds) if self._config.reorder_window_seconds else 0
             )
-            task = asyncio.create_task(self._deliver(business, body, attempt, delay))
+            task = asyncio.create_task(self._deliver(business, body, attempt, first, delay))
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
 
-    async def _deliver(self, business: Business, body: bytes, attempt: int, delay: float) -> None:
+    async def _deliver(self, business: Business, body: bytes, attempt: int, first: float, delay: float) -> None:
         if delay:
             await asyncio.sleep(delay)
         assert self._http is not None
@@ -89,10 +92,13 @@ class WebhookOutbox:
         if ok:
             self.delivered.append({"at": time.time(), "body": json.loads(body)})
             return
-        if attempt + 1 >= self._config.webhook_max_attempts:
-            logger.warning("webhook dropped after %s attempts", attempt + 1)
+        # Meta retries at once, then with decreasing frequency, for up to 7 days, then drops the
+        # webhook (shared/whatsapp-cloud-api.md §2, "Retry").
+        backoff = min(
+            self._config.webhook_retry_max_backoff_seconds, self._config.webhook_retry_base_seconds * 2**attempt
+        )
+        if time.time() + backoff - first > self._config.webhook_retry_seconds:
+            logger.warning("webhook dropped after %s attempts over %.0f s", attempt + 1, time.time() - first)
             return
-        # Meta retries at once, then with decreasing frequency.
-        backoff = min(30.0, self._config.webhook_retry_base_seconds * 2**attempt)
         await asyncio.sleep(backoff)
-        self._queue.put_nowait((business, body, attempt + 1))
+        self._queue.put_nowait((business, body, attempt + 1, first))

@@ -38,6 +38,7 @@ class StoredTemplate:
     components: list[dict[str, Any]]
     status: str = "PENDING"
     reason: str = "NONE"
+    parameter_format: str = "POSITIONAL"  # or "NAMED": `{{order_id}}` instead of `{{1}}`
 
 
 @dataclass
@@ -51,6 +52,8 @@ class Entry:
     payload: dict[str, Any]
     at: float
     status: str = ""
+    # A template's buttons as the phone shows them (type, text, url or payload).
+    buttons: list[dict[str, str]] = field(default_factory=list)
 
 
 @dataclass
@@ -102,6 +105,17 @@ class State:
             return False
         window.append(now)
         return True
+
+    def count_inbound(self, phone_number_id: str, now: float) -> None:
+        """A customer's message uses the number's throughput as a send does (Meta counts both);
+        it is never refused, but the sends after it may be."""
+        self.number_sends.setdefault(phone_number_id, deque()).append(now)
+
+    def media_url(self, media_id: str, base_url: str, now: float) -> str:
+        """A download address for a media id, valid `media_url_ttl_seconds` (Meta: 5 minutes)."""
+        token = secrets.token_urlsafe(24)
+        self.media_urls[token] = (media_id, now + self.config.media_url_ttl_seconds)
+        return base_url.rstrip("/") + f"/_media/{token}"
 
     def take_pair_slot(self, phone_number_id: str, wa_id: str, now: float) -> bool:
         """131056: a token bucket per business → customer pair."""

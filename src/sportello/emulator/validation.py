@@ -6,7 +6,8 @@ import re
 from typing import Any
 
 from sportello.emulator.errors import GraphError
-from sportello.emulator.state import State
+from sportello.emulator.state import State, StoredTemplate
+from sportello.emulator.template_render import render_send
 
 MEDIA_TYPES = ("image", "audio", "video", "document", "sticker")
 TYPES = ("text", "template", "interactive", "reaction", "location", "contacts", *MEDIA_TYPES)
@@ -72,14 +73,8 @@ def _interactive(body: dict[str, Any]) -> None:
         raise GraphError(100, f"Interactive type '{kind}' is not supported here.")
 
 
-def template_params(text: str) -> int:
-    return len(set(re.findall(r"\{\{(\d+)\}\}", text)))
-
-
-def _template(state: State, body: dict[str, Any], waba_id: str) -> None:
-    template = body.get("template")
-    if not isinstance(template, dict):
-        raise GraphError(100, "Param template is required.")
+def approved_template(state: State, template: dict[str, Any], waba_id: str) -> StoredTemplate:
+    """The approved template a send names, or Meta's 132001."""
     name = _str(template, "name", "template.", max_len=512)
     language = template.get("language")
     code = language.get("code") if isinstance(language, dict) else None
@@ -90,19 +85,14 @@ def _template(state: State, body: dict[str, Any], waba_id: str) -> None:
     )
     if stored is None or stored.status != "APPROVED":
         raise GraphError(132001, f"template name ({name}) does not exist in {code}")
-    wanted = sum(
-        template_params(str(c.get("text", "")))
-        for c in stored.components
-        if isinstance(c, dict) and str(c.get("type", "")).upper() == "BODY"
-    )
-    given = 0
-    for component in template.get("components") or []:
-        if isinstance(component, dict) and component.get("type") == "body":
-            given += len(component.get("parameters") or [])
-    if given != wanted:
-        raise GraphError(
-            132000, f"number of localizable_params ({given}) does not match the expected number of params ({wanted})"
-        )
+    return stored
+
+
+def _template(state: State, body: dict[str, Any], waba_id: str) -> None:
+    template = body.get("template")
+    if not isinstance(template, dict):
+        raise GraphError(100, "Param template is required.")
+    render_send(approved_template(state, template, waba_id), template)
 
 
 def validate_send(state: State, body: Any, waba_id: str) -> tuple[str, str]:

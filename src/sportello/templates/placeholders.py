@@ -73,8 +73,11 @@ def check_text(
         )
 
 
-def to_meta(text: str, order: list[str]) -> str:
-    """`Ciao %%NAME%%` → `Ciao {{1}}`, numbering in `order`."""
+def to_meta(text: str) -> str:
+    """`Ciao %%NAME%%` → `Ciao {{1}}`. Meta numbers the variables of each component (header,
+    body, a button's URL) from `{{1}}` on its own, and a send fills each component's parameters in
+    that order: numbering across components would give the customer the values swapped."""
+    order = codes(text)
     return PLACEHOLDER.sub(lambda m: "{{" + str(order.index(m.group(1)) + 1) + "}}", text)
 
 

@@ -49,12 +49,38 @@ def _check(name: str, content: TemplateContent) -> None:
     if content.footer:
         placeholders.check_text(content.footer, part="footer", examples=examples, max_length=60, max_codes=0)
     for button in content.buttons:
-        if button.type == "URL" and not (button.url or "").startswith("https://"):
-            raise InvalidInput("A URL button needs an https:// address.", code="button_url_invalid", field="buttons")
+        if button.type == "URL":
+            _check_button_url(button.url or "", examples)
         if button.type == "PHONE_NUMBER":
             to_e164(button.phone_number or "")
     if len([b for b in content.buttons if b.type != "QUICK_REPLY"]) > 3:
         raise InvalidInput("At most 3 link or call buttons.", code="too_many_buttons", field="buttons")
+
+
+def _check_button_url(url: str, examples: dict[str, str]) -> None:
+    """Meta lets a URL button end in one variable (`https://shop.example/track/{{1}}`), filled
+    per send, with an example for the review; anywhere else in the address it refuses it."""
+    if not url.startswith("https://"):
+        raise InvalidInput("A URL button needs an https:// address.", code="button_url_invalid", field="buttons")
+    found = placeholders.codes(url)
+    if not found:
+        return
+    if len(found) > 1 or len(placeholders.PLACEHOLDER.findall(url)) > 1 or not placeholders.AT_END.search(url):
+        raise InvalidInput(
+            "A URL button may have one placeholder, at the end of its address.",
+            code="button_url_placeholder",
+            field="buttons",
+        )
+    if "%%" in placeholders.PLACEHOLDER.sub("", url):
+        raise InvalidInput(
+            "The button's address has a malformed placeholder.", code="malformed_placeholder", field="buttons"
+        )
+    if not examples.get(found[0], "").strip():
+        raise InvalidInput(
+            f"Give an example for {found[0]}: Meta reviews the template with it.",
+            code="placeholder_without_example",
+            field="buttons",
+        )
 
 
 PAYMENT_SUBCATEGORY = "payment_request"
@@ -96,8 +122,10 @@ def is_payment_template(template: Template) -> bool:
 
 
 def order_of(template: Template) -> list[str]:
+    """Every placeholder an agent fills: header, body, then the URL buttons' endings."""
     content = template.components
-    return placeholders.codes(f"{content.get('header', '')} {content.get('body', '')}")
+    urls = " ".join(str(button.get("url") or "") for button in content.get("buttons", []))
+    return placeholders.codes(f"{content.get('header', '')} {content.get('body', '')} {urls}")
 
 
 async def find_by_name(session: AsyncSession, *, account_id: int, name: str, language: str) -> Template | None:
@@ -179,20 +207,16 @@ async def update_template(
 
 def meta_components(template: Template) -> list[dict[str, Any]]:
     """Meta's components for review: `%%CODE%%` → `{{n}}`, with the examples Meta asks for."""
-    content, order = template.components, order_of(template)
+    content = template.components
     examples = content.get("examples", {})
     components: list[dict[str, Any]] = []
     if content.get("header"):
-        header: dict[str, Any] = {
-            "type": "HEADER",
-            "format": "TEXT",
-            "text": placeholders.to_meta(content["header"], order),
-        }
+        header: dict[str, Any] = {"type": "HEADER", "format": "TEXT", "text": placeholders.to_meta(content["header"])}
         codes = placeholders.codes(content["header"])
         if codes:
             header["example"] = {"header_text": [examples[codes[0]]]}
         components.append(header)
-    body: dict[str, Any] = {"type": "BODY", "text": placeholders.to_meta(content["body"], order)}
+    body: dict[str, Any] = {"type": "BODY", "text": placeholders.to_meta(content["body"])}
     body_codes = placeholders.codes(content["body"])
     if body_codes:
         body["example"] = {"body_text": [[examples[code] for code in body_codes]]}
@@ -200,10 +224,17 @@ def meta_components(template: Template) -> list[dict[str, Any]]:
     if content.get("footer"):
         components.append({"type": "FOOTER", "text": content["footer"]})
     if content.get("buttons"):
-        components.append(
-            {"type": "BUTTONS", "buttons": [{k: v for k, v in b.items() if v is not None} for b in content["buttons"]]}
-        )
+        components.append({"type": "BUTTONS", "buttons": [_meta_button(b, examples) for b in content["buttons"]]})
     return components
+
+
+def _meta_button(button: dict[str, Any], examples: dict[str, str]) -> dict[str, Any]:
+    meta = {k: v for k, v in button.items() if v is not None}
+    url = str(button.get("url") or "")
+    if button.get("type") == "URL" and placeholders.codes(url):
+        meta["url"] = placeholders.to_meta(url)
+        meta["example"] = [placeholders.fill(url, examples)]
+    return meta
 
 
 async def _number(session: AsyncSession, account_id: int) -> Any:
@@ -320,6 +351,17 @@ def render(template: Template, custom_fields: dict[str, str]) -> tuple[str, dict
         components.append(
             {"type": "body", "parameters": [{"type": "text", "text": custom_fields[c]} for c in body_codes]}
         )
+    for index, button in enumerate(content.get("buttons", [])):
+        url_codes = placeholders.codes(str(button.get("url") or "")) if button.get("type") == "URL" else []
+        if url_codes:
+            components.append(
+                {
+                    "type": "button",
+                    "sub_type": "url",
+                    "index": str(index),
+                    "parameters": [{"type": "text", "text": custom_fields[url_codes[0]]}],
+                }
+            )
     text = "\n\n".join(
         part
         for part in (

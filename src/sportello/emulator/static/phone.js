@@ -46,13 +46,17 @@ function choices(message) {
       }
     }
   }
-  const template = payload.template || {};
-  for (const component of template.components || []) {
-    if (component.type === "button" && component.sub_type === "quick_reply") {
-      const text = (component.parameters || [])[0]?.payload || "Reply";
-      const button = el("button", { type: "button", "data-payload": text }, text);
-      button.addEventListener("click", () => say({ type: "button", text, payload: text, context: message.wamid }));
+  // A template's buttons as the emulator rendered them: a quick reply answers with its payload,
+  // a link shows the address the customer would open.
+  for (const b of message.buttons || []) {
+    if (b.type === "QUICK_REPLY") {
+      const button = el("button", { type: "button", "data-payload": b.payload }, b.text);
+      button.addEventListener("click", () => say({ type: "button", text: b.text, payload: b.payload, context: message.wamid }));
       box.append(button);
+    } else if (b.type === "URL") {
+      box.append(el("a", { class: "link", href: b.url, target: "_blank", rel: "noopener noreferrer", "data-url": b.url }, b.text));
+    } else {
+      box.append(el("span", { class: "link" }, `${b.text} ${b.phone_number || ""}`.trim()));
     }
   }
   return box.childElementCount ? box : null;
@@ -64,11 +68,6 @@ function render(data) {
     const item = el("li", { class: `msg ${m.direction}`, "data-wamid": m.wamid, "data-type": m.type });
     const payload = m.payload || {};
     let text = m.text;
-    if (m.type === "template") {
-      const body = (payload.template.components || []).find((c) => c.type === "body");
-      const values = body ? body.parameters.map((p) => p.text).join(" · ") : "";
-      text = `[${payload.template.name}] ${values}`;
-    }
     if (m.type === "location") text = `📍 ${payload.name || ""} (${payload.latitude}, ${payload.longitude})`;
     if (m.type === "image") text = `🖼 ${payload.caption || "picture"}`;
     item.append(el("span", { class: "text" }, text));

@@ -245,7 +245,9 @@ def test_a_payment_template_is_never_sent_as_a_plain_template(
     for answer in (
         no_paypal.post(f"/web/api/chats/{chat}/messages/", json=as_template),
         full.post(f"/web/api/chats/{chat}/messages/", json=as_template),
-        full.post("/web/api/chats/new/", json={"phone": "+393339876543", **as_template}),
+        full.post(
+            "/web/api/chats/new/", json={"phone": "+393339876543", "template": template, "custom_fields": fields}
+        ),
         httpx.post(
             f"{world.sportello_url}/api/1/messages/send/",
             headers={"X-Spoki-Api-Key": desk.api_key},

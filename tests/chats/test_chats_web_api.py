@@ -43,7 +43,7 @@ def _close_frames() -> Iterator[None]:
         _open.pop().close()
 
 
-def frame(world: World, who: Integration, **toggles: bool) -> httpx.Client:
+def frame(world: World, who: Integration, **toggles: object) -> httpx.Client:
     client = open_frame(world.sportello_url, who, language="it", **toggles)
     _open.append(client)
     return client
@@ -113,7 +113,7 @@ def test_each_toggle_is_refused_by_the_server(world: World, manager: Integration
     full = frame(world, manager)
     chat = wait_for(lambda: chats(full)["results"])[0]
 
-    no_list = frame(world, manager, can_view_chat_list=False)
+    no_list = frame(world, manager, can_view_chat_list=False, page="chat", chat_uuid=chat["uuid"])
     refused = no_list.get("/web/api/chats/")
     assert refused.status_code == 403 and refused.json()["code"] == "chat_list_not_allowed"
     assert no_list.post("/web/api/chats/read_all/").status_code == 403

@@ -222,3 +222,45 @@ def test_outside_the_24_hour_window_the_request_still_goes_as_the_template_it_is
     assert sent.status_code == 201, sent.text
     assert sent.json()["amount"] == "1500"
     wait_for(lambda: any(e["to"] == "393471112222" for e in httpx.get(f"{world.emulator_url}/_emulator/sent").json()))
+
+
+def test_a_payment_template_is_never_sent_as_a_plain_template(
+    world: World, desk: Integration, clients: list[httpx.Client]
+) -> None:
+    """Its amount and link would be free text (any link, no amount checked, no tracked /pay/
+    link): the page's send, New chat and the REST API all refuse it, toggle or not."""
+    enable_paypal(world, clients)
+    no_paypal = open_frame(world.sportello_url, desk, can_send_paypal_in_chat=False)
+    clients.append(no_paypal)
+    chat = chat_with_giulia(world, no_paypal)
+    template = template_in(world, no_paypal, "it")
+    fields = {
+        "SPOKI_PAYMENT_REQUEST_AMOUNT": "0,01 €",
+        "SPOKI_PAYMENT_REQUEST_LINK": "https://attacker.example/pay",
+        "SPOKI_PAYMENT_REQUEST_DESCRIPTION": "Giacca",
+    }
+    as_template = {"type": "Template", "template": template, "custom_fields": fields}
+    full = open_frame(world.sportello_url, desk)
+    clients.append(full)
+    for answer in (
+        no_paypal.post(f"/web/api/chats/{chat}/messages/", json=as_template),
+        full.post(f"/web/api/chats/{chat}/messages/", json=as_template),
+        full.post(
+            "/web/api/chats/new/", json={"phone": "+393339876543", "template": template, "custom_fields": fields}
+        ),
+        httpx.post(
+            f"{world.sportello_url}/api/1/messages/send/",
+            headers={"X-Spoki-Api-Key": desk.api_key},
+            json={"chat_uuid": chat, **as_template},
+        ),
+        httpx.post(
+            f"{world.sportello_url}/api/1/messages/send/",
+            headers={"X-Spoki-Api-Key": desk.api_key},
+            json={"phone": "+393339876543", **as_template},
+        ),
+    ):
+        assert answer.status_code == 400, answer.text
+        assert answer.json()["code"] == "payment_template_needs_paypal"
+    assert "attacker.example" not in str(httpx.get(f"{world.emulator_url}/_emulator/sent").json())
+    history = full.get(f"/web/api/chats/{chat}/messages/").json()["results"]
+    assert [m["content_type"] for m in history] == ["Text"], "only the customer's message is in the chat"

@@ -66,7 +66,7 @@ def signed_in(world: World, email: str = "owner@shop.example.com", *, csrf: bool
 
 
 def frame(world: World, who: Integration) -> httpx.Client:
-    client = open_frame(world.sportello_url, who, language="it")
+    client = open_frame(world.sportello_url, who, language="it", page="templates")
     _open.append(client)
     return client
 

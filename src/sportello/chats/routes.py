@@ -12,7 +12,7 @@ from sportello.chats.models import Chat
 from sportello.chats.repository import ChatFilter
 from sportello.chats.schemas import Assignment, ChatFilters, ChatList, ChatRead, Operator, UnreadState
 from sportello.chats.shapes import chats_read
-from sportello.credentials.deps import ApiKeyCaller, PageViewer, PageViewerOfChatList
+from sportello.credentials.deps import ApiKeyCaller, PageViewer, PageViewerOfChat, PageViewerOfChatList
 from sportello.kit.deps import AppSettings, DbSession
 from sportello.kit.pagination import Page, PageNumber, PageRequest, PageSize, page_links
 from sportello.kit.schemas import ERROR_RESPONSES
@@ -140,7 +140,9 @@ async def web_filters(viewer: PageViewer, session: DbSession) -> ChatFilters:
 
 
 @web_router.get("/{chat_uuid}/")
-async def web_get_chat(chat_uuid: ChatUuid, viewer: PageViewer, session: DbSession, settings: AppSettings) -> ChatRead:
+async def web_get_chat(
+    chat_uuid: ChatUuid, viewer: PageViewerOfChat, session: DbSession, settings: AppSettings
+) -> ChatRead:
     chat = await service.get_visible_chat(session, actor=viewer.actor, uuid=chat_uuid)
     return (await chats_read(session, [chat], settings))[0]
 
@@ -149,7 +151,7 @@ async def web_get_chat(chat_uuid: ChatUuid, viewer: PageViewer, session: DbSessi
 async def web_chat_messages(
     request: Request,
     chat_uuid: ChatUuid,
-    viewer: PageViewer,
+    viewer: PageViewerOfChat,
     session: DbSession,
     settings: AppSettings,
     before: Annotated[int | None, Query(ge=1, le=2**62)] = None,
@@ -160,7 +162,7 @@ async def web_chat_messages(
 
 
 @web_router.post("/{chat_uuid}/read/")
-async def web_mark_read(chat_uuid: ChatUuid, viewer: PageViewer, session: DbSession) -> UnreadState:
+async def web_mark_read(chat_uuid: ChatUuid, viewer: PageViewerOfChat, session: DbSession) -> UnreadState:
     chat = await service.get_visible_chat(session, actor=viewer.actor, uuid=chat_uuid)
     await service.mark_read(session, chat=chat)
     await session.flush()
@@ -168,7 +170,7 @@ async def web_mark_read(chat_uuid: ChatUuid, viewer: PageViewer, session: DbSess
 
 
 @web_router.post("/{chat_uuid}/unread/")
-async def web_mark_unread(chat_uuid: ChatUuid, viewer: PageViewer, session: DbSession) -> UnreadState:
+async def web_mark_unread(chat_uuid: ChatUuid, viewer: PageViewerOfChat, session: DbSession) -> UnreadState:
     chat = await service.get_visible_chat(session, actor=viewer.actor, uuid=chat_uuid)
     await service.mark_unread(session, chat=chat)
     await session.flush()
@@ -177,7 +179,7 @@ async def web_mark_unread(chat_uuid: ChatUuid, viewer: PageViewer, session: DbSe
 
 @web_router.post("/{chat_uuid}/assign/")
 async def web_assign(
-    chat_uuid: ChatUuid, body: Assignment, viewer: PageViewer, session: DbSession, settings: AppSettings
+    chat_uuid: ChatUuid, body: Assignment, viewer: PageViewerOfChat, session: DbSession, settings: AppSettings
 ) -> ChatRead:
     chat = await service.get_visible_chat(session, actor=viewer.actor, uuid=chat_uuid)
     await service.assign(session, actor=viewer.actor, chat=chat, user_id=body.user_id)

@@ -14,11 +14,13 @@ from sportello.credentials.caller import ApiCaller
 from sportello.credentials.cors import request_origin_is_own
 from sportello.credentials.models import ApiKey, FrameSession
 from sportello.credentials.origins import origin_allowed
+from sportello.credentials.scope import may_change_templates, may_open_chat, may_open_chat_list, reachable_chats
 from sportello.credentials.service import api_keys, handshake
 from sportello.errors import Forbidden, RateLimited, Unauthorized
 from sportello.kit.deps import AppSettings, DbSession, client_address
 from sportello.kit.i18n import normalise_language
 from sportello.kit.schemas import MAX_ID
+from sportello.templates import service as templates_service
 
 API_KEY_HEADER = "X-Spoki-Api-Key"
 
@@ -85,7 +87,15 @@ class Viewer:
 
     @property
     def can_view_chat_list(self) -> bool:
-        return self.frame is None or self.frame.can_view_chat_list
+        return self.frame is None or may_open_chat_list(self.frame)
+
+    @property
+    def reachable_chats(self) -> tuple[str, ...] | None:
+        """`None`: every chat the user's role sees; otherwise only these (a frame bound to its page)."""
+        return None if self.frame is None else reachable_chats(self.frame)
+
+    def may_open_chat(self, chat_uuid: str) -> bool:
+        return self.frame is None or may_open_chat(self.frame, chat_uuid)
 
     @property
     def can_reply_in_chat(self) -> bool:
@@ -131,6 +141,49 @@ async def _viewer_that_can_send_paypal(viewer: Annotated[Viewer, Depends(_viewer
     return viewer
 
 
+def _chat_not_allowed() -> Forbidden:
+    return Forbidden("This view may open only the chat it was opened on.", code="chat_not_allowed")
+
+
+ChatUuidInPath = Annotated[str, Path(pattern="^[0-9a-f]{32}$", description="The chat's uuid (from chat_link).")]
+
+
+async def _viewer_of_chat(chat_uuid: ChatUuidInPath, viewer: Annotated[Viewer, Depends(_viewer)]) -> Viewer:
+    """Every route that names a chat: a frame reaches only what its page may (`credentials.scope`).
+    Refused before the chat is looked up, so the answer says nothing of whether it exists."""
+    if not viewer.may_open_chat(chat_uuid):
+        raise _chat_not_allowed()
+    return viewer
+
+
+async def _viewer_that_can_reply_in_chat(
+    viewer: Annotated[Viewer, Depends(_viewer_of_chat)], _: Annotated[Viewer, Depends(_viewer_that_can_reply)]
+) -> Viewer:
+    return viewer
+
+
+async def _viewer_that_can_send_paypal_in_chat(
+    viewer: Annotated[Viewer, Depends(_viewer_of_chat)], _: Annotated[Viewer, Depends(_viewer_that_can_send_paypal)]
+) -> Viewer:
+    return viewer
+
+
+async def _viewer_that_can_start_chats(viewer: Annotated[Viewer, Depends(_viewer_that_can_reply)]) -> Viewer:
+    """A new chat is another chat: only for a session that may reach any chat its role sees."""
+    if viewer.reachable_chats is not None:
+        raise _chat_not_allowed()
+    return viewer
+
+
+async def _viewer_that_can_change_templates(viewer: Annotated[Viewer, Depends(_viewer)]) -> Viewer:
+    """Requesting, submitting or deleting a template: from the templates page only, and by a role
+    that may (the templates service's rule: not a Chat Operator)."""
+    if viewer.frame is not None and not may_change_templates(viewer.frame):
+        raise Forbidden("Templates are changed only from the templates page.", code="template_changes_not_allowed")
+    templates_service.ensure_may_manage(viewer.actor)
+    return viewer
+
+
 ApiKeyDep = Annotated[ApiKey, Depends(_api_key)]
 ApiKeyCaller = Annotated[ApiCaller, Depends(_api_caller)]
 FrameSessionCaller = Annotated[FrameCaller, Depends(_frame_caller)]
@@ -138,4 +191,9 @@ PageViewer = Annotated[Viewer, Depends(_viewer)]
 PageViewerOfChatList = Annotated[Viewer, Depends(_viewer_of_chat_list)]
 PageViewerThatCanReply = Annotated[Viewer, Depends(_viewer_that_can_reply)]
 PageViewerThatCanSendPaypal = Annotated[Viewer, Depends(_viewer_that_can_send_paypal)]
+PageViewerOfChat = Annotated[Viewer, Depends(_viewer_of_chat)]
+PageViewerThatCanReplyInChat = Annotated[Viewer, Depends(_viewer_that_can_reply_in_chat)]
+PageViewerThatCanSendPaypalInChat = Annotated[Viewer, Depends(_viewer_that_can_send_paypal_in_chat)]
+PageViewerThatCanStartChats = Annotated[Viewer, Depends(_viewer_that_can_start_chats)]
+PageViewerThatCanChangeTemplates = Annotated[Viewer, Depends(_viewer_that_can_change_templates)]
 RoleUserId = Annotated[int, Path(ge=1, le=MAX_ID, description="The user's id.")]

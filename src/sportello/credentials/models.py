@@ -49,6 +49,13 @@ class AuthToken(CreatedAt, Base):
     key_generation: Mapped[int] = mapped_column(Integer)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    # The ceiling the host's backend bound when minting (None: not bound). The iframe's address
+    # can only narrow it, so a user who copies that address cannot widen what the frame may do.
+    max_can_view_chat_list: Mapped[bool | None] = mapped_column(Boolean, default=None)
+    max_can_reply_in_chat: Mapped[bool | None] = mapped_column(Boolean, default=None)
+    max_can_send_paypal_in_chat: Mapped[bool | None] = mapped_column(Boolean, default=None)
+    # A token minted for one chat opens only that chat's page, and its session only that chat.
+    chat_uuid: Mapped[str | None] = mapped_column(String(32), default=None)
 
 
 class FrameSession(CreatedAt, Base):
@@ -69,4 +76,8 @@ class FrameSession(CreatedAt, Base):
     can_view_chat_list: Mapped[bool] = mapped_column(Boolean, default=True)
     can_reply_in_chat: Mapped[bool] = mapped_column(Boolean, default=True)
     can_send_paypal_in_chat: Mapped[bool] = mapped_column(Boolean, default=True)
+    # The page the token was exchanged on (`chats`, `chat`, `templates`) and, for `chat`, its
+    # chat: what the session may reach is what that page may do (`credentials.scope`).
+    page: Mapped[str] = mapped_column(String(16), default="chats", server_default="chats")
+    chat_uuid: Mapped[str | None] = mapped_column(String(32), default=None)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -55,7 +55,9 @@ async def get_authentication_token(
 ) -> TokenOut:
     """The guide's step 2: `X-Spoki-Api-Key` and a user's email and private key give a token for
     the iframe's `auth_token` and `auth_uid`. Best called by the host's backend, so the private key
-    never reaches a browser."""
+    never reaches a browser. The backend may also bind a ceiling: the toggles it sets to `false`
+    stay off whatever the iframe's address says, and a `chat_uuid` makes the token open only that
+    chat (the safe pattern: a user who copies the iframe's address cannot widen it)."""
     token, user = await handshake.mint_token(
         session,
         api_key=api_key,
@@ -64,6 +66,12 @@ async def get_authentication_token(
         source=client_address(request),
         signing_key=settings.signing_key,
         ttl_seconds=settings.token_ttl_seconds,
+        ceiling=handshake.Ceiling(
+            can_view_chat_list=body.can_view_chat_list,
+            can_reply_in_chat=body.can_reply_in_chat,
+            can_send_paypal_in_chat=body.can_send_paypal_in_chat,
+            chat_uuid=body.chat_uuid,
+        ),
     )
     return TokenOut(token=token, uid=str(user.id))
 
@@ -85,8 +93,9 @@ def _frame_out(frame: FrameSession, user: User, api_key: ApiKey) -> FrameSession
 
 @api_router.post("/auth/exchange/", summary="Exchange a token for a frame session")
 async def exchange(request: Request, body: ExchangeIn, session: DbSession, settings: AppSettings) -> FrameSessionOpened:
-    """Called by the iframe page with the `auth_token` and `auth_uid` of its address. The token
-    is used up; the toggles are bound to the new session and enforced by the server."""
+    """Called by the iframe page with the `auth_token` and `auth_uid` of its address, and the page
+    it is on. The token is used up; the page and the toggles (never wider than the token's
+    ceiling) are bound to the new session and enforced by the server."""
     secret, frame, user, api_key = await handshake.exchange_token(
         session,
         token=body.token,
@@ -100,6 +109,7 @@ async def exchange(request: Request, body: ExchangeIn, session: DbSession, setti
         signing_key=settings.signing_key,
         session_hours=settings.frame_session_hours,
         source=client_address(request),
+        opened=handshake.PageOpened(page=body.page, chat_uuid=body.chat_uuid),
     )
     return FrameSessionOpened(
         session=secret, frame_id=frame.public_id or "", **_frame_out(frame, user, api_key).model_dump()

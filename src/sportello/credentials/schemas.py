@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from sportello.accounts.models import Role, UserType
 from sportello.credentials.models import ApiKeyStatus
+from sportello.credentials.scope import Page
 from sportello.kit.schemas import InputSchema, OutputSchema
 
 
@@ -20,9 +21,33 @@ class TokenRequest(BaseModel):
 
     email: Annotated[str, StringConstraints(min_length=1, max_length=254)]
     private_key: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+    # The ceiling: what the host's backend allows this token, whatever the iframe's address says.
+    can_view_chat_list: bool | None = Field(
+        default=None, description="`false`: the frame cannot open the chat list, whatever its address says."
+    )
+    can_reply_in_chat: bool | None = Field(
+        default=None, description="`false`: the frame cannot send, whatever its address says."
+    )
+    can_send_paypal_in_chat: bool | None = Field(
+        default=None, description="`false`: the frame cannot send payment requests, whatever its address says."
+    )
+    chat_uuid: Annotated[str, StringConstraints(pattern="^[0-9a-f]{32}$")] | None = Field(
+        default=None,
+        description="The token opens only `chats/<chat_uuid>`, and its session reaches no other chat.",
+    )
 
     model_config["json_schema_extra"] = {
-        "examples": [{"email": "crm.1a2b3c4d@service.sportello", "private_key": "sppk_…"}]
+        "examples": [
+            {"email": "crm.1a2b3c4d@service.sportello", "private_key": "sppk_…"},
+            {
+                "email": "crm.1a2b3c4d@service.sportello",
+                "private_key": "sppk_…",
+                "chat_uuid": "3f2a9c0e5b7d4e1f8a6c2b9d0e4f7a1c",
+                "can_view_chat_list": False,
+                "can_reply_in_chat": True,
+                "can_send_paypal_in_chat": False,
+            },
+        ]
     }
 
 
@@ -43,6 +68,8 @@ class ExchangeIn(InputSchema):
                     "can_view_chat_list": False,
                     "can_reply_in_chat": True,
                     "can_send_paypal_in_chat": False,
+                    "page": "chat",
+                    "chat_uuid": "3f2a9c0e5b7d4e1f8a6c2b9d0e4f7a1c",
                 }
             ]
         },
@@ -54,6 +81,10 @@ class ExchangeIn(InputSchema):
     can_view_chat_list: bool = True
     can_reply_in_chat: bool = True
     can_send_paypal_in_chat: bool = True
+    page: Page = Field(default="chats", description="The page the token is exchanged on: what the session may do.")
+    chat_uuid: Annotated[str, StringConstraints(pattern="^[0-9a-f]{32}$")] | None = Field(
+        default=None, description="For the `chat` page: its chat."
+    )
 
 
 class FrameUser(BaseModel):

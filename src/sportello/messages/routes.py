@@ -9,7 +9,15 @@ from fastapi.responses import FileResponse
 
 from sportello.accounts.actor import Actor
 from sportello.chats import service as chats_service
-from sportello.credentials.deps import ApiKeyCaller, FrameSessionCaller, PageViewer, PageViewerThatCanReply
+from sportello.credentials.deps import (
+    ApiKeyCaller,
+    FrameSessionCaller,
+    PageViewer,
+    PageViewerThatCanReply,
+    PageViewerThatCanReplyInChat,
+    PageViewerThatCanStartChats,
+)
+from sportello.credentials.scope import reachable_chats
 from sportello.kit.deps import AppSettings, DbSession
 from sportello.kit.schemas import ERROR_RESPONSES
 from sportello.messages import service
@@ -32,8 +40,10 @@ MessageUuid = Annotated[str, Path(pattern="^[0-9a-f]{32}$")]
 INLINE = ("image/jpeg", "image/png", "image/webp", "audio/", "video/")
 
 
-async def _file(session: DbSession, settings: AppSettings, actor: Actor, media_uuid: str) -> FileResponse:
-    media = await service.get_media(session, actor=actor, media_uuid=media_uuid)
+async def _file(
+    session: DbSession, settings: AppSettings, actor: Actor, media_uuid: str, only_chats: tuple[str, ...] | None
+) -> FileResponse:
+    media = await service.get_media(session, actor=actor, media_uuid=media_uuid, only_chats=only_chats)
     assert media.storage_path is not None
     inline = media.mime_type.startswith(INLINE)
     response = FileResponse(
@@ -52,7 +62,7 @@ async def _file(session: DbSession, settings: AppSettings, actor: Actor, media_u
 async def frame_media(
     media_uuid: MediaUuid, caller: FrameSessionCaller, session: DbSession, settings: AppSettings
 ) -> FileResponse:
-    return await _file(session, settings, caller.actor, media_uuid)
+    return await _file(session, settings, caller.actor, media_uuid, reachable_chats(caller.frame))
 
 
 @api_router.post("/messages/send/", status_code=201, tags=["messages"], summary="Send a message, template or note")
@@ -96,7 +106,7 @@ async def _store(file: UploadFile, account_id: int, session: DbSession, settings
 async def app_media(
     media_uuid: MediaUuid, viewer: PageViewer, session: DbSession, settings: AppSettings
 ) -> FileResponse:
-    return await _file(session, settings, viewer.actor, media_uuid)
+    return await _file(session, settings, viewer.actor, media_uuid, viewer.reachable_chats)
 
 
 @web_router.post("/media/", status_code=201)
@@ -108,7 +118,7 @@ async def app_upload_media(
 
 @web_router.post("/chats/{chat_uuid}/messages/", status_code=201)
 async def app_send(
-    chat_uuid: ChatUuid, body: WebSend, viewer: PageViewerThatCanReply, session: DbSession, settings: AppSettings
+    chat_uuid: ChatUuid, body: WebSend, viewer: PageViewerThatCanReplyInChat, session: DbSession, settings: AppSettings
 ) -> MessageRead:
     """The chat footer: a reply, a template or a note, from whoever the page is signed in as."""
     chat = await chats_service.get_visible_chat(session, actor=viewer.actor, uuid=chat_uuid)
@@ -124,7 +134,7 @@ async def app_send(
 async def app_retry(
     chat_uuid: ChatUuid,
     message_uuid: MessageUuid,
-    viewer: PageViewerThatCanReply,
+    viewer: PageViewerThatCanReplyInChat,
     session: DbSession,
     settings: AppSettings,
 ) -> MessageRead:
@@ -134,7 +144,7 @@ async def app_retry(
 
 
 @web_router.post("/chats/new/", status_code=201)
-async def app_new_chat(body: NewChat, viewer: PageViewerThatCanReply, session: DbSession) -> NewChatOpened:
+async def app_new_chat(body: NewChat, viewer: PageViewerThatCanStartChats, session: DbSession) -> NewChatOpened:
     """A first message to a phone number: a template, since the customer has not written (yet)."""
     chat = await service.start_chat(session, actor=viewer.actor, body=body)
     return NewChatOpened(chat_uuid=chat.uuid)

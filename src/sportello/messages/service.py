@@ -27,6 +27,7 @@ from sportello.messages.schemas import MessageSend, NewChat
 from sportello.messages.sender import wake_local_senders
 from sportello.realtime import service as live
 from sportello.templates import service as templates_service
+from sportello.templates.models import Template
 
 
 @dataclass(frozen=True)
@@ -112,8 +113,11 @@ async def _store(session: AsyncSession, chat: Chat, message: Message, now: datet
     return message
 
 
-async def get_media(session: AsyncSession, *, actor: Actor, media_uuid: str) -> Media:
-    """A message's file, for someone who may see its chat; 404 for anyone else (no hint that it exists)."""
+async def get_media(
+    session: AsyncSession, *, actor: Actor, media_uuid: str, only_chats: tuple[str, ...] | None = None
+) -> Media:
+    """A message's file, for someone who may see its chat (and, for a frame bound to its page,
+    `only_chats`: the chats it may reach); 404 for anyone else (no hint that it exists)."""
     row = (
         await session.execute(
             select(Media, Chat)
@@ -122,7 +126,11 @@ async def get_media(session: AsyncSession, *, actor: Actor, media_uuid: str) -> 
             .where(Media.uuid == media_uuid, Media.account_id == actor.account_id)
         )
     ).first()
-    if row is None or not await chats_service.may_see(session, actor=actor, chat=row[1]):
+    if (
+        row is None
+        or (only_chats is not None and row[1].uuid not in only_chats)
+        or not await chats_service.may_see(session, actor=actor, chat=row[1])
+    ):
         raise NotFound("There is no such file.", code="media_not_found")
     media = row[0]
     if media.status is MediaStatus.FAILED:
@@ -166,14 +174,15 @@ async def send_from_api(
         if body.template is None:
             raise InvalidInput("Say which template to send (its id).", code="template_required", field="template")
         template = await templates_service.get_template(session, account_id=account_id, template_id=body.template)
-        text, meta_template = templates_service.render(template, body.custom_fields)
-        outgoing = Outgoing(
-            kind=MessageKind.TEMPLATE,
-            content_type="Template",
-            text=text,
-            content={"template": meta_template},
-            template_id=template.id,
-        )
+        if templates_service.is_payment_template(template):
+            # Its amount and link would be free text: any link to the customer, no amount
+            # checked, no tracked /pay/ link. Only the PayPal path fills them.
+            raise InvalidInput(
+                "A payment template is sent as a payment request (the chat's PayPal tab), not as a template.",
+                code="payment_template_needs_paypal",
+                field="template",
+            )
+        outgoing = _template_outgoing(template, body.custom_fields)
     elif body.content_type == "List":
         if body.list_message is None:
             raise InvalidInput(
@@ -233,6 +242,28 @@ async def send_from_api(
     if body.media and body.content_type in MEDIA_CONTENT_TYPES:
         await repo.attach_media(session, uuid=body.media, message_id=message.id)
     return message, chat
+
+
+def _template_outgoing(template: Template, custom_fields: dict[str, str]) -> Outgoing:
+    text, meta_template = templates_service.render(template, custom_fields)
+    return Outgoing(
+        kind=MessageKind.TEMPLATE,
+        content_type="Template",
+        text=text,
+        content={"template": meta_template},
+        template_id=template.id,
+    )
+
+
+async def send_payment_template(
+    session: AsyncSession, *, chat: Chat, template: Template, fields: dict[str, str], sender_user_id: int | None
+) -> Message:
+    """The one way a payment template reaches a customer: called by `payments.service.send`, which
+    has checked the amount and recorded the request whose tracked link is in `fields`."""
+    contact = await session.get(Contact, chat.contact_id)
+    assert contact is not None
+    outgoing = _template_outgoing(template, fields)
+    return await send(session, chat=chat, contact=contact, outgoing=outgoing, sender_user_id=sender_user_id)
 
 
 MEDIA_CONTENT_TYPES = {"Image": "image", "Document": "document", "Audio": "audio", "Video": "video"}

@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 
 from sportello.accounts.deps import SignedInUser
 from sportello.chats import service as chats_service
-from sportello.credentials.deps import ApiKeyCaller, PageViewer, PageViewerThatCanSendPaypal
+from sportello.credentials.deps import ApiKeyCaller, PageViewer, PageViewerOfChat, PageViewerThatCanSendPaypalInChat
 from sportello.errors import NotFound
 from sportello.kit.deps import AppSettings, DbSession
 from sportello.kit.i18n import language_from_accept, translate
@@ -78,7 +78,7 @@ async def disable_paypal(signed_in: SignedInUser, session: DbSession) -> None:
 async def send_payment_request(
     chat_uuid: ChatUuid,
     body: PaymentRequestIn,
-    viewer: PageViewerThatCanSendPaypal,
+    viewer: PageViewerThatCanSendPaypalInChat,
     session: DbSession,
     settings: AppSettings,
 ) -> PaymentRequestRead:
@@ -99,7 +99,7 @@ async def send_payment_request(
 
 @web_router.get("/chats/{chat_uuid}/payment_requests/")
 async def chat_payment_requests(
-    chat_uuid: ChatUuid, viewer: PageViewer, session: DbSession, settings: AppSettings
+    chat_uuid: ChatUuid, viewer: PageViewerOfChat, session: DbSession, settings: AppSettings
 ) -> list[PaymentRequestRead]:
     chat = await chats_service.get_visible_chat(session, actor=viewer.actor, uuid=chat_uuid)
     _, requests = await service.list_requests(

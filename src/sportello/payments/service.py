@@ -19,7 +19,6 @@ from sportello.errors import Conflict, Forbidden, InvalidInput, NotFound
 from sportello.kit.pagination import PageRequest
 from sportello.messages import service as messages_service
 from sportello.messages.models import Message
-from sportello.messages.schemas import MessageSend
 from sportello.payments import repository as repo
 from sportello.payments.amounts import check_currency, customer_amount, parse_amount, paypal_amount
 from sportello.payments.models import PaymentRequest, PaypalSettings
@@ -195,11 +194,8 @@ async def send(
     }
     if templates_service.PAYMENT_DESCRIPTION in codes:
         fields[templates_service.PAYMENT_DESCRIPTION] = description
-    message, _ = await messages_service.send_from_api(
-        session,
-        account_id=chat.account_id,
-        body=MessageSend(chat_uuid=chat.uuid, type="Template", template=template.id, custom_fields=fields),
-        sender_user_id=actor.user_id,
+    message = await messages_service.send_payment_template(
+        session, chat=chat, template=template, fields=fields, sender_user_id=actor.user_id
     )
     request.message_id = message.id
     return request, message

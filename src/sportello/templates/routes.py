@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Request, status
 
-from sportello.credentials.deps import ApiKeyCaller, PageViewer
+from sportello.credentials.deps import ApiKeyCaller, PageViewer, PageViewerThatCanChangeTemplates
 from sportello.kit.deps import AppSettings, DbSession
 from sportello.kit.pagination import Page, PageNumber, PageRequest, PageSize, page_links
 from sportello.kit.schemas import ERROR_RESPONSES, MAX_ID
@@ -129,25 +129,26 @@ async def web_list_templates(
 
 
 @web_router.post("/", status_code=status.HTTP_201_CREATED)
-async def web_request_template(body: TemplateCreate, viewer: PageViewer, session: DbSession) -> TemplateRead:
+async def web_request_template(
+    body: TemplateCreate, viewer: PageViewerThatCanChangeTemplates, session: DbSession
+) -> TemplateRead:
     """The page's request form saves a draft, then submits it: when Meta refuses it at once, the
     draft stays, so it can be fixed and sent again."""
-    service.ensure_may_manage(viewer.actor)
     template = await service.create_draft(session, account_id=viewer.user.account_id, data=body)
     return template_read(template)
 
 
 @web_router.post("/{template_id}/submit/")
 async def web_submit_template(
-    template_id: TemplateId, viewer: PageViewer, session: DbSession, graph: GraphDep
+    template_id: TemplateId, viewer: PageViewerThatCanChangeTemplates, session: DbSession, graph: GraphDep
 ) -> TemplateRead:
-    service.ensure_may_manage(viewer.actor)
     return template_read(
         await service.submit(session, account_id=viewer.user.account_id, template_id=template_id, graph=graph)
     )
 
 
 @web_router.delete("/{template_id}/", status_code=status.HTTP_204_NO_CONTENT)
-async def web_delete_template(template_id: TemplateId, viewer: PageViewer, session: DbSession, graph: GraphDep) -> None:
-    service.ensure_may_manage(viewer.actor)
+async def web_delete_template(
+    template_id: TemplateId, viewer: PageViewerThatCanChangeTemplates, session: DbSession, graph: GraphDep
+) -> None:
     await service.delete_template(session, account_id=viewer.user.account_id, template_id=template_id, graph=graph)

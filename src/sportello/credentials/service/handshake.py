@@ -1,5 +1,6 @@
-"""The token handshake: an API key and a user's private key mint a short-lived, single-use token;
-the iframe page exchanges it for a frame session bound to the toggles in its address."""
+"""The token handshake: an API key and a user's private key mint a short-lived, single-use token
+(with, optionally, a ceiling the host's backend binds); the iframe page exchanges it for a frame
+session bound to its page and to the toggles of its address, never wider than that ceiling."""
 
 from __future__ import annotations
 
@@ -10,10 +11,13 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sportello.accounts import repository as accounts_repo
+from sportello.accounts.actor import Actor
 from sportello.accounts.models import User
+from sportello.chats import service as chats_service
 from sportello.credentials import repository as repo
 from sportello.credentials.models import ApiKey, ApiKeyStatus, AuthToken, FrameSession
-from sportello.errors import Unauthorized
+from sportello.credentials.scope import Page
+from sportello.errors import Forbidden, InvalidInput, NotFound, Unauthorized
 from sportello.kit import secrets as kit_secrets
 from sportello.kit.i18n import normalise_language
 from sportello.kit.throttle import Limit, ensure_not_throttled, record_failure
@@ -33,6 +37,25 @@ class Toggles:
     can_send_paypal_in_chat: bool = True
 
 
+@dataclass(frozen=True)
+class Ceiling:
+    """What the host's backend allows when it mints a token (`None`: not bound). The iframe's
+    address can only narrow it."""
+
+    can_view_chat_list: bool | None = None
+    can_reply_in_chat: bool | None = None
+    can_send_paypal_in_chat: bool | None = None
+    chat_uuid: str | None = None
+
+
+@dataclass(frozen=True)
+class PageOpened:
+    """The page a token is exchanged on: the frame session may do what that page may do."""
+
+    page: Page = "chats"
+    chat_uuid: str | None = None
+
+
 def _session_expired() -> Unauthorized:
     return Unauthorized(
         "This session has expired or the link was already used. Reload the page that opened it.",
@@ -49,8 +72,10 @@ async def mint_token(
     source: str,
     signing_key: bytes,
     ttl_seconds: int,
+    ceiling: Ceiling = Ceiling(),
 ) -> tuple[str, User]:
-    """Unknown email and wrong private key give the same answer, so no one can list users."""
+    """Unknown email and wrong private key give the same answer, so no one can list users.
+    A `ceiling` is bound to the token; its `chat_uuid` must name a chat the user may see."""
     per_key, per_address = [f"handshake:key:{api_key.id}"], [f"handshake:addr:{source}"]
     await ensure_not_throttled(session, per_key, FAILURES_PER_KEY, message=_THROTTLED)
     await ensure_not_throttled(session, per_address, FAILURES_PER_ADDRESS, message=_THROTTLED)
@@ -66,6 +91,8 @@ async def mint_token(
         await record_failure(session, per_key, FAILURES_PER_KEY)
         await record_failure(session, per_address, FAILURES_PER_ADDRESS)
         raise Unauthorized("The email or the private key is not right.", code="invalid_credentials")
+    if ceiling.chat_uuid is not None:
+        await _ensure_chat_visible(session, user, ceiling.chat_uuid)
     token = kit_secrets.new_secret()
     now = datetime.now(UTC)
     await repo.delete_expired(session, now=now)
@@ -77,9 +104,39 @@ async def mint_token(
             api_key_id=api_key.id,
             key_generation=user.private_key_generation,
             expires_at=now + timedelta(seconds=ttl_seconds),
+            max_can_view_chat_list=ceiling.can_view_chat_list,
+            max_can_reply_in_chat=ceiling.can_reply_in_chat,
+            max_can_send_paypal_in_chat=ceiling.can_send_paypal_in_chat,
+            chat_uuid=ceiling.chat_uuid,
         ),
     )
     return token, user
+
+
+async def _ensure_chat_visible(session: AsyncSession, user: User, chat_uuid: str) -> None:
+    try:
+        await chats_service.get_visible_chat(session, actor=Actor.of(user), uuid=chat_uuid)
+    except NotFound:
+        raise InvalidInput(
+            "chat_uuid names no chat this user may see.", code="chat_not_found", field="chat_uuid"
+        ) from None
+
+
+def _bound_scope(used: AuthToken, toggles: Toggles, opened: PageOpened) -> tuple[Toggles, PageOpened]:
+    """The session's toggles and page: the address's toggles AND the token's ceiling. A token
+    minted for one chat opens only that chat's page, and its session reaches no other chat."""
+    if used.chat_uuid is not None and (opened.page != "chat" or opened.chat_uuid != used.chat_uuid):
+        raise Forbidden("This token opens only the chat it was minted for.", code="token_bound_to_chat")
+
+    def narrowed(asked: bool, allowed: bool | None) -> bool:
+        return asked and allowed is not False
+
+    bound = Toggles(
+        can_view_chat_list=narrowed(toggles.can_view_chat_list, used.max_can_view_chat_list) and used.chat_uuid is None,
+        can_reply_in_chat=narrowed(toggles.can_reply_in_chat, used.max_can_reply_in_chat),
+        can_send_paypal_in_chat=narrowed(toggles.can_send_paypal_in_chat, used.max_can_send_paypal_in_chat),
+    )
+    return bound, PageOpened(page=opened.page, chat_uuid=opened.chat_uuid if opened.page == "chat" else None)
 
 
 async def exchange_token(
@@ -92,6 +149,7 @@ async def exchange_token(
     signing_key: bytes,
     session_hours: int,
     source: str = "",
+    opened: PageOpened = PageOpened(),
 ) -> tuple[str, FrameSession, User, ApiKey]:
     """Use a token (once) and open a frame session; returns the session's secret once."""
     per_address = [f"exchange:addr:{source}"]
@@ -111,6 +169,7 @@ async def exchange_token(
         or api_key.status is not ApiKeyStatus.APPROVED
     ):
         raise _session_expired()
+    toggles, opened = _bound_scope(used, toggles, opened)
     secret = kit_secrets.new_secret()
     frame = FrameSession(
         digest=kit_secrets.digest(secret, signing_key),
@@ -123,6 +182,8 @@ async def exchange_token(
         can_view_chat_list=toggles.can_view_chat_list,
         can_reply_in_chat=toggles.can_reply_in_chat,
         can_send_paypal_in_chat=toggles.can_send_paypal_in_chat,
+        page=opened.page,
+        chat_uuid=opened.chat_uuid,
         expires_at=now + timedelta(hours=session_hours),
     )
     await repo.insert_frame_session(session, frame)

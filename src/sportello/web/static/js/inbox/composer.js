@@ -4,7 +4,7 @@ import { announce, el, show } from "../dom.js";
 import { errorText, t } from "../i18n.js";
 import { paypalPanel } from "./paypal_tab.js";
 import { call } from "./session.js";
-import { templateFields } from "./template_fields.js";
+import { plainTemplates, templateFields } from "./template_fields.js";
 
 const KINDS = { image: "Image", video: "Video", audio: "Audio", document: "Document" };
 
@@ -113,7 +113,7 @@ export function composer({ chatUuid, viewer, onSent, status, paypal, onPayment }
     templatesLoaded = true;
     try {
       const page = await call("GET", "/web/api/templates/?page_size=100");
-      show(templatePanel, templateForm(page.results.filter((x) => x.status === "approved")));
+      show(templatePanel, templateForm(plainTemplates(page.results)));
     } catch (error) {
       templatesLoaded = false;
       show(templatePanel, el("p", { class: "alert", role: "alert" }, errorText(error)));

@@ -3,7 +3,7 @@
 import { el, show } from "../dom.js";
 import { errorText, t } from "../i18n.js";
 import { call, pageUrl } from "./session.js";
-import { templateFields } from "./template_fields.js";
+import { plainTemplates, templateFields } from "./template_fields.js";
 
 export async function openNewChat() {
   const alert = el("p", { class: "alert", role: "alert", hidden: true, id: "new-chat-error" });
@@ -24,7 +24,7 @@ export async function openNewChat() {
   phone.focus();
   let approved = [];
   try {
-    approved = (await call("GET", "/web/api/templates/?page_size=100")).results.filter((x) => x.status === "approved");
+    approved = plainTemplates((await call("GET", "/web/api/templates/?page_size=100")).results);
   } catch (error) {
     alert.hidden = false;
     alert.textContent = errorText(error);

@@ -109,7 +109,10 @@ async function exchange(url) {
     token: url.searchParams.get("auth_token"),
     uid: url.searchParams.get("auth_uid") || "",
     language: boot.language,
+    // The page it is opened on: the session may do what this page may, no more.
+    page: boot.page,
   };
+  if (boot.page === "chat" && /^[0-9a-f]{32}$/.test(boot.chatUuid)) body.chat_uuid = boot.chatUuid;
   for (const name of TOGGLES) body[name] = url.searchParams.get(name) !== "false";
   const response = await fetch("/api/1/auth/exchange/", {
     method: "POST",

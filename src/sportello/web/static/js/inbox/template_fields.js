@@ -4,6 +4,12 @@ import { el, show } from "../dom.js";
 import { t } from "../i18n.js";
 import { placeholdersOf, renderPreview } from "./template_preview.js";
 
+// Templates a chat may send as they are: approved, and not payment templates, whose amount and
+// link only the PayPal tab fills (checked amount, tracked link); the server refuses them here.
+export function plainTemplates(templates) {
+  return templates.filter((x) => x.status === "approved" && x.subcategory !== "payment_request");
+}
+
 export function templateFields(templates, { selectId, fieldPrefix }) {
   const choose = el("select", { id: selectId, required: true },
     templates.length

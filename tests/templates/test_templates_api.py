@@ -150,7 +150,8 @@ def test_rejected_back_to_draft_clone_and_delete(world: World, api: httpx.Client
     rejected = wait_for(
         lambda: (t := api.get(f"/api/1/templates/{template['id']}/").json())["status"] == "rejected" and t
     )
-    assert rejected["rejection_reason"] == "INVALID_FORMAT"
+    # Meta's rejection_info (sent with INVALID_FORMAT) reads as a sentence, not a code.
+    assert rejected["rejection_reason"].startswith("The template's variables are not formatted correctly.")
     not_approved = api.post(
         "/api/1/messages/send/",
         json={

@@ -1,7 +1,7 @@
 """frame sessions bound to their page; token ceilings
 
 Revision ID: 0011
-Revises: 0007
+Revises: 0008
 Create Date: 2026-11-26 09:00:00.000000
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0011"
-down_revision: str | None = "0007"
+down_revision: str | None = "0008"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

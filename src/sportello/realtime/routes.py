@@ -42,6 +42,8 @@ RECHECK_SECONDS = 60.0
 LOOK_BACK = 50
 EXPIRED_CLOSE_CODE = 4401
 EXPIRED_CLOSE_REASON = "session_expired"
+# Frame sessions gain the chat they were opened on (`FrameSession.chat_uuid`) with the binding of
+# sessions to their page; until a session has that field, its page's word narrows it.
 _UNRECORDED = object()
 
 

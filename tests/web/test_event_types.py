@@ -38,10 +38,11 @@ def test_every_schema_field_is_declared() -> None:
     assert checked == set(INTERFACES.values())
 
 
-def test_the_three_events_are_declared_exactly() -> None:
+def test_the_guides_three_events_and_session_expired_are_declared_exactly() -> None:
     text = DECLARATION.read_text()
     assert set(re.findall(r'eventType: "(\w+)"', text)) == {
         "hasUnreadChatsChanged",
         "chatsChanged",
         "chatMessagesChanged",
+        "sessionExpired",
     }

@@ -17,6 +17,7 @@ from sportello.accounts.passwords import hash_password, verify_password
 from sportello.accounts.schemas import UserCreate
 from sportello.errors import Conflict, Forbidden, InvalidInput, NotFound, Unauthorized
 from sportello.kit import secrets as kit_secrets
+from sportello.kit.revocations import announce_after_commit
 from sportello.kit.throttle import Limit, ensure_not_throttled, record_failure
 
 LOGIN_LIMIT_PER_EMAIL = Limit(attempts=10, window_seconds=900)
@@ -119,6 +120,8 @@ async def change_role(session: AsyncSession, *, actor: Actor, user_id: int, role
         raise Forbidden("An account has one Owner; choose another role.", code="role_not_assignable")
     target.role = role
     await session.flush()
+    # Their open live sockets look again, and hear from then on what the new role may see.
+    announce_after_commit(session, user_ids=frozenset({target.id}))
     return target
 
 
@@ -130,6 +133,8 @@ async def remove_user(session: AsyncSession, *, actor: Actor, user_id: int) -> N
     if not permissions.can_change(actor.role, target.role):
         raise Forbidden("The Owner cannot be removed.", code="owner_protected")
     await repo.delete_user(session, target)
+    # Their open live sockets (full app and frames) close now.
+    announce_after_commit(session, user_ids=frozenset({target.id}))
 
 
 async def authenticate(session: AsyncSession, *, email: str, password: str, source: str) -> User:

@@ -132,13 +132,12 @@ async def assign(session: AsyncSession, *, actor: Actor, chat: Chat, user_id: in
         (target is not None and target.id != actor.user_id) or any(uid != actor.user_id for uid in current_ids)
     ):
         raise Forbidden("A Chat Operator can take a free chat or give up their own, not reassign.", code="forbidden")
-    for uid in current_ids:
-        if target is None or uid != target.id:
-            await contacts_repo.unassign(session, contact_id=chat.contact_id, user_id=uid)
+    lost = [uid for uid in current_ids if target is None or uid != target.id]
+    for uid in lost:
+        await contacts_repo.unassign(session, contact_id=chat.contact_id, user_id=uid)
     if target is not None:
         await contacts_repo.assign(session, contact_id=chat.contact_id, user_id=target.id)
-    # Told to everyone: an operator who just lost the chat must drop it from their list.
-    live.record(session, account_id=chat.account_id, kind="chats", ref=chat.uuid)
+    live.record_assignment(session, chat, someone_lost_it=bool(lost))
 
 
 async def tag_names(session: AsyncSession, *, account_id: int) -> Sequence[str]:

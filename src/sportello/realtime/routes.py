@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sportello.accounts import service as accounts_service
 from sportello.accounts.actor import Actor
 from sportello.accounts.deps import SESSION_COOKIE
+from sportello.credentials.models import FrameSession
 from sportello.credentials.origins import normalise_origin
 from sportello.credentials.service import handshake
 from sportello.db.unit_of_work import unit_of_work
@@ -33,12 +34,17 @@ logger = logging.getLogger(__name__)
 HELLO_TIMEOUT_SECONDS = 10
 # Notices can be lost (another process, Redis away): a listener also looks this often.
 POLL_SECONDS = 5.0
-# A session that ends (expired, key revoked, new private key) is noticed within this time.
+# A session that ends is closed at once when its end is announced on the bus (a new private key, a
+# revoked API key, a removed user); one that merely expires, or whose notice was lost, within this time.
 RECHECK_SECONDS = 60.0
 # Ids are handed out at insert, not at commit: a transaction that commits late can land below the
 # cursor. Looking this far back and skipping what was sent catches it.
 LOOK_BACK = 50
 EXPIRED_CLOSE_CODE = 4401
+EXPIRED_CLOSE_REASON = "session_expired"
+# Frame sessions gain the chat they were opened on (`FrameSession.chat_uuid`) with the binding of
+# sessions to their page; until a session has that field, its page's word narrows it.
+_UNRECORDED = object()
 
 
 @dataclass(frozen=True)
@@ -57,19 +63,47 @@ def _own_origin(websocket: WebSocket, settings: Settings) -> bool:
     return origin is not None and origin in own
 
 
-async def _identify(session: AsyncSession, credentials: _Credentials, settings: Settings) -> Actor:
+@dataclass(frozen=True)
+class _Identity:
+    audience: service.Audience
+    # A frame's API key: its revocation closes the socket too.
+    api_key_id: int | None
+
+
+def _chat_of_frame(frame: FrameSession, page_chat: str) -> str | None:
+    """The one chat a frame without the chat list may hear of ("" for none), or `None` for no
+    narrowing. A frame session that records the chat it was opened on hears of that chat only;
+    one from before sessions recorded it hears of the chat its page names, which can only narrow
+    (a page that names none, or another page, hears of no chat at all)."""
+    if frame.can_view_chat_list:
+        return None
+    bound = getattr(frame, "chat_uuid", _UNRECORDED)
+    if bound is _UNRECORDED:
+        return page_chat
+    return bound if isinstance(bound, str) else ""
+
+
+async def _identify(
+    session: AsyncSession, credentials: _Credentials, settings: Settings, page_chat: str = ""
+) -> _Identity:
     if credentials.frame_secret is not None:
-        _, user, _ = await handshake.resolve_frame_session(
+        frame, user, api_key = await handshake.resolve_frame_session(
             session, secret=credentials.frame_secret, signing_key=settings.signing_key
         )
-        return Actor.of(user)
+        audience = service.Audience(actor=Actor.of(user), only_chat_uuid=_chat_of_frame(frame, page_chat))
+        return _Identity(audience=audience, api_key_id=api_key.id)
     if credentials.login_token:
         found = await accounts_service.find_login_session(
             session, token=credentials.login_token, signing_key=settings.signing_key
         )
         if found is not None:
-            return Actor.of(found[1])
+            return _Identity(audience=service.Audience(actor=Actor.of(found[1])), api_key_id=None)
     raise Unauthorized("Your session has ended.", code="session_expired")
+
+
+def _page_chat(hello: dict[str, Any]) -> str:
+    chat = hello.get("chat")
+    return chat if isinstance(chat, str) and len(chat) == 32 and chat.isalnum() else ""
 
 
 @router.websocket("/web/live/")
@@ -96,10 +130,11 @@ async def live(websocket: WebSocket) -> None:
         frame_secret=secret if isinstance(secret, str) and secret else None,
         login_token=websocket.cookies.get(SESSION_COOKIE),
     )
+    page_chat = _page_chat(hello)
     try:
         async with unit_of_work(sessionmaker) as session:
-            actor = await _identify(session, credentials, settings)
-            oldest, newest = await service.bounds(session, account_id=actor.account_id)
+            identity = await _identify(session, credentials, settings, page_chat)
+            oldest, newest = await service.bounds(session, account_id=identity.audience.actor.account_id)
     except Unauthorized:
         await _expired(websocket)
         return
@@ -111,13 +146,13 @@ async def live(websocket: WebSocket) -> None:
         cursor = newest if resync else after
     else:
         cursor = newest
-    await _serve(websocket, sessionmaker, settings, bus, credentials, actor, cursor, bool(resync))
+    await _serve(websocket, sessionmaker, settings, bus, credentials, page_chat, identity, cursor, bool(resync))
 
 
 async def _expired(websocket: WebSocket) -> None:
     with contextlib.suppress(Exception):
         await websocket.send_json({"type": "expired"})
-        await websocket.close(code=EXPIRED_CLOSE_CODE)
+        await websocket.close(code=EXPIRED_CLOSE_CODE, reason=EXPIRED_CLOSE_REASON)
 
 
 async def _serve(
@@ -126,14 +161,16 @@ async def _serve(
     settings: Settings,
     bus: LocalBus,
     credentials: _Credentials,
-    actor: Actor,
+    page_chat: str,
+    identity: _Identity,
     cursor: int,
     resync: bool,
 ) -> None:
     sent: deque[int] = deque(maxlen=4 * LOOK_BACK)
+    actor = identity.audience.actor
     async with unit_of_work(sessionmaker) as session:
         # What the page already has must not come back as new.
-        known = await service.events_for(session, actor=actor, after_id=max(0, cursor - LOOK_BACK))
+        known = await service.events_for(session, audience=identity.audience, after_id=max(0, cursor - LOOK_BACK))
     sent.extend(event.id for event in known if event.id <= cursor)
     send_lock = asyncio.Lock()
     closed = asyncio.Event()
@@ -157,18 +194,28 @@ async def _serve(
     loop = asyncio.get_running_loop()
     checked_at = loop.time()
     try:
-        with bus.listen(actor.account_id) as wake:
+        with (
+            bus.listen(actor.account_id) as wake,
+            bus.watch_session(user_id=actor.user_id, api_key_id=identity.api_key_id) as revoked,
+        ):
+            # A revocation committed while this socket was being identified was announced before
+            # it listened: look once now.
+            revoked.set()
             while not closed.is_set():
                 wake.clear()
                 async with unit_of_work(sessionmaker) as session:
-                    if loop.time() - checked_at > RECHECK_SECONDS:
+                    if revoked.is_set() or loop.time() - checked_at > RECHECK_SECONDS:
+                        revoked.clear()
                         checked_at = loop.time()
                         try:
-                            await _identify(session, credentials, settings)
+                            # A changed role changes what the socket may hear, too.
+                            identity = await _identify(session, credentials, settings, page_chat)
                         except Unauthorized:
                             await _expired(websocket)
                             return
-                    events = await service.events_for(session, actor=actor, after_id=max(0, cursor - LOOK_BACK))
+                    events = await service.events_for(
+                        session, audience=identity.audience, after_id=max(0, cursor - LOOK_BACK)
+                    )
                 fresh = [event for event in events if event.id not in sent]
                 if fresh:
                     cursor = max(cursor, max(event.id for event in fresh))
@@ -183,7 +230,7 @@ async def _serve(
                         }
                     )
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(_first(wake, closed), POLL_SECONDS)
+                    await asyncio.wait_for(_first(wake, closed, revoked), POLL_SECONDS)
     except (WebSocketDisconnect, RuntimeError):
         pass
     finally:

@@ -7,6 +7,7 @@ show, so a repeated event is harmless and a client may safely be sent an event t
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -21,6 +22,16 @@ from sportello.realtime.bus import SESSION_INFO_KEY, LocalBus
 from sportello.realtime.models import LiveEvent
 
 KEEP_FOR = timedelta(days=2)
+
+
+@dataclass(frozen=True)
+class Audience:
+    """Who listens, and so which events they hear: what the REST reads would show them. A Chat
+    Operator hears of the chats assigned to them; a frame whose page is one chat (no chat list)
+    of that chat only (`only_chat_uuid`; "" for none). Events that name no chat reach everyone."""
+
+    actor: Actor
+    only_chat_uuid: str | None = None
 
 
 def record(
@@ -54,12 +65,25 @@ def record_chat(session: AsyncSession, chat: Chat, *, kind: str = "chat", ref: s
     record(session, account_id=chat.account_id, kind=kind, chat=chat, ref=ref)
 
 
-async def events_for(session: AsyncSession, *, actor: Actor, after_id: int, limit: int = 200) -> Sequence[LiveEvent]:
+def record_assignment(session: AsyncSession, chat: Chat, *, someone_lost_it: bool) -> None:
+    """The chat changed hands. Told with its chat, so only those who may see it now hear its uuid
+    (and a Chat Operator never learns of chats that are not theirs). One who just lost it may no
+    longer hear of it: a notice that names no chat tells every list to look again, which drops it."""
+    record_chat(session, chat, kind="chats", ref=chat.uuid)
+    if someone_lost_it:
+        record(session, account_id=chat.account_id, kind="chats")
+
+
+async def events_for(
+    session: AsyncSession, *, audience: Audience, after_id: int, limit: int = 200
+) -> Sequence[LiveEvent]:
+    actor = audience.actor
     return await repo.after(
         session,
         account_id=actor.account_id,
         after_id=after_id,
         only_assigned_to=actor.user_id if sees_only_assigned_chats(actor.role) else None,
+        only_chat_uuid=audience.only_chat_uuid,
         limit=limit,
     )
 

@@ -17,6 +17,7 @@ from sportello.credentials.origins import parse_allowed_origins
 from sportello.errors import Conflict, Forbidden, InvalidInput, NotFound, Unauthorized
 from sportello.kit import secrets as kit_secrets
 from sportello.kit.i18n import translate
+from sportello.kit.revocations import announce_after_commit
 from sportello.kit.throttle import Limit, ensure_not_throttled, record_failure
 from sportello.mail import service as mail_service
 
@@ -89,6 +90,8 @@ async def revoke_api_key(session: AsyncSession, *, actor: Actor, key_id: int) ->
     key.status = ApiKeyStatus.REVOKED
     key.revoked_at = datetime.now(UTC)
     await session.flush()
+    # And their open live sockets close now.
+    announce_after_commit(session, api_key_ids=frozenset({key.id}))
     return key
 
 

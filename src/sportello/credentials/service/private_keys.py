@@ -15,6 +15,7 @@ from sportello.credentials import repository as repo
 from sportello.credentials.caller import ApiCaller
 from sportello.errors import Forbidden, InvalidInput
 from sportello.kit import secrets as kit_secrets
+from sportello.kit.revocations import announce_after_commit
 
 PRIVATE_KEY_PREFIX = "sppk_"
 Caller = Actor | ApiCaller
@@ -80,6 +81,8 @@ async def rotate_private_key(
     target.private_key_generation += 1
     await repo.delete_tokens_and_sessions_of(session, target.id)
     await session.flush()
+    # Open live sockets of those sessions close now, not at their next periodic check.
+    announce_after_commit(session, user_ids=frozenset({target.id}))
     return raw, target
 
 

@@ -120,4 +120,12 @@ export interface ChatMessagesChanged {
   data: { chat: Chat; page: number; messages: Message[] };
 }
 
-export type SportelloEvent = HasUnreadChatsChanged | ChatsChanged | ChatMessagesChanged;
+/** Every page of a frame whose session ended while it was open (a new private key, a revoked API key,
+ * a removed user, or simply expired): the frame shows "session expired"; mint a new token and reload
+ * it. Sent once, within about a second of the end, only to the key's allowed origins. */
+export interface SessionExpired {
+  eventType: "sessionExpired";
+  data: Record<string, never>;
+}
+
+export type SportelloEvent = HasUnreadChatsChanged | ChatsChanged | ChatMessagesChanged | SessionExpired;

@@ -1,10 +1,12 @@
 // Events to the host page (CONTRACT §4): {eventType, data} to the parent window, only ever to an
 // origin the API key allows; "*" only when the key allows any origin and the parent is unknown.
 let allowed = [];
+let known = false;
 const last = new Map();
 
 export function setAllowedOrigins(origins) {
   allowed = origins || [];
+  known = true;
 }
 
 function targets() {
@@ -23,7 +25,8 @@ function referrerOrigin() {
 }
 
 export function emit(eventType, data) {
-  if (window.parent === window) return;
+  // Until the session names its API key, the page cannot know who may hear it: it tells no one.
+  if (window.parent === window || !known) return;
   for (const origin of targets()) window.parent.postMessage({ eventType, data }, origin);
 }
 

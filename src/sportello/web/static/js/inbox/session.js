@@ -4,6 +4,7 @@
 import { boot } from "../boot.js";
 import { el, show } from "../dom.js";
 import { t } from "../i18n.js";
+import { emit } from "./host.js";
 
 const STORE = "sportello.frame.";
 const TOGGLES = ["can_view_chat_list", "can_reply_in_chat", "can_send_paypal_in_chat"];
@@ -33,6 +34,9 @@ export function showExpired() {
     el("h1", {}, t("session.expired_title")),
     el("p", {}, t(framed ? "session.expired_text" : "session.signed_out_text")),
     framed ? null : el("a", { href: `/login?next=${encodeURIComponent(location.pathname)}` }, t("login.submit"))));
+  // The host can mint a new token and reload the frame (only a session that had named its key's
+  // origins is told: a page that never had one cannot know who may hear it).
+  if (framed) emit("sessionExpired", {});
   document.dispatchEvent(new CustomEvent("sportello:expired"));
 }
 

@@ -1,0 +1,171 @@
+"""A live socket hears only of what its session may read over REST: a Chat Operator of the chats
+assigned to them (assignments of other chats included), a frame without the chat list of the
+one chat it was opened on. Each test ends on an event the socket must hear, so "heard nothing
+of the others" is checked up to a point it reached, not only for a while."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from contextlib import closing, contextmanager
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from websockets.sync.client import ClientConnection, connect
+
+from sportello.accounts.models import Role
+from sportello.credentials.models import FrameSession
+from sportello.db.unit_of_work import unit_of_work
+from sportello.kit import secrets as kit_secrets
+from sportello.settings import Settings
+from support.seeding import Integration, add_service_user_with_key
+from support.sessions import sign_in_person
+from support.world import World, running_world, wait_for
+
+GIULIA, MARCO, LUCA = "+393331234567", "+393471112222", "+393489998877"
+OWNER_EMAIL = "owner@shop.example.com"
+
+
+@pytest.fixture
+def world(settings: Settings) -> Iterator[World]:
+    with running_world(settings) as world:
+        yield world
+
+
+def frame_secret(world: World, who: Integration, **toggles: bool) -> str:
+    token = httpx.post(
+        f"{world.sportello_url}/api/1/auth/get_authentication_token/",
+        headers={"X-Spoki-Api-Key": who.api_key},
+        json={"email": who.email, "private_key": who.private_key},
+    ).json()
+    opened = httpx.post(
+        f"{world.sportello_url}/api/1/auth/exchange/",
+        json={"token": token["token"], "uid": token["uid"], **toggles},
+    )
+    assert opened.status_code == 200, opened.text
+    return str(opened.json()["session"])
+
+
+@contextmanager
+def live_socket(world: World, session: str, **hello: Any) -> Iterator[ClientConnection]:
+    url = world.sportello_url.replace("http://", "ws://") + "/web/live/"
+    with connect(url, origin=world.sportello_url, open_timeout=10) as socket:  # type: ignore[arg-type]
+        socket.send(json.dumps({"type": "hello", "session": session, "after": None, **hello}))
+        assert json.loads(socket.recv(timeout=10))["type"] == "ready"
+        yield socket
+
+
+def heard_until(socket: ClientConnection, wanted: Callable[[list[dict[str, Any]]], bool]) -> list[dict[str, Any]]:
+    seen: list[dict[str, Any]] = []
+    while not wanted(seen):
+        message = json.loads(socket.recv(timeout=10))
+        if message["type"] == "events":
+            seen.extend(message["events"])
+    return seen
+
+
+def named_chats(events: list[dict[str, Any]]) -> set[str]:
+    """Every chat uuid the events tell: their chat, and the `ref` of an assignment (`chats`)."""
+    return {value for e in events for value in (e["chat_uuid"], e["ref"] if e["kind"] == "chats" else "") if value}
+
+
+def says(world: World, phone: str, text: str) -> None:
+    assert httpx.post(f"{world.emulator_url}/_emulator/say", json={"from": phone, "text": text}).status_code == 200
+
+
+def chat_of(world: World, who: Integration, phone: str) -> str:
+    def found() -> str | None:
+        chats = httpx.get(
+            f"{world.sportello_url}/api/1/chats/", headers={"X-Spoki-Api-Key": who.api_key}, params={"page_size": 100}
+        ).json()["results"]
+        return next((c["uuid"] for c in chats if c["contact"]["phone"] == phone), None)
+
+    uuid: str = wait_for(found)
+    return uuid
+
+
+def test_a_chat_operator_is_told_of_no_chat_but_theirs_even_by_assignments(world: World) -> None:
+    operator = add_service_user_with_key(world.settings, world.account_id, role=Role.CHAT_OPERATOR, name="Op")
+    colleague = add_service_user_with_key(world.settings, world.account_id, role=Role.CHAT_OPERATOR, name="Other")
+    says(world, GIULIA, "Ciao!")
+    says(world, MARCO, "Buongiorno")
+    giulia, marco = chat_of(world, operator, GIULIA), chat_of(world, operator, MARCO)
+    with closing(sign_in_person(world.sportello_url, OWNER_EMAIL)) as owner:
+
+        def assign(chat: str, user: Integration | None) -> None:
+            body = {"user_id": int(user.uid) if user else None}
+            assert owner.post(f"/web/api/chats/{chat}/assign/", json=body).status_code == 200
+
+        with live_socket(world, frame_secret(world, operator)) as socket:
+            # A chat that is not theirs changes hands, then one becomes theirs.
+            assign(giulia, colleague)
+            assign(marco, operator)
+            heard = heard_until(socket, lambda seen: marco in named_chats(seen))
+            assert named_chats(heard) == {marco}
+            # Theirs is taken away: they are told their list changed, and of no other chat.
+            assign(marco, colleague)
+            after = heard_until(socket, lambda seen: any(e["kind"] == "chats" for e in seen))
+            assert named_chats(after) <= {marco}
+            # Giulia keeps writing to a chat that is not theirs; Luca's becomes theirs.
+            says(world, GIULIA, "Ci sei?")
+            says(world, LUCA, "Salve")
+            luca = chat_of(world, operator, LUCA)
+            assign(luca, operator)
+            later = heard_until(socket, lambda seen: luca in named_chats(seen))
+            assert named_chats(later) <= {marco, luca}
+            assert giulia not in named_chats(heard + after + later)
+
+
+def bind_frame_to_chat(world: World, secret: str, chat_uuid: str) -> None:
+    """What a frame session opened on `chats/<uuid>` records, where sessions record it."""
+    if not hasattr(FrameSession, "chat_uuid"):
+        return
+
+    async def go(sessionmaker: async_sessionmaker[AsyncSession]) -> None:
+        async with unit_of_work(sessionmaker) as session:
+            await session.execute(
+                update(FrameSession)
+                .where(FrameSession.digest == kit_secrets.digest(secret, world.settings.signing_key))
+                .values(chat_uuid=chat_uuid)
+            )
+
+    world.run(go)
+
+
+def test_a_frame_without_the_chat_list_hears_only_of_its_own_chat(world: World) -> None:
+    desk = add_service_user_with_key(world.settings, world.account_id, role=Role.CHAT_MANAGER, name="Desk")
+    says(world, GIULIA, "Ciao!")
+    says(world, MARCO, "Buongiorno")
+    giulia, marco = chat_of(world, desk, GIULIA), chat_of(world, desk, MARCO)
+    secret = frame_secret(world, desk, can_view_chat_list=False)
+    bind_frame_to_chat(world, secret, giulia)
+    with live_socket(world, secret, chat=giulia) as socket:
+        says(world, MARCO, "Ci siete?")
+        says(world, LUCA, "Salve")
+        says(world, GIULIA, "Allora?")
+        heard = heard_until(socket, lambda seen: any(e["kind"] == "message" for e in seen))
+        assert named_chats(heard) == {giulia}
+        assert marco not in named_chats(heard)
+
+
+def test_a_frame_without_the_chat_list_that_names_no_chat_hears_of_none(world: World) -> None:
+    desk = add_service_user_with_key(world.settings, world.account_id, role=Role.CHAT_MANAGER, name="Desk")
+    with live_socket(world, frame_secret(world, desk, can_view_chat_list=False)) as socket:
+        says(world, GIULIA, "Ciao!")
+        # A change that names no chat still arrives, and marks how far the socket was served.
+        answer = httpx.post(
+            f"{world.sportello_url}/api/1/templates/",
+            headers={"X-Spoki-Api-Key": desk.api_key},
+            json={
+                "name": "ritiro",
+                "language": "it",
+                "category": "UTILITY",
+                "content": {"body": "Il tuo ordine è pronto."},
+            },
+        )
+        assert answer.status_code == 201, answer.text
+        heard = heard_until(socket, lambda seen: any(e["kind"] == "template" for e in seen))
+        assert named_chats(heard) == set()

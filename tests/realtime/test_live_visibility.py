@@ -120,16 +120,14 @@ def test_a_chat_operator_is_told_of_no_chat_but_theirs_even_by_assignments(world
 
 
 def bind_frame_to_chat(world: World, secret: str, chat_uuid: str) -> None:
-    """What a frame session opened on `chats/<uuid>` records, where sessions record it."""
-    if not hasattr(FrameSession, "chat_uuid"):
-        return
+    """What a frame session opened on `chats/<uuid>` records."""
 
     async def go(sessionmaker: async_sessionmaker[AsyncSession]) -> None:
         async with unit_of_work(sessionmaker) as session:
             await session.execute(
                 update(FrameSession)
                 .where(FrameSession.digest == kit_secrets.digest(secret, world.settings.signing_key))
-                .values(chat_uuid=chat_uuid)
+                .values(page="chat", chat_uuid=chat_uuid)
             )
 
     world.run(go)

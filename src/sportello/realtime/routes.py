@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sportello.accounts import service as accounts_service
 from sportello.accounts.actor import Actor
 from sportello.accounts.deps import SESSION_COOKIE
+from sportello.credentials import scope
 from sportello.credentials.models import FrameSession
 from sportello.credentials.origins import normalise_origin
 from sportello.credentials.service import handshake
@@ -42,9 +43,6 @@ RECHECK_SECONDS = 60.0
 LOOK_BACK = 50
 EXPIRED_CLOSE_CODE = 4401
 EXPIRED_CLOSE_REASON = "session_expired"
-# Frame sessions gain the chat they were opened on (`FrameSession.chat_uuid`) with the binding of
-# sessions to their page; until a session has that field, its page's word narrows it.
-_UNRECORDED = object()
 
 
 @dataclass(frozen=True)
@@ -70,27 +68,21 @@ class _Identity:
     api_key_id: int | None
 
 
-def _chat_of_frame(frame: FrameSession, page_chat: str) -> str | None:
-    """The one chat a frame without the chat list may hear of ("" for none), or `None` for no
-    narrowing. A frame session that records the chat it was opened on hears of that chat only;
-    one from before sessions recorded it hears of the chat its page names, which can only narrow
-    (a page that names none, or another page, hears of no chat at all)."""
-    if frame.can_view_chat_list:
+def _chat_of_frame(frame: FrameSession) -> str | None:
+    """The one chat a frame may hear of ("" for none), or `None` for every chat its role sees:
+    the same answer `credentials.scope` gives the REST reads."""
+    reachable = scope.reachable_chats(frame)
+    if reachable is None:
         return None
-    bound = getattr(frame, "chat_uuid", _UNRECORDED)
-    if bound is _UNRECORDED:
-        return page_chat
-    return bound if isinstance(bound, str) else ""
+    return reachable[0] if reachable else ""
 
 
-async def _identify(
-    session: AsyncSession, credentials: _Credentials, settings: Settings, page_chat: str = ""
-) -> _Identity:
+async def _identify(session: AsyncSession, credentials: _Credentials, settings: Settings) -> _Identity:
     if credentials.frame_secret is not None:
         frame, user, api_key = await handshake.resolve_frame_session(
             session, secret=credentials.frame_secret, signing_key=settings.signing_key
         )
-        audience = service.Audience(actor=Actor.of(user), only_chat_uuid=_chat_of_frame(frame, page_chat))
+        audience = service.Audience(actor=Actor.of(user), only_chat_uuid=_chat_of_frame(frame))
         return _Identity(audience=audience, api_key_id=api_key.id)
     if credentials.login_token:
         found = await accounts_service.find_login_session(
@@ -99,11 +91,6 @@ async def _identify(
         if found is not None:
             return _Identity(audience=service.Audience(actor=Actor.of(found[1])), api_key_id=None)
     raise Unauthorized("Your session has ended.", code="session_expired")
-
-
-def _page_chat(hello: dict[str, Any]) -> str:
-    chat = hello.get("chat")
-    return chat if isinstance(chat, str) and len(chat) == 32 and chat.isalnum() else ""
 
 
 @router.websocket("/web/live/")
@@ -130,10 +117,9 @@ async def live(websocket: WebSocket) -> None:
         frame_secret=secret if isinstance(secret, str) and secret else None,
         login_token=websocket.cookies.get(SESSION_COOKIE),
     )
-    page_chat = _page_chat(hello)
     try:
         async with unit_of_work(sessionmaker) as session:
-            identity = await _identify(session, credentials, settings, page_chat)
+            identity = await _identify(session, credentials, settings)
             oldest, newest = await service.bounds(session, account_id=identity.audience.actor.account_id)
     except Unauthorized:
         await _expired(websocket)
@@ -146,7 +132,7 @@ async def live(websocket: WebSocket) -> None:
         cursor = newest if resync else after
     else:
         cursor = newest
-    await _serve(websocket, sessionmaker, settings, bus, credentials, page_chat, identity, cursor, bool(resync))
+    await _serve(websocket, sessionmaker, settings, bus, credentials, identity, cursor, bool(resync))
 
 
 async def _expired(websocket: WebSocket) -> None:
@@ -161,7 +147,6 @@ async def _serve(
     settings: Settings,
     bus: LocalBus,
     credentials: _Credentials,
-    page_chat: str,
     identity: _Identity,
     cursor: int,
     resync: bool,
@@ -209,7 +194,7 @@ async def _serve(
                         checked_at = loop.time()
                         try:
                             # A changed role changes what the socket may hear, too.
-                            identity = await _identify(session, credentials, settings, page_chat)
+                            identity = await _identify(session, credentials, settings)
                         except Unauthorized:
                             await _expired(websocket)
                             return

@@ -67,6 +67,17 @@ class Settings(BaseSettings):
     send_poll_seconds: float = 1.0
     run_workers: bool = Field(default=True, description="Run the sender and processors in the web process.")
     cookie_secure: bool = False
+    metrics_token: SecretStr | None = Field(
+        default=None,
+        description="Bearer token Prometheus sends to scrape /metrics on the public port; "
+        "unset: /metrics there answers 404.",
+    )
+    metrics_port: int | None = Field(
+        default=None,
+        ge=0,
+        le=65535,
+        description="Also serve /metrics on this port of 127.0.0.1 only (for a scraper on the same host).",
+    )
     log_format: str = Field(default="json", pattern="^(json|text)$")
     log_level: str = "INFO"
 

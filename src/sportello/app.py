@@ -15,12 +15,14 @@ from sportello.chats.routes import router as chats_router
 from sportello.chats.routes import web_router as chats_web_router
 from sportello.contacts.routes import router as contacts_router
 from sportello.credentials.cors import ApiCors
+from sportello.credentials.deps import API_KEY_HEADER, ApiKeyDep, FrameSessionCaller
 from sportello.credentials.routes import api_router as credentials_api_router
 from sportello.credentials.routes import web_router as credentials_web_router
 from sportello.db.engine import create_engine, create_sessionmaker
 from sportello.kit.body_limit import BodySizeLimit
 from sportello.kit.encryption import SecretBox
 from sportello.kit.error_handlers import install_error_handlers
+from sportello.kit.openapi import SecurityScheme
 from sportello.kit.openapi import install as install_openapi
 from sportello.kit.rate_limit import create_rate_limiter
 from sportello.messages.routes import api_router as media_api_router
@@ -96,7 +98,21 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.secret_box = box
 
     install_error_handlers(app)
-    install_openapi(app)
+    install_openapi(
+        app,
+        security=(
+            SecurityScheme(
+                name="SpokiApiKey",
+                spec={"type": "apiKey", "in": "header", "name": API_KEY_HEADER, "description": "An approved API key."},
+                dependency=ApiKeyDep,
+            ),
+            SecurityScheme(
+                name="FrameSession",
+                spec={"type": "http", "scheme": "bearer", "description": "An embedded frame's session."},
+                dependency=FrameSessionCaller,
+            ),
+        ),
+    )
     app.include_router(observability_router)
     app.include_router(api_docs_router)
     app.include_router(accounts_router)

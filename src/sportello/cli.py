@@ -17,6 +17,7 @@ from sportello.db.migrate import upgrade_database
 from sportello.db.unit_of_work import unit_of_work
 from sportello.emulator.cli import emulator_cli
 from sportello.errors import SportelloError
+from sportello.kit.private_files import ensure_private_dir
 from sportello.observability.logging import configure_logging
 from sportello.settings import Settings
 
@@ -47,7 +48,7 @@ def _settings(data_dir: Path | None = None, host: str | None = None, port: int |
 
 def run_in_unit_of_work(settings: Settings, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
     """Migrate, then run `work` in one unit of work against the configured database."""
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    ensure_private_dir(settings.data_dir)
     upgrade_database(settings.resolved_database_url)
 
     async def run() -> T:
@@ -77,7 +78,7 @@ def _print(data: Any, as_json: bool, text: str) -> None:
 def migrate() -> None:
     """Apply the database migrations."""
     settings = _settings()
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    ensure_private_dir(settings.data_dir)
     upgrade_database(settings.resolved_database_url)
     typer.echo("database is up to date")
 
@@ -94,7 +95,7 @@ def serve(
 
     settings = _settings(host=host, port=port)
     configure_logging(level=settings.log_level, fmt=settings.log_format)
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    ensure_private_dir(settings.data_dir)
     upgrade_database(settings.resolved_database_url)
     uvicorn.run(
         create_app(settings),
@@ -157,7 +158,7 @@ def worker() -> None:
 
     settings = _settings()
     configure_logging(level=settings.log_level, fmt=settings.log_format)
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    ensure_private_dir(settings.data_dir)
     upgrade_database(settings.resolved_database_url)
 
     async def run() -> None:

@@ -11,6 +11,8 @@ from cryptography.fernet import Fernet
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from sportello.kit.private_files import write_private_file
+
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="SPORTELLO_", extra="ignore")
@@ -112,9 +114,7 @@ class Settings(BaseSettings):
             stored["encryption_key"] = Fernet.generate_key().decode()
             changed = True
         if changed:
-            self.data_dir.mkdir(parents=True, exist_ok=True)
-            path.write_text(json.dumps(stored))
-            path.chmod(0o600)
+            write_private_file(self.data_dir, path.name, json.dumps(stored).encode())
         return stored
 
     @property

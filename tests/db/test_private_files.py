@@ -36,9 +36,7 @@ def permissive_umask() -> Iterator[None]:
         os.umask(previous)
 
 
-def test_a_new_data_folder_and_its_sqlite_database_are_private(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
-) -> None:
+def test_a_new_data_folder_and_its_sqlite_database_are_private(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     data_dir = tmp_path / "data"
     monkeypatch.setenv("SPORTELLO_DATA_DIR", str(data_dir))
     monkeypatch.delenv("SPORTELLO_DATABASE_URL", raising=False)

@@ -10,6 +10,8 @@ import pytest
 from sqlalchemy import select
 from typer.testing import CliRunner
 
+from sportello.accounts.models import User
+from sportello.accounts.passwords import verify_password
 from sportello.cli import app
 from sportello.db.engine import create_engine, create_sessionmaker
 from sportello.integrations.models import WhatsAppNumber
@@ -24,9 +26,35 @@ def cli_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, database_url: str) 
     return Settings()
 
 
-def _run(*args: str) -> tuple[int, str]:
-    result = CliRunner().invoke(app, list(args))
+def _run(*args: str, stdin: str | None = None, env: dict[str, str] | None = None) -> tuple[int, str]:
+    result = CliRunner().invoke(app, list(args), input=stdin, env=env)
     return result.exit_code, result.output
+
+
+def _stored_number(settings: Settings) -> WhatsAppNumber:
+    async def stored() -> WhatsAppNumber:
+        engine = create_engine(settings.resolved_database_url)
+        try:
+            async with create_sessionmaker(engine)() as session:
+                number = await session.scalar(select(WhatsAppNumber))
+                assert number is not None
+                return number
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(stored())
+
+
+def _owner_password_hash(settings: Settings, email: str) -> str | None:
+    async def stored() -> str | None:
+        engine = create_engine(settings.resolved_database_url)
+        try:
+            async with create_sessionmaker(engine)() as session:
+                return await session.scalar(select(User.password_hash).where(User.email == email))
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(stored())
 
 
 def test_operator_creates_and_lists_accounts(cli_env: Settings) -> None:
@@ -138,3 +166,79 @@ def test_connect_whatsapp_stores_the_secrets_encrypted(cli_env: Settings) -> Non
         "--json",
     )
     assert code == 1 and json.loads(output)["code"] == "account_not_found"
+
+
+CONNECT = ("operator", "connect-whatsapp", "--phone-number-id", "106540352242922", "--waba-id", "102290129340398")
+
+
+def test_secrets_can_come_from_the_environment_so_they_stay_out_of_ps(cli_env: Settings) -> None:
+    code, output = _run(
+        "operator",
+        "create-account",
+        "--name",
+        "Shop",
+        "--owner-email",
+        "o@shop.example.com",
+        "--json",
+        env={"SPORTELLO_OWNER_PASSWORD": "from-the-environment"},
+    )
+    assert code == 0, output
+    assert verify_password("from-the-environment", _owner_password_hash(cli_env, "o@shop.example.com"))
+    account_id = str(json.loads(output)["id"])
+    code, output = _run(
+        *CONNECT,
+        "--account",
+        account_id,
+        "--json",
+        env={"SPORTELLO_ACCESS_TOKEN": "EAAG-env-token", "SPORTELLO_APP_SECRET": "env-app-secret"},
+    )
+    assert code == 0, output
+    number = _stored_number(cli_env)
+    box = SecretBox(cli_env.fernet_key)
+    assert box.open(number.access_token_sealed) == "EAAG-env-token"
+    assert box.open(number.app_secret_sealed) == "env-app-secret"
+
+
+def test_a_dash_reads_each_secret_from_standard_input_in_order(cli_env: Settings) -> None:
+    code, output = _run(
+        "operator",
+        "create-account",
+        "--name",
+        "Shop",
+        "--owner-email",
+        "o@shop.example.com",
+        "--owner-password",
+        "-",
+        "--json",
+        stdin="piped-in-password\n",
+    )
+    assert code == 0, output
+    assert verify_password("piped-in-password", _owner_password_hash(cli_env, "o@shop.example.com"))
+    account_id = str(json.loads(output)["id"])
+    code, output = _run(
+        *CONNECT,
+        "--account",
+        account_id,
+        "--access-token",
+        "-",
+        "--app-secret",
+        "-",
+        "--json",
+        stdin="EAAG-piped-token\npiped-app-secret\n",
+    )
+    assert code == 0, output
+    box = SecretBox(cli_env.fernet_key)
+    number = _stored_number(cli_env)
+    assert box.open(number.access_token_sealed) == "EAAG-piped-token"
+    assert box.open(number.app_secret_sealed) == "piped-app-secret"
+
+
+def test_a_missing_secret_says_every_way_to_give_it(cli_env: Settings) -> None:
+    code, output = _run("operator", "create-account", "--name", "Shop", "--owner-email", "o@shop.example.com", "--json")
+    assert code == 1
+    error = json.loads(output)
+    assert error["code"] == "invalid_input"
+    assert "SPORTELLO_OWNER_PASSWORD" in error["detail"] and "--owner-password -" in error["detail"]
+    # An empty line on standard input is no secret either.
+    code, output = _run(*CONNECT, "--account", "1", "--access-token", "-", "--app-secret", "s", "--json", stdin="\n")
+    assert code == 1 and json.loads(output)["code"] == "invalid_input"

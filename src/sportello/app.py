@@ -15,17 +15,20 @@ from sportello.chats.routes import router as chats_router
 from sportello.chats.routes import web_router as chats_web_router
 from sportello.contacts.routes import router as contacts_router
 from sportello.credentials.cors import ApiCors
+from sportello.credentials.deps import API_KEY_HEADER, ApiKeyDep, FrameSessionCaller
 from sportello.credentials.routes import api_router as credentials_api_router
 from sportello.credentials.routes import web_router as credentials_web_router
 from sportello.db.engine import create_engine, create_sessionmaker
 from sportello.kit.body_limit import BodySizeLimit
 from sportello.kit.encryption import SecretBox
 from sportello.kit.error_handlers import install_error_handlers
+from sportello.kit.openapi import SecurityScheme
 from sportello.kit.openapi import install as install_openapi
 from sportello.kit.rate_limit import create_rate_limiter
 from sportello.messages.routes import api_router as media_api_router
 from sportello.messages.routes import web_router as media_web_router
 from sportello.observability.metrics import Metrics, RequestObserver
+from sportello.observability.metrics_listener import MetricsListener
 from sportello.observability.routes import router as observability_router
 from sportello.operator_console.routes import router as operator_router
 from sportello.payments.routes import api_router as payments_api_router
@@ -56,9 +59,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     sessionmaker = create_sessionmaker(engine, info={SESSION_INFO_KEY: bus})
     box = SecretBox(settings.fernet_key)
     workers = Workers(sessionmaker, settings, box)
+    metrics = Metrics()
+    metrics_listener = MetricsListener(metrics, settings)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        # First: a metrics port already in use stops the start before anything else is running.
+        await metrics_listener.start()
         await bus.start()
         if settings.run_workers:
             workers.start()
@@ -66,6 +73,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             yield
         finally:
             await workers.stop()
+            await metrics_listener.stop()
             await bus.close()
             await app.state.rate_limiter.close()
             await engine.dispose()
@@ -85,11 +93,26 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.workers = workers
     app.state.live_bus = bus
     app.state.rate_limiter = create_rate_limiter(settings.redis_url)
-    app.state.metrics = Metrics()
+    app.state.metrics = metrics
+    app.state.metrics_listener = metrics_listener
     app.state.secret_box = box
 
     install_error_handlers(app)
-    install_openapi(app)
+    install_openapi(
+        app,
+        security=(
+            SecurityScheme(
+                name="SpokiApiKey",
+                spec={"type": "apiKey", "in": "header", "name": API_KEY_HEADER, "description": "An approved API key."},
+                dependency=ApiKeyDep,
+            ),
+            SecurityScheme(
+                name="FrameSession",
+                spec={"type": "http", "scheme": "bearer", "description": "An embedded frame's session."},
+                dependency=FrameSessionCaller,
+            ),
+        ),
+    )
     app.include_router(observability_router)
     app.include_router(api_docs_router)
     app.include_router(accounts_router)

@@ -17,6 +17,7 @@ from sportello.db.migrate import upgrade_database
 from sportello.db.unit_of_work import unit_of_work
 from sportello.emulator.cli import emulator_cli
 from sportello.errors import SportelloError
+from sportello.kit.private_files import ensure_private_dir
 from sportello.observability.logging import configure_logging
 from sportello.settings import Settings
 
@@ -32,6 +33,30 @@ app.add_typer(emulator_cli, name="emulator")
 operator_app.add_typer(api_keys_app, name="api-keys")
 
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
+# A secret given as an argument shows in `ps` and in the shell's history: every secret option
+# also reads an environment variable, and `-` reads it from standard input (one line each, in
+# the order of the options).
+STDIN = "-"
+_ALSO_FROM = " Or set {envvar}, or give '-' to read it from standard input."
+
+
+def _secret_option(help_text: str, envvar: str) -> Any:
+    return typer.Option(help=help_text + _ALSO_FROM.format(envvar=envvar), envvar=envvar, show_envvar=False)
+
+
+def _read_secret(value: str | None, *, option: str, envvar: str) -> str:
+    """The secret itself: from the option, its environment variable (typer read it already),
+    standard input for `-`, or a hidden prompt at a terminal."""
+    if value == STDIN:
+        value = sys.stdin.readline().rstrip("\r\n")
+    elif value is None and sys.stdin.isatty():
+        value = typer.prompt(option.lstrip("-").replace("-", " ").capitalize(), hide_input=True)
+    if not value:
+        raise SportelloError(
+            f"Give {option}: as {envvar} in the environment, or {option} - and the value on standard input.",
+            code="invalid_input",
+        )
+    return value
 
 
 def _settings(data_dir: Path | None = None, host: str | None = None, port: int | None = None) -> Settings:
@@ -47,7 +72,7 @@ def _settings(data_dir: Path | None = None, host: str | None = None, port: int |
 
 def run_in_unit_of_work(settings: Settings, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
     """Migrate, then run `work` in one unit of work against the configured database."""
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    ensure_private_dir(settings.data_dir)
     upgrade_database(settings.resolved_database_url)
 
     async def run() -> T:
@@ -77,7 +102,7 @@ def _print(data: Any, as_json: bool, text: str) -> None:
 def migrate() -> None:
     """Apply the database migrations."""
     settings = _settings()
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    ensure_private_dir(settings.data_dir)
     upgrade_database(settings.resolved_database_url)
     typer.echo("database is up to date")
 
@@ -94,7 +119,7 @@ def serve(
 
     settings = _settings(host=host, port=port)
     configure_logging(level=settings.log_level, fmt=settings.log_format)
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    ensure_private_dir(settings.data_dir)
     upgrade_database(settings.resolved_database_url)
     uvicorn.run(
         create_app(settings),
@@ -157,7 +182,7 @@ def worker() -> None:
 
     settings = _settings()
     configure_logging(level=settings.log_level, fmt=settings.log_format)
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    ensure_private_dir(settings.data_dir)
     upgrade_database(settings.resolved_database_url)
 
     async def run() -> None:
@@ -186,7 +211,10 @@ def worker() -> None:
 def create_account(
     name: Annotated[str, typer.Option(help="The business's name.")],
     owner_email: Annotated[str, typer.Option(help="The Owner's email (their sign-in).")],
-    owner_password: Annotated[str, typer.Option(help="The Owner's password (at least 10 characters).")],
+    owner_password: Annotated[
+        str | None,
+        _secret_option("The Owner's password (at least 10 characters).", "SPORTELLO_OWNER_PASSWORD"),
+    ] = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Create an account with its Owner."""
@@ -194,11 +222,12 @@ def create_account(
 
     async def work(session: AsyncSession) -> dict[str, Any]:
         account, owner = await service.create_account(
-            session, name=name, owner_email=owner_email, owner_password=owner_password
+            session, name=name, owner_email=owner_email, owner_password=password
         )
         return {"id": account.id, "name": account.name, "owner": {"id": owner.id, "email": owner.email}}
 
     try:
+        password = _read_secret(owner_password, option="--owner-password", envvar="SPORTELLO_OWNER_PASSWORD")
         created = run_in_unit_of_work(_settings(), work)
     except SportelloError as exc:
         _fail(exc, as_json)
@@ -228,8 +257,10 @@ def connect_whatsapp(
     account: Annotated[int, typer.Option(help="The account id.")],
     phone_number_id: Annotated[str, typer.Option(help="Meta's phone number id.")],
     waba_id: Annotated[str, typer.Option(help="Meta's WhatsApp Business account id.")],
-    access_token: Annotated[str, typer.Option(help="A system user access token.")],
-    app_secret: Annotated[str, typer.Option(help="The Meta app's secret (checks webhook signatures).")],
+    access_token: Annotated[str | None, _secret_option("A system user access token.", "SPORTELLO_ACCESS_TOKEN")] = None,
+    app_secret: Annotated[
+        str | None, _secret_option("The Meta app's secret (checks webhook signatures).", "SPORTELLO_APP_SECRET")
+    ] = None,
     display_phone_number: Annotated[str | None, typer.Option(help="The number as people see it.")] = None,
     as_json: JsonFlag = False,
 ) -> None:
@@ -247,13 +278,15 @@ def connect_whatsapp(
             account_id=account,
             phone_number_id=phone_number_id,
             waba_id=waba_id,
-            access_token=access_token,
-            app_secret=app_secret,
+            access_token=token,
+            app_secret=secret,
             display_phone_number=display_phone_number,
         )
         return WhatsAppNumberRead.model_validate(number).model_dump(mode="json")
 
     try:
+        token = _read_secret(access_token, option="--access-token", envvar="SPORTELLO_ACCESS_TOKEN")
+        secret = _read_secret(app_secret, option="--app-secret", envvar="SPORTELLO_APP_SECRET")
         connected = run_in_unit_of_work(settings, work)
     except SportelloError as exc:
         _fail(exc, as_json)

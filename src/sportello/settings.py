@@ -11,6 +11,8 @@ from cryptography.fernet import Fernet
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from sportello.kit.private_files import write_private_file
+
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="SPORTELLO_", extra="ignore")
@@ -67,6 +69,17 @@ class Settings(BaseSettings):
     send_poll_seconds: float = 1.0
     run_workers: bool = Field(default=True, description="Run the sender and processors in the web process.")
     cookie_secure: bool = False
+    metrics_token: SecretStr | None = Field(
+        default=None,
+        description="Bearer token Prometheus sends to scrape /metrics on the public port; "
+        "unset: /metrics there answers 404.",
+    )
+    metrics_port: int | None = Field(
+        default=None,
+        ge=0,
+        le=65535,
+        description="Also serve /metrics on this port of 127.0.0.1 only (for a scraper on the same host).",
+    )
     log_format: str = Field(default="json", pattern="^(json|text)$")
     log_level: str = "INFO"
 
@@ -101,9 +114,7 @@ class Settings(BaseSettings):
             stored["encryption_key"] = Fernet.generate_key().decode()
             changed = True
         if changed:
-            self.data_dir.mkdir(parents=True, exist_ok=True)
-            path.write_text(json.dumps(stored))
-            path.chmod(0o600)
+            write_private_file(self.data_dir, path.name, json.dumps(stored).encode())
         return stored
 
     @property

@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import event, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+
+from sportello.kit.private_files import ensure_private_file
+
+# SQLite's companions of the database file: they hold recent writes, so they are as private.
+_SQLITE_COMPANIONS = ("-wal", "-shm", "-journal")
 
 
 def is_sqlite(url: str) -> bool:
@@ -23,8 +29,30 @@ def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+def sqlite_file(url: str) -> Path | None:
+    """The database file of a SQLite URL; None for an in-memory or URI-style database."""
+    database = make_url(url).database
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return None
+    return Path(database)
+
+
+def make_sqlite_file_private(url: str) -> None:
+    """The database file is 0600 before SQLite first opens it (SQLite then gives its -wal and
+    -shm files the same mode); companions left from before are tightened too."""
+    path = sqlite_file(url)
+    if path is None or not path.parent.is_dir():
+        return  # SQLite itself says what is wrong with a folder that is not there
+    ensure_private_file(path)
+    for suffix in _SQLITE_COMPANIONS:
+        companion = path.with_name(path.name + suffix)
+        if companion.exists():
+            companion.chmod(0o600)
+
+
 def create_engine(url: str) -> AsyncEngine:
     if is_sqlite(url):
+        make_sqlite_file_private(url)
         engine = create_async_engine(url, connect_args={"timeout": 10})
         event.listen(engine.sync_engine, "connect", _configure_sqlite)
         return engine

@@ -15,6 +15,7 @@ from sportello.db.unit_of_work import unit_of_work
 from sportello.integrations.models import WhatsAppNumber
 from sportello.kit.background import PollingLoop
 from sportello.kit.encryption import SecretBox
+from sportello.kit.private_files import write_private_file
 from sportello.messages.models import Media, MediaStatus, Message
 from sportello.realtime import service as live
 from sportello.settings import Settings
@@ -68,9 +69,7 @@ async def fetch_pending(
                 raise GraphApiError(http_status=413, code=131052, message=f"larger than {limit} bytes")
             content = await client.download_media(access_token=token, url=info.url, max_bytes=limit)
             relative = media_path(account_id, media_uuid)
-            target = settings.data_dir / relative
-            await asyncio.to_thread(target.parent.mkdir, parents=True, exist_ok=True)
-            await asyncio.to_thread(target.write_bytes, content)
+            await asyncio.to_thread(write_private_file, settings.data_dir, relative, content)
         except GraphApiError as error:
             async with unit_of_work(sessionmaker) as session:
                 media = await session.get(Media, media_id)

@@ -21,6 +21,7 @@ from sportello.contacts.models import Contact
 from sportello.contacts.schemas import ContactCreate
 from sportello.db.unit_of_work import after_commit
 from sportello.errors import Conflict, Forbidden, InvalidInput, NotFound
+from sportello.kit.private_files import write_private_file
 from sportello.messages import repository as repo
 from sportello.messages.models import Direction, Media, MediaStatus, Message, MessageKind, SendStatus
 from sportello.messages.schemas import MessageSend, NewChat
@@ -302,10 +303,9 @@ async def store_upload(
         raise InvalidInput(f"A {kind} must be 1 byte to {limit // 1024**2} MB.", code="media_too_large", field="file")
     media_uuid = uuid.uuid4().hex
     relative = f"media/{account_id}/{media_uuid}"
-    target = data_dir / relative
-    # Up to 100 MB: written off the event loop, so other requests go on meanwhile.
-    await asyncio.to_thread(target.parent.mkdir, parents=True, exist_ok=True)
-    await asyncio.to_thread(target.write_bytes, content)
+    # Up to 100 MB: written off the event loop, so other requests go on meanwhile; readable
+    # only by Sportello's own user.
+    await asyncio.to_thread(write_private_file, data_dir, relative, content)
     return await repo.insert_media(
         session,
         Media(

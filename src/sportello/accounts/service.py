@@ -17,7 +17,7 @@ from sportello.accounts.passwords import hash_password, verify_password
 from sportello.accounts.schemas import UserCreate
 from sportello.errors import Conflict, Forbidden, InvalidInput, NotFound, Unauthorized
 from sportello.kit import secrets as kit_secrets
-from sportello.kit.throttle import Limit, ensure_not_throttled, record_failure
+from sportello.kit.throttle import Limit, Throttle
 
 LOGIN_LIMIT_PER_EMAIL = Limit(attempts=10, window_seconds=900)
 LOGIN_LIMIT_PER_ADDRESS = Limit(attempts=50, window_seconds=900)
@@ -132,16 +132,15 @@ async def remove_user(session: AsyncSession, *, actor: Actor, user_id: int) -> N
     await repo.delete_user(session, target)
 
 
-async def authenticate(session: AsyncSession, *, email: str, password: str, source: str) -> User:
+async def authenticate(session: AsyncSession, *, email: str, password: str, source: str, throttle: Throttle) -> User:
     """Check a standard user's email and password. Unknown email and wrong password give the
     same answer, and failures are limited per email and per source address."""
     email = email.strip().lower()
     keys = [f"login:email:{email}", f"login:addr:{source}"]
-    await ensure_not_throttled(
-        session, keys[:1], LOGIN_LIMIT_PER_EMAIL, message="Too many failed sign-in attempts. Try again later."
+    await throttle.ensure_not_throttled(
+        keys[:1], LOGIN_LIMIT_PER_EMAIL, message="Too many failed sign-in attempts. Try again later."
     )
-    await ensure_not_throttled(
-        session,
+    await throttle.ensure_not_throttled(
         keys[1:],
         LOGIN_LIMIT_PER_ADDRESS,
         message="Too many failed sign-in attempts. Try again later.",
@@ -149,8 +148,8 @@ async def authenticate(session: AsyncSession, *, email: str, password: str, sour
     user = await repo.find_user_by_email(session, email)
     ok = verify_password(password, user.password_hash if user else None)
     if user is None or not ok or not user.is_active or user.user_type is not UserType.STANDARD:
-        await record_failure(session, keys[:1], LOGIN_LIMIT_PER_EMAIL)
-        await record_failure(session, keys[1:], LOGIN_LIMIT_PER_ADDRESS)
+        await throttle.record_failure(keys[:1], LOGIN_LIMIT_PER_EMAIL)
+        await throttle.record_failure(keys[1:], LOGIN_LIMIT_PER_ADDRESS)
         raise Unauthorized("The email or the password is not right.", code="invalid_credentials")
     return user
 

@@ -16,19 +16,20 @@ from sportello.credentials.models import ApiKey, FrameSession
 from sportello.credentials.origins import origin_allowed
 from sportello.credentials.service import api_keys, handshake
 from sportello.errors import Forbidden, RateLimited, Unauthorized
-from sportello.kit.deps import AppSettings, DbSession, client_address
+from sportello.kit.deps import AppSettings, AppThrottle, DbSession, client_address
 from sportello.kit.i18n import normalise_language
 from sportello.kit.schemas import MAX_ID
 
 API_KEY_HEADER = "X-Spoki-Api-Key"
 
 
-async def _api_key(request: Request, session: DbSession, settings: AppSettings) -> ApiKey:
+async def _api_key(request: Request, session: DbSession, settings: AppSettings, throttle: AppThrottle) -> ApiKey:
     key = await api_keys.authenticate_api_key(
         session,
         raw_key=request.headers.get(API_KEY_HEADER),
         signing_key=settings.signing_key,
         source=client_address(request),
+        throttle=throttle,
     )
     origin = request.headers.get("origin")
     if origin and not request_origin_is_own(request, settings) and not origin_allowed(origin, key.allowed_origins):

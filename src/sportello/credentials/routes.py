@@ -32,7 +32,7 @@ from sportello.credentials.schemas import (
     ViewerOut,
 )
 from sportello.credentials.service import api_keys, handshake, private_keys
-from sportello.kit.deps import AppSettings, DbSession, client_address
+from sportello.kit.deps import AppSettings, AppThrottle, DbSession, client_address
 from sportello.kit.schemas import ERROR_RESPONSES, MAX_ID
 
 api_router = APIRouter(prefix="/api/1", tags=["authentication"], responses=ERROR_RESPONSES)
@@ -51,7 +51,12 @@ ApiKeyId = Annotated[int, Path(ge=1, le=MAX_ID, description="The API key's id.")
     },
 )
 async def get_authentication_token(
-    body: TokenRequest, api_key: ApiKeyDep, request: Request, session: DbSession, settings: AppSettings
+    body: TokenRequest,
+    api_key: ApiKeyDep,
+    request: Request,
+    session: DbSession,
+    settings: AppSettings,
+    throttle: AppThrottle,
 ) -> TokenOut:
     """The guide's step 2: `X-Spoki-Api-Key` and a user's email and private key give a token for
     the iframe's `auth_token` and `auth_uid`. Best called by the host's backend, so the private key
@@ -64,6 +69,7 @@ async def get_authentication_token(
         source=client_address(request),
         signing_key=settings.signing_key,
         ttl_seconds=settings.token_ttl_seconds,
+        throttle=throttle,
     )
     return TokenOut(token=token, uid=str(user.id))
 
@@ -84,7 +90,9 @@ def _frame_out(frame: FrameSession, user: User, api_key: ApiKey) -> FrameSession
 
 
 @api_router.post("/auth/exchange/", summary="Exchange a token for a frame session")
-async def exchange(request: Request, body: ExchangeIn, session: DbSession, settings: AppSettings) -> FrameSessionOpened:
+async def exchange(
+    request: Request, body: ExchangeIn, session: DbSession, settings: AppSettings, throttle: AppThrottle
+) -> FrameSessionOpened:
     """Called by the iframe page with the `auth_token` and `auth_uid` of its address. The token
     is used up; the toggles are bound to the new session and enforced by the server."""
     secret, frame, user, api_key = await handshake.exchange_token(
@@ -99,6 +107,7 @@ async def exchange(request: Request, body: ExchangeIn, session: DbSession, setti
         ),
         signing_key=settings.signing_key,
         session_hours=settings.frame_session_hours,
+        throttle=throttle,
         source=client_address(request),
     )
     return FrameSessionOpened(

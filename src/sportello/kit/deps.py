@@ -1,4 +1,4 @@
-"""Dependencies every room uses: the unit of work and the settings."""
+"""Dependencies every room uses: the unit of work, the settings and the failure throttle."""
 
 from __future__ import annotations
 
@@ -8,8 +8,9 @@ from typing import Annotated
 from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from sportello.db.unit_of_work import commit, rollback
+from sportello.db.unit_of_work import commit, end_with_error
 from sportello.kit.encryption import SecretBox
+from sportello.kit.throttle import Throttle
 from sportello.settings import Settings
 
 
@@ -18,8 +19,8 @@ async def _db_session(request: Request) -> AsyncIterator[AsyncSession]:
     async with sessionmaker() as session:
         try:
             yield session
-        except BaseException:
-            await rollback(session)
+        except BaseException as error:
+            await end_with_error(session, error)
             raise
         else:
             await commit(session)
@@ -35,11 +36,17 @@ def _secret_box(request: Request) -> SecretBox:
     return box
 
 
+def _throttle(request: Request) -> Throttle:
+    throttle: Throttle = request.app.state.throttle
+    return throttle
+
+
 # scope="function": the unit of work commits when the route returns, before the response
 # leaves, so a client never sees a success that was not committed.
 DbSession = Annotated[AsyncSession, Depends(_db_session, scope="function")]
 AppSettings = Annotated[Settings, Depends(_settings)]
 AppSecretBox = Annotated[SecretBox, Depends(_secret_box)]
+AppThrottle = Annotated[Throttle, Depends(_throttle)]
 
 
 def client_address(request: Request) -> str:

@@ -14,9 +14,9 @@ from sportello.accounts import service as accounts_service
 from sportello.credentials.models import ApiKeyStatus
 from sportello.credentials.service import api_keys
 from sportello.errors import Forbidden, NotFound, SportelloError
-from sportello.kit.deps import AppSettings, DbSession, client_address
+from sportello.kit.deps import AppSettings, AppThrottle, DbSession, client_address
 from sportello.kit.schemas import MAX_ID
-from sportello.kit.throttle import Limit, ensure_not_throttled, record_failure
+from sportello.kit.throttle import Limit
 from sportello.mail import service as mail_service
 from sportello.operator_console import session as operator_session
 
@@ -49,18 +49,18 @@ async def login_page(request: Request, settings: AppSettings) -> Response:
 async def login(
     request: Request,
     settings: AppSettings,
-    session: DbSession,
+    throttle: AppThrottle,
     username: Annotated[str, Form(max_length=200)] = "",
     password: Annotated[str, Form(max_length=200)] = "",
 ) -> Response:
     _require_enabled(settings)
     keys = [f"operator:addr:{client_address(request)}"]
     try:
-        await ensure_not_throttled(session, keys, LOGIN_LIMIT, message="Too many failed attempts. Try again later.")
+        await throttle.ensure_not_throttled(keys, LOGIN_LIMIT, message="Too many failed attempts. Try again later.")
     except SportelloError as exc:
         return _render(request, "operator_login.html", {"error": exc.detail}, status_code=429)
     if not operator_session.credentials_match(settings, username, password):
-        await record_failure(session, keys, LOGIN_LIMIT)
+        await throttle.record_failure(keys, LOGIN_LIMIT)
         return _render(
             request, "operator_login.html", {"error": "The username or the password is not right."}, status_code=401
         )

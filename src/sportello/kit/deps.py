@@ -1,4 +1,5 @@
-"""Dependencies every room uses: the unit of work, the settings and the failure throttle."""
+"""Dependencies every room uses: the unit of work, the settings, the failure throttle and the
+client's address."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from sportello.db.unit_of_work import commit, end_with_error
+from sportello.kit.client_address import resolve_client_address
 from sportello.kit.encryption import SecretBox
 from sportello.kit.throttle import Throttle
 from sportello.settings import Settings
@@ -50,4 +52,10 @@ AppThrottle = Annotated[Throttle, Depends(_throttle)]
 
 
 def client_address(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
+    """The address every per-address limit counts: the peer, or what a trusted proxy says of it."""
+    settings: Settings = request.app.state.settings
+    return resolve_client_address(
+        request.client.host if request.client else None,
+        request.headers.getlist("x-forwarded-for"),
+        settings.trusted_proxy_networks,
+    )

@@ -25,6 +25,7 @@ from sportello.kit.error_handlers import install_error_handlers
 from sportello.kit.openapi import SecurityScheme
 from sportello.kit.openapi import install as install_openapi
 from sportello.kit.rate_limit import create_rate_limiter
+from sportello.kit.throttle import create_throttle
 from sportello.messages.routes import api_router as media_api_router
 from sportello.messages.routes import web_router as media_web_router
 from sportello.observability.metrics import Metrics, RequestObserver
@@ -76,6 +77,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             await metrics_listener.stop()
             await bus.close()
             await app.state.rate_limiter.close()
+            await app.state.throttle.close()
             await engine.dispose()
 
     app = FastAPI(
@@ -93,6 +95,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.workers = workers
     app.state.live_bus = bus
     app.state.rate_limiter = create_rate_limiter(settings.redis_url)
+    app.state.throttle = create_throttle(settings.redis_url)
     app.state.metrics = metrics
     app.state.metrics_listener = metrics_listener
     app.state.secret_box = box

@@ -107,6 +107,18 @@ def migrate() -> None:
     typer.echo("database is up to date")
 
 
+def uvicorn_proxy_options(settings: Settings) -> dict[str, Any]:
+    """Uvicorn believes X-Forwarded-For and X-Forwarded-Proto only from `SPORTELLO_TRUSTED_PROXIES`.
+    Left to itself it trusts 127.0.0.1 (or $FORWARDED_ALLOW_IPS), so anyone who reaches the port
+    from this machine could choose the address every per-address limit counts."""
+    if not settings.trusted_proxy_networks:
+        return {"proxy_headers": False}
+    return {
+        "proxy_headers": True,
+        "forwarded_allow_ips": [str(network) for network in settings.trusted_proxy_networks],
+    }
+
+
 @app.command()
 def serve(
     host: Annotated[str | None, typer.Option(help="Address to listen on.")] = None,
@@ -126,8 +138,7 @@ def serve(
         host=settings.host,
         port=settings.port,
         log_config=None,
-        proxy_headers=True,
-        forwarded_allow_ips="127.0.0.1",
+        **uvicorn_proxy_options(settings),
     )
 
 
@@ -167,7 +178,9 @@ def demo(
     )
     start_emulator(settings)
     start_crm(settings, credentials)
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_config=None)
+    uvicorn.run(
+        create_app(settings), host=settings.host, port=settings.port, log_config=None, **uvicorn_proxy_options(settings)
+    )
 
 
 @app.command()

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import secrets
 from functools import cached_property
 from pathlib import Path
 
 from cryptography.fernet import Fernet
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from sportello.kit.private_files import write_private_file
@@ -80,8 +81,23 @@ class Settings(BaseSettings):
         le=65535,
         description="Also serve /metrics on this port of 127.0.0.1 only (for a scraper on the same host).",
     )
+    trusted_proxies: str = Field(
+        default="",
+        description="Comma-separated IPs or CIDRs of the reverse proxies whose X-Forwarded-For is believed "
+        "(e.g. 127.0.0.1 behind nginx on the same machine). Empty: no proxy header counts.",
+    )
     log_format: str = Field(default="json", pattern="^(json|text)$")
     log_level: str = "INFO"
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _valid_proxies(cls, value: str) -> str:
+        _parse_networks(value)
+        return value
+
+    @property
+    def trusted_proxy_networks(self) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+        return _parse_networks(self.trusted_proxies)
 
     @property
     def resolved_database_url(self) -> str:
@@ -128,3 +144,8 @@ class Settings(BaseSettings):
         if self.encryption_key is not None:
             return self.encryption_key.get_secret_value().encode()
         return self._generated_secrets["encryption_key"].encode()
+
+
+def _parse_networks(value: str) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+    """`"127.0.0.1, 10.0.0.0/8"` as networks; a bad entry is an error at startup, not a silent hole."""
+    return tuple(ipaddress.ip_network(part.strip(), strict=False) for part in value.split(",") if part.strip())

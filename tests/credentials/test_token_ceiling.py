@@ -71,12 +71,16 @@ async def test_a_token_minted_for_a_chat_opens_only_that_chats_page_and_reaches_
     acme = await seed_integration_async(settings, name="Acme")
     bound = await a_chat(app_client, acme, "+393331111111")
     other = await a_chat(app_client, acme, "+393332222222")
+    for elsewhere in ({"page": "chats"}, {"page": "templates"}, {"page": "chat", "chat_uuid": other}):
+        spent = await mint(app_client, acme, chat_uuid=bound)
+        refused = await exchange(app_client, spent.json(), **elsewhere)
+        assert refused.status_code == 403 and refused.json()["code"] == "token_bound_to_chat", elsewhere
+        # One rule: a presented token is used up, whatever the answer.
+        again = await exchange(app_client, spent.json(), page="chat", chat_uuid=bound)
+        assert again.status_code == 401 and again.json()["code"] == "session_expired"
+
     minted = await mint(app_client, acme, chat_uuid=bound)
     assert minted.status_code == 200, minted.text
-    for elsewhere in ({"page": "chats"}, {"page": "templates"}, {"page": "chat", "chat_uuid": other}):
-        refused = await exchange(app_client, minted.json(), **elsewhere)
-        assert refused.status_code == 403 and refused.json()["code"] == "token_bound_to_chat", elsewhere
-
     opened = await exchange(app_client, minted.json(), page="chat", chat_uuid=bound, **EVERY_TOGGLE_ON)
     assert opened.status_code == 200, opened.text
     assert opened.json()["permissions"]["can_view_chat_list"] is False, "bound to its chat, the list stays shut"

@@ -11,6 +11,8 @@ import pytest
 from pydantic import SecretStr
 
 from sportello.app import create_app
+from sportello.operator_console import session as operator_session
+from sportello.operator_console.routes import LOGIN_LIMIT
 from sportello.settings import Settings
 from support.seeding import seed_integration_async
 
@@ -101,3 +103,40 @@ async def test_reject_needs_a_reason(operator_client: httpx.AsyncClient, setting
         "/operator/api-keys/reject", data={"key_id": key_id, "csrf": csrf.group(1), "reason": " "}
     )
     assert empty.status_code == 400 and empty.json()["code"] == "invalid_input"
+
+
+async def test_a_throttled_operator_sign_in_says_when_to_retry(app_client: httpx.AsyncClient) -> None:
+    for _ in range(LOGIN_LIMIT.attempts):
+        refused = await app_client.post("/operator/login", data={"username": "operator", "password": "guess"})
+        assert refused.status_code == 401
+    throttled = await app_client.post("/operator/login", data={"username": "operator", "password": "operator-secret-1"})
+    assert throttled.status_code == 429 and "Too many failed attempts" in throttled.text
+    assert 0 < int(throttled.headers["Retry-After"]) <= LOGIN_LIMIT.window_seconds + 1
+    assert operator_session.COOKIE not in throttled.cookies
+
+
+async def test_a_copied_operator_cookie_stops_working_after_sign_out(
+    operator_client: httpx.AsyncClient, settings: Settings
+) -> None:
+    key_id = await _pending_key(settings)
+    page = await operator_client.get("/operator")
+    csrf = re.search(r'name="csrf" value="([^"]+)"', page.text)
+    assert page.status_code == 200 and csrf
+    copied = {operator_session.COOKIE: operator_client.cookies[operator_session.COOKIE]}
+    out = await operator_client.post("/operator/logout")
+    assert out.status_code == 303 and out.headers["location"] == "/operator/login"
+
+    transport = httpx.ASGITransport(app=operator_client.app)  # type: ignore[attr-defined]
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver", cookies=copied) as thief:
+        console = await thief.get("/operator")
+        assert console.status_code == 303 and console.headers["location"] == "/operator/login"
+        approve = await thief.post("/operator/api-keys/approve", data={"key_id": key_id, "csrf": csrf.group(1)})
+        assert approve.status_code == 403 and approve.json()["code"] == "not_authenticated"
+
+
+async def test_changing_the_operator_password_signs_the_operator_out(
+    operator_client: httpx.AsyncClient, settings: Settings
+) -> None:
+    assert (await operator_client.get("/operator")).status_code == 200
+    settings.operator_password = SecretStr("a-new-operator-secret")
+    assert (await operator_client.get("/operator")).headers["location"] == "/operator/login"

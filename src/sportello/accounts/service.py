@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import secrets
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
@@ -18,10 +19,16 @@ from sportello.accounts.schemas import UserCreate
 from sportello.errors import Conflict, Forbidden, InvalidInput, NotFound, Unauthorized
 from sportello.kit import secrets as kit_secrets
 from sportello.kit.revocations import announce_after_commit
-from sportello.kit.throttle import Limit, ensure_not_throttled, record_failure
+from sportello.kit.throttle import Limit, Throttle
 
-LOGIN_LIMIT_PER_EMAIL = Limit(attempts=10, window_seconds=900)
+# Sign-in failures are limited per (email, address) and per address, never per email alone: a
+# limit per email lets anyone lock its owner out with ten wrong passwords from anywhere. Failures
+# on an email from many addresses instead slow every attempt on it down a little.
+LOGIN_LIMIT_PER_EMAIL_AND_ADDRESS = Limit(attempts=10, window_seconds=900)
 LOGIN_LIMIT_PER_ADDRESS = Limit(attempts=50, window_seconds=900)
+LOGIN_FAILURES_PER_EMAIL = Limit(attempts=10, window_seconds=900)
+LOGIN_SLOWDOWN_SECONDS = 1.0
+_LOGIN_THROTTLED = "Too many failed sign-in attempts. Try again later."
 
 
 async def create_account(
@@ -137,25 +144,26 @@ async def remove_user(session: AsyncSession, *, actor: Actor, user_id: int) -> N
     announce_after_commit(session, user_ids=frozenset({target.id}))
 
 
-async def authenticate(session: AsyncSession, *, email: str, password: str, source: str) -> User:
+async def authenticate(session: AsyncSession, *, email: str, password: str, source: str, throttle: Throttle) -> User:
     """Check a standard user's email and password. Unknown email and wrong password give the
-    same answer, and failures are limited per email and per source address."""
+    same answer. An address that keeps failing on an email (or on many) is made to wait (429);
+    once an email has many failures, from anywhere, every attempt on it is slowed down by
+    `LOGIN_SLOWDOWN_SECONDS`, but the right password from an address that has not failed still
+    signs in."""
     email = email.strip().lower()
-    keys = [f"login:email:{email}", f"login:addr:{source}"]
-    await ensure_not_throttled(
-        session, keys[:1], LOGIN_LIMIT_PER_EMAIL, message="Too many failed sign-in attempts. Try again later."
-    )
-    await ensure_not_throttled(
-        session,
-        keys[1:],
-        LOGIN_LIMIT_PER_ADDRESS,
-        message="Too many failed sign-in attempts. Try again later.",
-    )
+    per_pair, per_address = [f"login:pair:{email}|{source}"], [f"login:addr:{source}"]
+    per_email = f"login:email:{email}"
+    await throttle.ensure_not_throttled(per_pair, LOGIN_LIMIT_PER_EMAIL_AND_ADDRESS, message=_LOGIN_THROTTLED)
+    await throttle.ensure_not_throttled(per_address, LOGIN_LIMIT_PER_ADDRESS, message=_LOGIN_THROTTLED)
+    if await throttle.failures(per_email, LOGIN_FAILURES_PER_EMAIL) >= LOGIN_FAILURES_PER_EMAIL.attempts:
+        # Before the first query: the wait holds no database connection.
+        await asyncio.sleep(LOGIN_SLOWDOWN_SECONDS)
     user = await repo.find_user_by_email(session, email)
     ok = verify_password(password, user.password_hash if user else None)
     if user is None or not ok or not user.is_active or user.user_type is not UserType.STANDARD:
-        await record_failure(session, keys[:1], LOGIN_LIMIT_PER_EMAIL)
-        await record_failure(session, keys[1:], LOGIN_LIMIT_PER_ADDRESS)
+        await throttle.record_failure(per_pair, LOGIN_LIMIT_PER_EMAIL_AND_ADDRESS)
+        await throttle.record_failure(per_address, LOGIN_LIMIT_PER_ADDRESS)
+        await throttle.record_failure([per_email], LOGIN_FAILURES_PER_EMAIL)
         raise Unauthorized("The email or the password is not right.", code="invalid_credentials")
     return user
 

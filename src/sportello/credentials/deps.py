@@ -17,7 +17,7 @@ from sportello.credentials.origins import origin_allowed
 from sportello.credentials.scope import may_change_templates, may_open_chat, may_open_chat_list, reachable_chats
 from sportello.credentials.service import api_keys, handshake
 from sportello.errors import Forbidden, RateLimited, Unauthorized
-from sportello.kit.deps import AppSettings, DbSession, client_address
+from sportello.kit.deps import AppSettings, AppThrottle, DbSession, client_address
 from sportello.kit.i18n import normalise_language
 from sportello.kit.schemas import MAX_ID
 from sportello.templates import service as templates_service
@@ -25,12 +25,13 @@ from sportello.templates import service as templates_service
 API_KEY_HEADER = "X-Spoki-Api-Key"
 
 
-async def _api_key(request: Request, session: DbSession, settings: AppSettings) -> ApiKey:
+async def _api_key(request: Request, session: DbSession, settings: AppSettings, throttle: AppThrottle) -> ApiKey:
     key = await api_keys.authenticate_api_key(
         session,
         raw_key=request.headers.get(API_KEY_HEADER),
         signing_key=settings.signing_key,
         source=client_address(request),
+        throttle=throttle,
     )
     origin = request.headers.get("origin")
     if origin and not request_origin_is_own(request, settings) and not origin_allowed(origin, key.allowed_origins):

@@ -53,8 +53,8 @@ async def insert_token(session: AsyncSession, token: AuthToken) -> None:
 
 async def use_token(session: AsyncSession, digest: str, *, now: datetime) -> AuthToken | None:
     """Mark the token used and return it, or `None` when it is unknown, used or expired. A
-    conditional UPDATE: two loads racing with the same token cannot both win. A read first, so a
-    bad token takes no write lock (its failure is counted by another connection at once)."""
+    conditional UPDATE: two loads racing with the same token cannot both win. A read first, so an
+    unknown, used or expired token takes no write lock."""
     candidate = await session.scalar(
         select(AuthToken.digest).where(
             AuthToken.digest == digest, AuthToken.used_at.is_(None), AuthToken.expires_at > now

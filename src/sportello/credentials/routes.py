@@ -32,7 +32,7 @@ from sportello.credentials.schemas import (
     ViewerOut,
 )
 from sportello.credentials.service import api_keys, handshake, private_keys
-from sportello.kit.deps import AppSettings, DbSession, client_address
+from sportello.kit.deps import AppSettings, AppThrottle, DbSession, client_address
 from sportello.kit.schemas import ERROR_RESPONSES, MAX_ID
 
 api_router = APIRouter(prefix="/api/1", tags=["authentication"], responses=ERROR_RESPONSES)
@@ -51,7 +51,12 @@ ApiKeyId = Annotated[int, Path(ge=1, le=MAX_ID, description="The API key's id.")
     },
 )
 async def get_authentication_token(
-    body: TokenRequest, api_key: ApiKeyDep, request: Request, session: DbSession, settings: AppSettings
+    body: TokenRequest,
+    api_key: ApiKeyDep,
+    request: Request,
+    session: DbSession,
+    settings: AppSettings,
+    throttle: AppThrottle,
 ) -> TokenOut:
     """The guide's step 2: `X-Spoki-Api-Key` and a user's email and private key give a token for
     the iframe's `auth_token` and `auth_uid`. Best called by the host's backend, so the private key
@@ -66,6 +71,7 @@ async def get_authentication_token(
         source=client_address(request),
         signing_key=settings.signing_key,
         ttl_seconds=settings.token_ttl_seconds,
+        throttle=throttle,
         ceiling=handshake.Ceiling(
             can_view_chat_list=body.can_view_chat_list,
             can_reply_in_chat=body.can_reply_in_chat,
@@ -92,7 +98,9 @@ def _frame_out(frame: FrameSession, user: User, api_key: ApiKey) -> FrameSession
 
 
 @api_router.post("/auth/exchange/", summary="Exchange a token for a frame session")
-async def exchange(request: Request, body: ExchangeIn, session: DbSession, settings: AppSettings) -> FrameSessionOpened:
+async def exchange(
+    request: Request, body: ExchangeIn, session: DbSession, settings: AppSettings, throttle: AppThrottle
+) -> FrameSessionOpened:
     """Called by the iframe page with the `auth_token` and `auth_uid` of its address, and the page
     it is on. The token is used up; the page and the toggles (never wider than the token's
     ceiling) are bound to the new session and enforced by the server."""
@@ -108,6 +116,7 @@ async def exchange(request: Request, body: ExchangeIn, session: DbSession, setti
         ),
         signing_key=settings.signing_key,
         session_hours=settings.frame_session_hours,
+        throttle=throttle,
         source=client_address(request),
         opened=handshake.PageOpened(page=body.page, chat_uuid=body.chat_uuid),
     )

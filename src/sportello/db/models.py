@@ -6,9 +6,9 @@ from sportello.contacts import models as _contacts  # noqa: F401
 from sportello.credentials import models as _credentials  # noqa: F401
 from sportello.db.base import Base
 from sportello.integrations import models as _integrations  # noqa: F401
-from sportello.kit import models as _kit  # noqa: F401
 from sportello.mail import models as _mail  # noqa: F401
 from sportello.messages import models as _messages  # noqa: F401
+from sportello.operator_console import models as _operator_console  # noqa: F401
 from sportello.payments import models as _payments  # noqa: F401
 from sportello.realtime import models as _realtime  # noqa: F401
 from sportello.templates import models as _templates  # noqa: F401

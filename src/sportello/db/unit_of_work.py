@@ -12,11 +12,14 @@ from contextlib import asynccontextmanager
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from sportello.errors import SportelloError
+
 logger = logging.getLogger(__name__)
 
 AfterCommit = Callable[[], Awaitable[None] | None]
 _KEY = "sportello.after_commit"
 _ONCE_KEY = "sportello.after_commit_once"
+_KEEP_KEY = "sportello.keep_on_refusal"
 
 
 def after_commit(session: AsyncSession, callback: AfterCommit) -> None:
@@ -33,10 +36,18 @@ def after_commit_once(session: AsyncSession, key: str, callback: AfterCommit) ->
         after_commit(session, callback)
 
 
+def keep_on_refusal(session: AsyncSession) -> None:
+    """Commit what this transaction has flushed even when the unit ends in a refusal (a
+    `SportelloError`): for a refusal that must leave a trace, such as a handshake token used up
+    by a wrong presentation. Any other error still rolls everything back."""
+    session.info[_KEEP_KEY] = True
+
+
 async def commit(session: AsyncSession) -> None:
     """Commit, then run the side effects registered for this transaction."""
     await session.commit()
     session.info.pop(_ONCE_KEY, None)
+    session.info.pop(_KEEP_KEY, None)
     callbacks: list[AfterCommit] = session.info.pop(_KEY, [])
     for callback in callbacks:
         try:
@@ -51,7 +62,17 @@ async def commit(session: AsyncSession) -> None:
 async def rollback(session: AsyncSession) -> None:
     session.info.pop(_KEY, None)
     session.info.pop(_ONCE_KEY, None)
+    session.info.pop(_KEEP_KEY, None)
     await session.rollback()
+
+
+async def end_with_error(session: AsyncSession, error: BaseException) -> None:
+    """How a unit of work ends when `error` escapes it: rolled back, unless a service asked with
+    `keep_on_refusal` and the error is a refusal."""
+    if session.info.get(_KEEP_KEY) and isinstance(error, SportelloError):
+        await commit(session)
+    else:
+        await rollback(session)
 
 
 @asynccontextmanager
@@ -59,8 +80,8 @@ async def unit_of_work(sessionmaker: async_sessionmaker[AsyncSession]) -> AsyncI
     async with sessionmaker() as session:
         try:
             yield session
-        except BaseException:
-            await rollback(session)
+        except BaseException as error:
+            await end_with_error(session, error)
             raise
         else:
             await commit(session)

@@ -1,18 +1,27 @@
-"""Failed-attempt limits on credential checks (login, handshake).
+"""Failed-attempt limits on credential checks: sign-in, the token handshake and exchange, unknown
+API keys, the operator console. Every one of them counts through the `Throttle` here.
 
-Counters live in the database, so a limit holds across processes and restarts."""
+Counts live outside the database: in this process's memory, or in Redis when `SPORTELLO_REDIS_URL`
+is set (then every process shares them). Counting a failure never touches the database, so it
+never waits for a connection: a failed check may happen inside a transaction that holds SQLite's
+write lock (a token just marked used), and a count written on a second connection waited on that
+very lock until the busy timeout. Without Redis, a restart forgets the counts; that is the price of
+a single process with no moving parts, as for `kit.rate_limit`."""
 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
-from sqlalchemy import delete, select, update
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
+from redis.asyncio import Redis
 
 from sportello.errors import RateLimited
-from sportello.kit.models import ThrottleCounter
+
+# Past this many live counters, a process's memory store forgets the oldest: a flood of made-up
+# emails must not grow it without bound (the newest, the ones under attack, are kept).
+_LOCAL_MAX_COUNTERS = 100_000
 
 
 @dataclass(frozen=True)
@@ -21,51 +30,107 @@ class Limit:
     window_seconds: int
 
 
-def _window(limit: Limit, now: float) -> int:
+class FailureStore(Protocol):
+    async def counts(self, keys: Sequence[str], window_start: int) -> list[int]:
+        """The failures of each key in the window that began at `window_start`."""
+
+    async def add(self, keys: Sequence[str], window_start: int, window_seconds: int) -> None:
+        """Count one failure against each key in that window."""
+
+    async def close(self) -> None: ...
+
+
+class LocalFailureStore:
+    """This process's memory."""
+
+    def __init__(self) -> None:
+        self._counts: dict[tuple[str, int], int] = {}
+        self._ends: dict[tuple[str, int], float] = {}
+
+    async def counts(self, keys: Sequence[str], window_start: int) -> list[int]:
+        return [self._counts.get((key, window_start), 0) for key in keys]
+
+    async def add(self, keys: Sequence[str], window_start: int, window_seconds: int) -> None:
+        for key in keys:
+            name = (key, window_start)
+            self._counts[name] = self._counts.get(name, 0) + 1
+            self._ends[name] = window_start + window_seconds
+        if len(self._counts) > _LOCAL_MAX_COUNTERS // 10:
+            self._forget(time.time())
+
+    def _forget(self, now: float) -> None:
+        for name in [n for n, end in self._ends.items() if end <= now]:
+            del self._counts[name], self._ends[name]
+        # Dicts keep insertion order: the first are the oldest.
+        for name in list(self._counts)[: max(0, len(self._counts) - _LOCAL_MAX_COUNTERS)]:
+            del self._counts[name], self._ends[name]
+
+    async def close(self) -> None:
+        self._counts.clear()
+        self._ends.clear()
+
+
+class RedisFailureStore:
+    """Shared by every process that uses the same Redis."""
+
+    def __init__(self, redis: Redis, prefix: str = "sportello:throttle:") -> None:
+        self._redis = redis
+        self._prefix = prefix
+
+    def _name(self, key: str, window_start: int) -> str:
+        return f"{self._prefix}{key}:{window_start}"
+
+    async def counts(self, keys: Sequence[str], window_start: int) -> list[int]:
+        if not keys:
+            return []
+        values = await self._redis.mget([self._name(key, window_start) for key in keys])
+        return [int(value) if value is not None else 0 for value in values]
+
+    async def add(self, keys: Sequence[str], window_start: int, window_seconds: int) -> None:
+        async with self._redis.pipeline(transaction=True) as pipe:
+            for key in keys:
+                name = self._name(key, window_start)
+                pipe.incr(name)
+                pipe.expire(name, window_seconds + 1)
+            await pipe.execute()
+
+    async def close(self) -> None:
+        await self._redis.aclose()
+
+
+class Throttle:
+    """Fixed windows of failed attempts per key (an address, an email, an API key…)."""
+
+    def __init__(self, store: FailureStore, *, clock: Callable[[], float] = time.time) -> None:
+        self._store = store
+        self._clock = clock
+
+    async def ensure_not_throttled(self, keys: Sequence[str], limit: Limit, *, message: str) -> None:
+        """Raise `RateLimited` (429, with Retry-After) when any of `keys` has used up its failed
+        attempts in this window."""
+        now = self._clock()
+        window = _window_start(limit, now)
+        if any(count >= limit.attempts for count in await self._store.counts(keys, window)):
+            raise RateLimited(
+                message, retry_after=int(window + limit.window_seconds - now) + 1, code="too_many_attempts"
+            )
+
+    async def failures(self, key: str, limit: Limit) -> int:
+        """The failures counted against `key` in this window."""
+        return (await self._store.counts([key], _window_start(limit, self._clock())))[0]
+
+    async def record_failure(self, keys: Sequence[str], limit: Limit) -> None:
+        await self._store.add(keys, _window_start(limit, self._clock()), limit.window_seconds)
+
+    async def close(self) -> None:
+        await self._store.close()
+
+
+def _window_start(limit: Limit, now: float) -> int:
     return int(now // limit.window_seconds) * limit.window_seconds
 
 
-async def ensure_not_throttled(
-    session: AsyncSession, keys: list[str], limit: Limit, *, message: str, now: float | None = None
-) -> None:
-    """Raise `RateLimited` when any of `keys` has used up its failed attempts in this window."""
-    current = now if now is not None else time.time()
-    window = _window(limit, current)
-    rows = await session.scalars(
-        select(ThrottleCounter).where(ThrottleCounter.key.in_(keys), ThrottleCounter.window_start == window)
-    )
-    for row in rows:
-        if row.count >= limit.attempts:
-            raise RateLimited(
-                message,
-                retry_after=int(window + limit.window_seconds - current) + 1,
-                code="too_many_attempts",
-            )
-
-
-async def record_failure(session: AsyncSession, keys: list[str], limit: Limit, *, now: float | None = None) -> None:
-    """Count one failed attempt against each key.
-
-    The count is committed on a session of its own: the caller's transaction is about to roll
-    back (the attempt failed), and that rollback must not erase the count."""
-    current = now if now is not None else time.time()
-    window = _window(limit, current)
-    async with AsyncSession(session.bind) as own:
-        for key in keys:
-            bumped = await own.execute(
-                update(ThrottleCounter)
-                .where(ThrottleCounter.key == key, ThrottleCounter.window_start == window)
-                .values(count=ThrottleCounter.count + 1)
-            )
-            if bumped.rowcount == 0:  # type: ignore[attr-defined]
-                try:
-                    async with own.begin_nested():
-                        own.add(ThrottleCounter(key=key, window_start=window, count=1))
-                except IntegrityError:
-                    await own.execute(
-                        update(ThrottleCounter)
-                        .where(ThrottleCounter.key == key, ThrottleCounter.window_start == window)
-                        .values(count=ThrottleCounter.count + 1)
-                    )
-        await own.execute(delete(ThrottleCounter).where(ThrottleCounter.window_start < window - 86_400))
-        await own.commit()
+def create_throttle(redis_url: str | None) -> Throttle:
+    if redis_url:
+        return Throttle(RedisFailureStore(Redis.from_url(redis_url)))
+    return Throttle(LocalFailureStore())

@@ -1,15 +1,21 @@
-"""The operator's sign-in: a signed cookie, and a CSRF token derived from it.
+"""The operator's sign-in: a random cookie whose session is stored on the server (so signing out
+ends it), and the CSRF token kept with it.
 
-The signature covers the username and a digest of the configured password, so changing either
-signs every operator out."""
+The stored digest is keyed with the username and a digest of the configured password, so
+changing either signs every operator out."""
 
 from __future__ import annotations
 
 import hashlib
 import hmac
 import secrets
-import time
+from datetime import UTC, datetime, timedelta
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from sportello.kit import secrets as kit_secrets
+from sportello.operator_console import repository as repo
+from sportello.operator_console.models import OperatorSession
 from sportello.settings import Settings
 
 COOKIE = "sportello_operator"
@@ -25,10 +31,6 @@ def _key(settings: Settings) -> bytes:
     return settings.signing_key + hashlib.sha256(f"{settings.operator_username}:{password}".encode()).digest()
 
 
-def _sign(settings: Settings, payload: str) -> str:
-    return hmac.new(_key(settings), f"operator:{payload}".encode(), hashlib.sha256).hexdigest()
-
-
 def credentials_match(settings: Settings, username: str, password: str) -> bool:
     if not enabled(settings) or settings.operator_password is None or settings.operator_username is None:
         return False
@@ -37,20 +39,30 @@ def credentials_match(settings: Settings, username: str, password: str) -> bool:
     return user_ok and password_ok
 
 
-def issue(settings: Settings, *, now: float | None = None) -> str:
-    payload = f"{int((now or time.time()) + LIFETIME_SECONDS)}.{secrets.token_urlsafe(12)}"
-    return f"{payload}.{_sign(settings, payload)}"
+async def start_session(session: AsyncSession, settings: Settings) -> str:
+    """A new sign-in; returns the cookie value, shown only to the browser."""
+    cookie = kit_secrets.new_secret()
+    now = datetime.now(UTC)
+    await repo.delete_expired(session, now=now)
+    await repo.insert_session(
+        session,
+        OperatorSession(
+            digest=kit_secrets.digest(cookie, _key(settings)),
+            csrf_token=secrets.token_urlsafe(24),
+            expires_at=now + timedelta(seconds=LIFETIME_SECONDS),
+        ),
+    )
+    return cookie
 
 
-def valid(settings: Settings, cookie: str | None, *, now: float | None = None) -> bool:
+async def find_session(session: AsyncSession, settings: Settings, cookie: str | None) -> OperatorSession | None:
+    """The live sign-in behind `cookie`, or `None` (never issued, signed out, expired, or the
+    credentials have changed since)."""
     if not cookie or not enabled(settings) or len(cookie) > 200:
-        return False
-    payload, _, signature = cookie.rpartition(".")
-    expires, _, _nonce = payload.partition(".")
-    if not expires.isdigit() or int(expires) < (now or time.time()):
-        return False
-    return hmac.compare_digest(signature, _sign(settings, payload))
+        return None
+    return await repo.find_session(session, kit_secrets.digest(cookie, _key(settings)), now=datetime.now(UTC))
 
 
-def csrf_token(settings: Settings, cookie: str) -> str:
-    return _sign(settings, f"csrf:{cookie}")[:32]
+async def end_session(session: AsyncSession, settings: Settings, cookie: str | None) -> None:
+    if cookie and len(cookie) <= 200:
+        await repo.delete_session(session, kit_secrets.digest(cookie, _key(settings)))

@@ -15,7 +15,7 @@ from sportello.accounts import service as accounts_service
 from sportello.accounts.deps import SESSION_COOKIE, MaybeSignedIn, SignedIn
 from sportello.accounts.permissions import ASSIGNABLE_ROLES, can_manage_users
 from sportello.errors import RateLimited, Unauthorized
-from sportello.kit.deps import AppSettings, DbSession, client_address
+from sportello.kit.deps import AppSettings, AppThrottle, DbSession, client_address
 from sportello.kit.i18n import catalog, language_from_accept, normalise_language, translate
 
 router = APIRouter(include_in_schema=False)
@@ -88,6 +88,7 @@ async def login(
     request: Request,
     session: DbSession,
     settings: AppSettings,
+    throttle: AppThrottle,
     email: Annotated[str, Form(max_length=254)] = "",
     password: Annotated[str, Form(max_length=256)] = "",
     csrf: Annotated[str, Form(max_length=100)] = "",
@@ -101,7 +102,7 @@ async def login(
         )
     try:
         user = await accounts_service.authenticate(
-            session, email=email, password=password, source=client_address(request)
+            session, email=email, password=password, source=client_address(request), throttle=throttle
         )
     except RateLimited as exc:
         throttled = _login_page(

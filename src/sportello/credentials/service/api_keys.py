@@ -18,7 +18,7 @@ from sportello.errors import Conflict, Forbidden, InvalidInput, NotFound, Unauth
 from sportello.kit import secrets as kit_secrets
 from sportello.kit.i18n import translate
 from sportello.kit.revocations import announce_after_commit
-from sportello.kit.throttle import Limit, ensure_not_throttled, record_failure
+from sportello.kit.throttle import Limit, Throttle
 from sportello.mail import service as mail_service
 
 API_KEY_PREFIX = "spk_"
@@ -138,11 +138,11 @@ async def reject_api_key(session: AsyncSession, *, key_id: int, reason: str) -> 
 
 
 async def authenticate_api_key(
-    session: AsyncSession, *, raw_key: str | None, signing_key: bytes, source: str
+    session: AsyncSession, *, raw_key: str | None, signing_key: bytes, source: str, throttle: Throttle
 ) -> ApiKey:
     """The key behind an `X-Spoki-Api-Key` header, if it may be used now."""
     address = [f"apikey:addr:{source}"]
-    await ensure_not_throttled(session, address, UNKNOWN_KEY_LIMIT, message="Too many attempts with unknown API keys.")
+    await throttle.ensure_not_throttled(address, UNKNOWN_KEY_LIMIT, message="Too many attempts with unknown API keys.")
     if not raw_key:
         raise Unauthorized("Send your API key in the X-Spoki-Api-Key header.", code="api_key_missing")
     key = (
@@ -151,7 +151,7 @@ async def authenticate_api_key(
         else await repo.find_api_key_by_digest(session, kit_secrets.digest(raw_key, signing_key))
     )
     if key is None:
-        await record_failure(session, address, UNKNOWN_KEY_LIMIT)
+        await throttle.record_failure(address, UNKNOWN_KEY_LIMIT)
         raise Unauthorized("This API key is not valid.", code="invalid_api_key")
     if key.status is ApiKeyStatus.REVOKED:
         raise Forbidden("This API key has been revoked.", code="api_key_revoked")

@@ -17,10 +17,11 @@ from sportello.chats import service as chats_service
 from sportello.credentials import repository as repo
 from sportello.credentials.models import ApiKey, ApiKeyStatus, AuthToken, FrameSession
 from sportello.credentials.scope import Page
+from sportello.db.unit_of_work import keep_on_refusal
 from sportello.errors import Forbidden, InvalidInput, NotFound, Unauthorized
 from sportello.kit import secrets as kit_secrets
 from sportello.kit.i18n import normalise_language
-from sportello.kit.throttle import Limit, ensure_not_throttled, record_failure
+from sportello.kit.throttle import Limit, Throttle
 
 FAILURES_PER_KEY = Limit(attempts=20, window_seconds=900)
 FAILURES_PER_ADDRESS = Limit(attempts=20, window_seconds=900)
@@ -72,13 +73,14 @@ async def mint_token(
     source: str,
     signing_key: bytes,
     ttl_seconds: int,
+    throttle: Throttle,
     ceiling: Ceiling = Ceiling(),
 ) -> tuple[str, User]:
     """Unknown email and wrong private key give the same answer, so no one can list users.
     A `ceiling` is bound to the token; its `chat_uuid` must name a chat the user may see."""
     per_key, per_address = [f"handshake:key:{api_key.id}"], [f"handshake:addr:{source}"]
-    await ensure_not_throttled(session, per_key, FAILURES_PER_KEY, message=_THROTTLED)
-    await ensure_not_throttled(session, per_address, FAILURES_PER_ADDRESS, message=_THROTTLED)
+    await throttle.ensure_not_throttled(per_key, FAILURES_PER_KEY, message=_THROTTLED)
+    await throttle.ensure_not_throttled(per_address, FAILURES_PER_ADDRESS, message=_THROTTLED)
     user = await accounts_repo.find_user_by_email(session, email.strip())
     valid = (
         user is not None
@@ -88,8 +90,8 @@ async def mint_token(
         and kit_secrets.matches(private_key, user.private_key_digest, signing_key)
     )
     if not valid or user is None:
-        await record_failure(session, per_key, FAILURES_PER_KEY)
-        await record_failure(session, per_address, FAILURES_PER_ADDRESS)
+        await throttle.record_failure(per_key, FAILURES_PER_KEY)
+        await throttle.record_failure(per_address, FAILURES_PER_ADDRESS)
         raise Unauthorized("The email or the private key is not right.", code="invalid_credentials")
     if ceiling.chat_uuid is not None:
         await _ensure_chat_visible(session, user, ceiling.chat_uuid)
@@ -148,16 +150,25 @@ async def exchange_token(
     toggles: Toggles,
     signing_key: bytes,
     session_hours: int,
+    throttle: Throttle,
     source: str = "",
     opened: PageOpened = PageOpened(),
 ) -> tuple[str, FrameSession, User, ApiKey]:
-    """Use a token (once) and open a frame session; returns the session's secret once."""
+    """Use a token (once) and open a frame session; returns the session's secret once.
+
+    Single use means single presentation: a live token is used up by the first exchange that
+    presents it, whatever the answer (a wrong `uid`, another page than the one it was minted for,
+    a user removed meanwhile): the refusal is committed, so whoever holds a token cannot try uid
+    after uid, or page after page, with it. A wrong uid is counted in the throttle, never in the
+    database, so this transaction (which holds the token's write lock) waits on no other connection."""
     per_address = [f"exchange:addr:{source}"]
-    await ensure_not_throttled(session, per_address, EXCHANGE_FAILURES_PER_ADDRESS, message=_THROTTLED)
+    await throttle.ensure_not_throttled(per_address, EXCHANGE_FAILURES_PER_ADDRESS, message=_THROTTLED)
     now = datetime.now(UTC)
     used = await repo.use_token(session, kit_secrets.digest(token, signing_key), now=now)
+    if used is not None:
+        keep_on_refusal(session)
     if used is None or str(used.user_id) != uid.strip():
-        await record_failure(session, per_address, EXCHANGE_FAILURES_PER_ADDRESS)
+        await throttle.record_failure(per_address, EXCHANGE_FAILURES_PER_ADDRESS)
         raise _session_expired()
     user = await session.get(User, used.user_id)
     api_key = await session.get(ApiKey, used.api_key_id)

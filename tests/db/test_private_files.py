@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import asyncio
 import os
+import sqlite3
 import stat
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -93,3 +96,30 @@ async def test_uploaded_media_are_private(settings: Settings, tmp_path: Path) ->
     assert mode(stored.parent) == 0o700  # media/<account>/
     assert mode(settings.data_dir / "media") == 0o700
     assert mode(settings.data_dir) == 0o700
+
+
+def test_a_second_engine_in_the_process_keeps_the_first_seeing_other_processes_writes(
+    tmp_path: Path, sqlite_template: Path
+) -> None:
+    # Closing any descriptor of a file drops every POSIX lock the process holds on it. Were the
+    # file opened to make it private while an engine of this process has it open, the next
+    # process to close the database would take itself for the last one, checkpoint and remove
+    # the WAL under the first engine, which would then read a stale database.
+    url = databases.copy_sqlite(sqlite_template, tmp_path)
+    path = Path(url.split("///", 1)[1])
+    reader = sqlite3.connect(path, isolation_level=None)
+    try:
+        reader.execute("PRAGMA journal_mode=WAL")
+        assert reader.execute("SELECT count(*) FROM accounts").fetchone() == (0,)
+        asyncio.run(create_engine(url).dispose())
+        write = (
+            "import sqlite3, sys; c = sqlite3.connect(sys.argv[1], isolation_level=None);"
+            "c.execute(\"INSERT INTO accounts (name, language, created_at) VALUES ('Acme', 'en', '2026-12-01')\");"
+            "c.close()"
+        )
+        for written in range(1, 4):
+            subprocess.run([sys.executable, "-c", write, str(path)], check=True, capture_output=True)
+            assert reader.execute("SELECT count(*) FROM accounts").fetchone() == (written,)
+            asyncio.run(create_engine(url).dispose())
+    finally:
+        reader.close()

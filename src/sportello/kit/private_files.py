@@ -20,8 +20,16 @@ def ensure_private_dir(path: Path) -> Path:
 
 
 def ensure_private_file(path: Path) -> None:
-    """Create `path` empty if it is missing, and make it 0600."""
-    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT, PRIVATE_FILE_MODE)
+    """Create `path` empty if it is missing, and make it 0600.
+
+    A file that exists is never opened here, only chmod-ed: closing any descriptor of a file
+    drops every POSIX lock this process holds on it, and SQLite keeps its locks on the database
+    file of an engine that is already open in this process (a second engine, the tests' helpers)."""
+    try:
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE_MODE)
+    except FileExistsError:
+        path.chmod(PRIVATE_FILE_MODE)
+        return
     try:
         os.fchmod(descriptor, PRIVATE_FILE_MODE)
     finally:

@@ -31,6 +31,19 @@ def test_token_from_the_crm_backend_opens_a_frame_session_for_the_chosen_user(cr
     assert frame.json()["user"]["role"] == user.role
 
 
+def test_the_crm_binds_the_users_toggles_to_the_token_so_the_address_cannot_widen_them(crm_world: CrmWorld) -> None:
+    minted = httpx.post(f"{crm_world.crm_url}/token", json={"uid": crm_world.manager.uid, "can_reply_in_chat": False})
+    assert minted.status_code == 200, minted.text
+    # The frame's address says nothing of replies (the default: allowed); the token's ceiling wins.
+    frame = httpx.post(f"{crm_world.sportello_url}/api/1/auth/exchange/", json=minted.json())
+    assert frame.status_code == 200, frame.text
+    assert frame.json()["permissions"] == {
+        "can_view_chat_list": True,
+        "can_reply_in_chat": False,
+        "can_send_paypal_in_chat": True,
+    }
+
+
 def test_each_opening_gets_a_fresh_token(crm_world: CrmWorld) -> None:
     first, second = (
         httpx.post(f"{crm_world.crm_url}/token", json={"uid": crm_world.manager.uid}).json()["token"] for _ in range(2)

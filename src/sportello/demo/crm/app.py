@@ -34,6 +34,11 @@ TOGGLES = (
 
 class TokenWanted(BaseModel):
     uid: Annotated[str, StringConstraints(min_length=1, max_length=40)]
+    # What this CRM user may do in the frame: bound to the token as its ceiling, so whoever copies
+    # the iframe's address cannot widen it (a real CRM decides this from its own user's rights).
+    can_view_chat_list: bool = True
+    can_reply_in_chat: bool = True
+    can_send_paypal_in_chat: bool = True
 
 
 class UnknownUser(Exception):
@@ -143,7 +148,8 @@ def create_crm_app(config: CrmConfig) -> FastAPI:
         user = config.find_user(wanted.uid)
         if user is None:
             raise UnknownUser
-        minted = await sportello(request).mint_token(user)
+        ceiling = wanted.model_dump(exclude={"uid"})
+        minted = await sportello(request).mint_token(user, ceiling=ceiling)
         return JSONResponse(minted, headers={"Cache-Control": "no-store"})
 
     return app

@@ -41,9 +41,14 @@ class SportelloApi:
         self._config = config
         self._client = client
 
-    async def mint_token(self, user: CrmUser) -> dict[str, str]:
-        """The guide's handshake, but from here: the private key never reaches a browser."""
-        body = await self._call("POST", HANDSHAKE_PATH, json={"email": user.email, "private_key": user.private_key})
+    async def mint_token(self, user: CrmUser, *, ceiling: dict[str, bool] | None = None) -> dict[str, str]:
+        """The guide's handshake, but from here: the private key never reaches a browser, and the
+        toggles this user may have are bound to the token (the address can only narrow them)."""
+        body = await self._call(
+            "POST",
+            HANDSHAKE_PATH,
+            json={"email": user.email, "private_key": user.private_key, **(ceiling or {})},
+        )
         return {"token": str(body["token"]), "uid": str(body["uid"])}
 
     async def list_customers(self) -> Customers:

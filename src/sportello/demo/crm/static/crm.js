@@ -32,6 +32,14 @@ async function askBackend(path, init = {}) {
   return body;
 }
 
+// The toggles chosen here go to the backend, which binds them to the token as its ceiling, and
+// into the address, as the guide writes them.
+function toggles() {
+  const chosen = {};
+  for (const toggle of options.querySelectorAll("input[type=checkbox]")) chosen[toggle.name] = toggle.checked;
+  return chosen;
+}
+
 function frameUrl(pageSlug, { token, uid }) {
   const url = new URL(`${appUrl}/${pageSlug}`);
   url.searchParams.set("auth_token", token);
@@ -51,7 +59,7 @@ async function openInFrame(pageSlug, title) {
     const minted = await askBackend("/token", {
       method: "POST",
       headers: { "Content-Type": "application/json" },
-      body: JSON.stringify({ uid: options.elements["service-user"].value }),
+      body: JSON.stringify({ uid: options.elements["service-user"].value, ...toggles() }),
     });
     embedding.replaceChildren(el("iframe", { src: frameUrl(pageSlug, minted), title }));
   } catch (error) {

@@ -68,6 +68,9 @@ class Settings(BaseSettings):
         default=30.0, ge=0, description="How long to wait for Meta's word on a send a crash interrupted."
     )
     send_poll_seconds: float = 1.0
+    send_retry_base_seconds: float = Field(
+        default=1.0, gt=0, description="The first wait after Meta's rate error; it doubles with each attempt."
+    )
     run_workers: bool = Field(default=True, description="Run the sender and processors in the web process.")
     cookie_secure: bool = False
     metrics_token: SecretStr | None = Field(

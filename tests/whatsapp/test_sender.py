@@ -92,3 +92,27 @@ def test_a_permanent_error_ends_the_message_with_metas_code(settings: Settings) 
         final = wait_for(lambda: [s for s in _statuses(world) if s[0] is SendStatus.ERROR])
     _, code, text = final[0]
     assert code == 132001 and "not approved" in text
+
+
+@pytest.fixture
+def rejecting_meta(settings: Settings) -> Iterator[World]:
+    # Every third send answers 130429; retries come back after a short wait.
+    fast_retries = settings.model_copy(update={"send_retry_base_seconds": 0.02})
+    with running_world(fast_retries, rate_error_every=3, pair_burst=None) as world:
+        yield world
+
+
+def test_messages_to_one_customer_reach_the_phone_in_the_order_they_were_sent(rejecting_meta: World) -> None:
+    phone = "393331234567"
+    _queue(rejecting_meta, "+" + phone, 50)
+    conversation = f"{rejecting_meta.emulator_url}/_emulator/conversations/{phone}"
+
+    def received() -> list[str]:
+        return [m["text"] for m in httpx.get(conversation).json()["messages"] if m["direction"] == "out"]
+
+    wait_for(lambda: len(received()) == 50, timeout=90)
+    assert received() == [f"m{index}" for index in range(50)]
+    accepted = httpx.get(f"{rejecting_meta.emulator_url}/_emulator/sent").json()
+    assert [entry["body"]["text"]["body"] for entry in accepted] == [f"m{index}" for index in range(50)]
+    outbound = _statuses(rejecting_meta)[1:]
+    assert all(status in (SendStatus.SENT, SendStatus.DELIVERED, SendStatus.READ) for status, _, _ in outbound)

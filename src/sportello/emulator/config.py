@@ -56,6 +56,8 @@ class EmulatorConfig:
     webhook_retry_max_backoff_seconds: float = 60.0
     # Meta keeps retrying an unanswered webhook for 7 days; tests shorten it.
     webhook_retry_seconds: float = 7 * 24 * 3600.0
+    # Chaos for tests: every Nth send answers 130429 as if the number were over its rate (0: never).
+    rate_error_every: int = 0
     duplicate_probability: float = 0.0
     reorder_window_seconds: float = 0.0
     seed: int | None = None

@@ -79,7 +79,9 @@ async def send_message(version: str, phone_number_id: str, request: Request) -> 
             return JSONResponse({"success": True})
         to, kind = validate_send(state, body, business.waba_id)
         now = time.time()
-        if not state.take_number_slot(phone_number_id, now):
+        state.send_attempts += 1
+        every = state.config.rate_error_every
+        if not state.take_number_slot(phone_number_id, now) or (every and state.send_attempts % every == 0):
             raise GraphError(
                 130429,
                 "Message failed to send because there were too many messages sent from this "

@@ -66,6 +66,7 @@ class State:
     media_urls: dict[str, tuple[str, float]] = field(default_factory=dict)
     templates: dict[str, StoredTemplate] = field(default_factory=dict)
     number_sends: dict[str, deque[float]] = field(default_factory=dict)
+    send_attempts: int = 0  # every POST /messages that passed validation, accepted or not
     pair_tokens: dict[tuple[str, str], tuple[float, float]] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
 

@@ -42,6 +42,8 @@ class Message(CreatedAt, Base):
         UniqueConstraint("whatsapp_number_id", "meta_id", name="uq_messages_number_meta_id"),
         Index("ix_messages_chat_id_id", "chat_id", "id"),
         Index("ix_messages_outbound_queue", "send_status", "next_attempt_at"),
+        # The head of each chat's queue: is an earlier message of this chat still pending?
+        Index("ix_messages_chat_status_id", "chat_id", "send_status", "id"),
     )
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)

@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import exists, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from sportello.messages.models import Direction, Media, Message, SendStatus
 
@@ -40,6 +41,9 @@ async def insert_media(session: AsyncSession, media: Media) -> Media:
 
 
 async def list_due_outbound_ids(session: AsyncSession, *, now: datetime, limit: int) -> Sequence[int]:
+    """Pending messages that may go now, each the oldest pending one of its chat: a later
+    message never overtakes one that waits for a retry (or is being sent)."""
+    earlier = aliased(Message)
     rows = await session.scalars(
         select(Message.id)
         .where(
@@ -47,6 +51,12 @@ async def list_due_outbound_ids(session: AsyncSession, *, now: datetime, limit: 
             Message.direction == Direction.OUTBOUND,
             or_(Message.next_attempt_at.is_(None), Message.next_attempt_at <= now),
             or_(Message.claimed_until.is_(None), Message.claimed_until < now),
+            ~exists().where(
+                earlier.chat_id == Message.chat_id,
+                earlier.send_status == SendStatus.PENDING,
+                earlier.direction == Direction.OUTBOUND,
+                earlier.id < Message.id,
+            ),
         )
         .order_by(Message.id)
         .limit(limit)

@@ -6,7 +6,11 @@ died, the request timed out) is not repeated until Meta has had time to report i
 webhook with that uuid marks it sent (`webhooks.flows`); only silence past
 `send_reconcile_seconds` lets it go again. Per number, sends keep under `send_rate_per_second`;
 Meta's rate errors (130429, 131056), 5xx and timeouts retry with backoff; other errors end the
-message as `Error` with Meta's code and a sentence the agent understands."""
+message as `Error` with Meta's code and a sentence the agent understands.
+
+In order per chat: only the oldest pending message of a chat is ever due, so a message waiting
+for a retry holds the ones sent after it, and the customer reads them in the order they were
+written; one that ends as `Error` (after `MAX_ATTEMPTS` at most) lets the rest go."""
 
 from __future__ import annotations
 
@@ -78,8 +82,9 @@ class _Job:
     media: dict[str, Any] | None
 
 
-def _backoff(attempts: int, code: int) -> timedelta:
-    base = 1.0 if code in (130429, 131056) else 2.0
+def _backoff(attempts: int, code: int, base: float) -> timedelta:
+    if code not in (130429, 131056):
+        base *= 2
     return timedelta(seconds=min(300.0, base * 2 ** min(attempts, 8)) * (0.75 + random.random() / 2))
 
 
@@ -272,7 +277,9 @@ class OutboundSender(PollingLoop):
                 # Meta answered: the message is certainly not accepted.
                 message.attempt_started_at = None
             if error.is_retryable and message.attempts < MAX_ATTEMPTS:
-                message.next_attempt_at = datetime.now(UTC) + _backoff(message.attempts, error.code)
+                message.next_attempt_at = datetime.now(UTC) + _backoff(
+                    message.attempts, error.code, self._settings.send_retry_base_seconds
+                )
                 logger.info("send retried later", extra={"message_uuid": job.uuid, "code": error.code})
             else:
                 message.send_status = SendStatus.ERROR

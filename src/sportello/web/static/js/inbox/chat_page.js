@@ -30,7 +30,8 @@ const status = el("p", { class: "status", role: "status", "aria-live": "polite",
 const jump = el("button", { type: "button", class: "jump", id: "jump-to-new", hidden: true }, t("chat.new_messages"));
 const panel = el("aside", { class: "contact-panel", id: "contact-panel", hidden: true, "aria-label": t("chat.contact") });
 
-const contactName = (c) => `${c.first_name} ${c.last_name}`.trim() || c.phone;
+// A username user may come without a phone: their name, else their WhatsApp username.
+const contactName = (c) => `${c.first_name} ${c.last_name}`.trim() || (c.username ? `@${c.username}` : "") || c.phone;
 const newestFirst = () => [...messages.values()].sort((a, b) => (a.created_datetime < b.created_datetime ? 1 : -1));
 
 let shownNewest = null;
@@ -102,7 +103,8 @@ function renderPanel() {
   const c = chat.contact;
   const row = (label, value) => value ? [el("dt", {}, label), el("dd", { text: value })] : [];
   show(panel, el("h2", {}, t("chat.contact")), el("dl", {},
-    row(t("contact.name"), contactName(c)), row(t("contact.phone"), c.phone), row(t("contact.email"), c.email),
+    row(t("contact.name"), contactName(c)), row(t("contact.phone"), c.phone),
+    row(t("contact.username"), c.username ? `@${c.username}` : ""), row(t("contact.email"), c.email),
     row(t("contact.language"), c.language), row(t("contact.tags"), c.tag_set.map((x) => `#${x}`).join(" ")),
     row(t("contact.operators"), chat.operators.map((o) => o.name).join(", "))));
 }
@@ -130,7 +132,9 @@ async function renderHead() {
     : null;
   show(headBox, back,
     el("div", { class: "who-box" }, el("h1", { id: "page-title", text: name }),
-      name !== chat.contact.phone ? el("p", { class: "muted small", text: chat.contact.phone }) : null),
+      el("p", { class: "muted small", id: "contact-ids",
+        text: [chat.contact.phone, chat.contact.username ? `@${chat.contact.username}` : ""]
+          .filter((x) => x && x !== name).join(" · ") })),
     el("div", { class: "head-actions" }, await assignSelect(), markUnread, info));
 }
 

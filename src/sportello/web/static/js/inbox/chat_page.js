@@ -109,6 +109,18 @@ function renderPanel() {
     row(t("contact.operators"), chat.operators.map((o) => o.name).join(", "))));
 }
 
+// The phone and username beside the name: a username customer's phone may arrive later.
+const contactIds = (name) => [chat.contact.phone, chat.contact.username ? `@${chat.contact.username}` : ""]
+  .filter((x) => x && x !== name).join(" · ");
+
+function renderWho() {
+  const name = contactName(chat.contact);
+  const title = document.getElementById("page-title");
+  const ids = document.getElementById("contact-ids");
+  if (title) title.textContent = name;
+  if (ids) ids.textContent = contactIds(name);
+}
+
 async function renderHead() {
   const name = contactName(chat.contact);
   const markUnread = el("button", { type: "button", id: "mark-unread" }, t("chat.mark_unread"));
@@ -132,9 +144,7 @@ async function renderHead() {
     : null;
   show(headBox, back,
     el("div", { class: "who-box" }, el("h1", { id: "page-title", text: name }),
-      el("p", { class: "muted small", id: "contact-ids",
-        text: [chat.contact.phone, chat.contact.username ? `@${chat.contact.username}` : ""]
-          .filter((x) => x && x !== name).join(" · ") })),
+      el("p", { class: "muted small", id: "contact-ids", text: contactIds(name) })),
     el("div", { class: "head-actions" }, await assignSelect(), markUnread, info));
 }
 
@@ -176,6 +186,7 @@ async function refresh() {
     renderWindow();
     renderList();
     renderPanel();
+    renderWho();
     tell();
     if (chat.unread_count > 0 && document.visibilityState === "visible") {
       await call("POST", `/web/api/chats/${uuid}/read/`);

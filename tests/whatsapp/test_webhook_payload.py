@@ -157,7 +157,13 @@ def test_shared_contacts_and_a_system_notice() -> None:
             _message("system", {"body": "Giulia changed her number", "type": "user_changed_number", "wa_id": "3934"})
         )
     )
-    assert system.system == {"type": "user_changed_number", "body": "Giulia changed her number", "new_wa_id": "3934"}
+    assert system.system == {
+        "type": "user_changed_number",
+        "body": "Giulia changed her number",
+        "new_wa_id": "3934",
+        "new_user_id": "",
+        "new_parent_user_id": "",
+    }
 
 
 @pytest.mark.parametrize(

@@ -60,7 +60,11 @@ def _filtered(account_id: int, chosen: ChatFilter) -> Select[Chat]:
         pattern = f"%{chosen.search.lower().replace('%', '').replace('_', '')}%"
         digits = "".join(ch for ch in chosen.search if ch.isdigit())
         full_name = func.lower(Contact.first_name + " " + Contact.last_name)
-        matches = [full_name.like(pattern), func.lower(Contact.profile_name).like(pattern)]
+        matches = [
+            full_name.like(pattern),
+            func.lower(Contact.profile_name).like(pattern),
+            func.lower(Contact.username).like(pattern),
+        ]
         if len(digits) >= 3:
             matches.append(Contact.phone.like(f"%{digits}%"))
         query = query.where(exists().where(Contact.id == Chat.contact_id, or_(*matches)))

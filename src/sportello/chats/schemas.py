@@ -27,6 +27,8 @@ class ChatRead(BaseModel):
         description="Free text is allowed until then (24 hours after the customer last wrote); then templates only."
     )
     updated_datetime: datetime
+    user_id: str = Field(default="", description="The customer's WhatsApp user id (BSUID), empty until Meta tells it.")
+    username: str = Field(default="", description="The customer's WhatsApp username, empty if none.")
 
 
 class ChatList(Page[ChatRead]):

@@ -49,6 +49,16 @@ async def ensure_chat(session: AsyncSession, *, contact: Contact, whatsapp_numbe
     return chat
 
 
+def absorb(keep: Chat, gone: Chat, *, last_message_id: int | None) -> None:
+    """`keep` takes over `gone`'s counters once its messages were moved in (one customer, one chat)."""
+    keep.unread_count += gone.unread_count
+    if gone.last_inbound_at is not None:
+        keep.last_inbound_at = max(keep.last_inbound_at or gone.last_inbound_at, gone.last_inbound_at)
+    keep.whatsapp_number_id = keep.whatsapp_number_id or gone.whatsapp_number_id
+    keep.last_message_id = last_message_id or keep.last_message_id
+    keep.updated_at = max(keep.updated_at, gone.updated_at)
+
+
 async def may_see(session: AsyncSession, *, actor: Actor, chat: Chat) -> bool:
     """Everyone of the account sees its chats, but a Chat Operator only those assigned to them."""
     if chat.account_id != actor.account_id:

@@ -58,6 +58,8 @@ async def chats_read(session: AsyncSession, chats: Sequence[Chat], settings: Set
                 tags=view.tags,
                 window_closes_datetime=window_closes_at(chat.last_inbound_at),
                 updated_datetime=chat.updated_at,
+                user_id=view.contact.whatsapp_user_id or "",
+                username=view.contact.username,
             )
         )
     return result

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, String, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from sportello.db.base import Base, CreatedAt, utcnow
@@ -12,12 +12,28 @@ from sportello.db.types import UTCDateTime
 
 
 class Contact(CreatedAt, Base):
+    """A customer, known by their phone, their business-scoped user id (BSUID) or both: a
+    WhatsApp user with a username may write without Meta telling their phone (M-BSUID,
+    https://developers.facebook.com/documentation/business-messaging/whatsapp/business-scoped-user-ids).
+    Each is unique in the account (NULLs are not), so the same person is never two chats."""
+
     __tablename__ = "contacts"
-    __table_args__ = (UniqueConstraint("account_id", "phone", name="uq_contacts_account_phone"),)
+    __table_args__ = (
+        UniqueConstraint("account_id", "phone", name="uq_contacts_account_phone"),
+        UniqueConstraint("account_id", "whatsapp_user_id", name="uq_contacts_account_whatsapp_user_id"),
+        Index("ix_contacts_account_username", "account_id", "username"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"), index=True)
-    phone: Mapped[str] = mapped_column(String(20))  # E.164, with the +
+    # E.164, with the +; None for a username user whose phone Meta did not share.
+    phone: Mapped[str | None] = mapped_column(String(20), default=None)
+    # Meta's `user_id`: a country code, a dot, up to 128 alphanumerics (`US.13491208655302741918`);
+    # scoped to the business portfolio, and new when the user changes their phone (M-BSUID).
+    whatsapp_user_id: Mapped[str | None] = mapped_column(String(140), default=None)
+    parent_user_id: Mapped[str] = mapped_column(String(140), default="")
+    # The username the person chose in WhatsApp (`contacts[].profile.username`): shown, never a key.
+    username: Mapped[str] = mapped_column(String(100), default="")
     first_name: Mapped[str] = mapped_column(String(100), default="")
     last_name: Mapped[str] = mapped_column(String(100), default="")
     email: Mapped[str] = mapped_column(String(254), default="")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import delete, func, or_, select
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sportello.accounts.models import User
@@ -13,6 +13,12 @@ from sportello.contacts.models import Contact, ContactOperator, ContactTag, Tag
 
 async def find_by_phone(session: AsyncSession, *, account_id: int, phone: str) -> Contact | None:
     return await session.scalar(select(Contact).where(Contact.account_id == account_id, Contact.phone == phone))
+
+
+async def find_by_user_id(session: AsyncSession, *, account_id: int, user_id: str) -> Contact | None:
+    return await session.scalar(
+        select(Contact).where(Contact.account_id == account_id, Contact.whatsapp_user_id == user_id)
+    )
 
 
 async def find(session: AsyncSession, *, account_id: int, contact_id: int) -> Contact | None:
@@ -35,12 +41,21 @@ async def is_assigned(session: AsyncSession, *, contact_id: int, user_id: int) -
 
 
 async def list_page(
-    session: AsyncSession, *, account_id: int, search: str | None, phone: str | None, offset: int, limit: int
+    session: AsyncSession,
+    *,
+    account_id: int,
+    search: str | None,
+    phone: str | None,
+    offset: int,
+    limit: int,
+    user_id: str | None = None,
 ) -> tuple[int, Sequence[Contact]]:
     """Newest first, then by id: a stable order while contacts are added."""
     query = select(Contact).where(Contact.account_id == account_id)
     if phone:
         query = query.where(Contact.phone == phone)
+    if user_id:
+        query = query.where(Contact.whatsapp_user_id == user_id)
     if search:
         pattern = f"%{search.lower()}%"
         query = query.where(
@@ -48,6 +63,7 @@ async def list_page(
                 func.lower(Contact.first_name).like(pattern),
                 func.lower(Contact.last_name).like(pattern),
                 func.lower(Contact.profile_name).like(pattern),
+                func.lower(Contact.username).like(pattern),
                 func.lower(Contact.email).like(pattern),
                 Contact.phone.like(f"%{search.lstrip('+').replace(' ', '')}%"),
             )
@@ -109,6 +125,23 @@ async def unassign(session: AsyncSession, *, contact_id: int, user_id: int) -> N
     await session.execute(
         delete(ContactOperator).where(ContactOperator.contact_id == contact_id, ContactOperator.user_id == user_id)
     )
+
+
+async def move_tags_and_operators(session: AsyncSession, *, from_contact_id: int, to_contact_id: int) -> None:
+    """What one contact had, given to another (the same person known twice), without duplicates."""
+    kept_tags = select(ContactTag.tag_id).where(ContactTag.contact_id == to_contact_id)
+    await session.execute(
+        update(ContactTag)
+        .where(ContactTag.contact_id == from_contact_id, ContactTag.tag_id.not_in(kept_tags))
+        .values(contact_id=to_contact_id)
+    )
+    kept_users = select(ContactOperator.user_id).where(ContactOperator.contact_id == to_contact_id)
+    await session.execute(
+        update(ContactOperator)
+        .where(ContactOperator.contact_id == from_contact_id, ContactOperator.user_id.not_in(kept_users))
+        .values(contact_id=to_contact_id)
+    )
+    await session.flush()
 
 
 async def delete_contact(session: AsyncSession, contact: Contact) -> None:

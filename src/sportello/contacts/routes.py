@@ -33,13 +33,14 @@ async def list_contacts(
     settings: AppSettings,
     search: Annotated[str | None, Query(max_length=100, description="Name, email or part of the phone.")] = None,
     phone: Annotated[str | None, Query(max_length=40, description="Exactly this phone (any format).")] = None,
+    user_id: Annotated[str | None, Query(max_length=140, description="Exactly this WhatsApp user id (BSUID).")] = None,
     page: PageNumber = 1,
     page_size: PageSize = 25,
 ) -> Page[ContactRead]:
     """The integration pattern: `?search=<phone>` → `results[0].chat_link` → open it in the iframe."""
     paging = PageRequest(page=page, page_size=page_size)
     count, contacts = await service.list_contacts(
-        session, account_id=caller.account_id, search=search, phone=phone, page=paging
+        session, account_id=caller.account_id, search=search, phone=phone, user_id=user_id, page=paging
     )
     next_url, previous_url = page_links(str(request.url), paging, count)
     views = await service.views(session, contacts)

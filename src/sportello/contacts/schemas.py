@@ -10,6 +10,8 @@ from pydantic import BaseModel, EmailStr, Field, StringConstraints
 from sportello.kit.schemas import InputSchema
 
 Phone = Annotated[str, StringConstraints(min_length=1, max_length=40)]
+# A business-scoped user id as Meta writes it (whatsapp/user_ids.py): `US.13491208655302741918`.
+UserId = Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}\.(ENT\.)?[A-Za-z0-9]{1,128}$")]
 Name = Annotated[str, StringConstraints(max_length=100)]
 TagName = Annotated[str, StringConstraints(min_length=1, max_length=100)]
 
@@ -23,7 +25,16 @@ class AssignedOperator(BaseModel):
 
 class ContactRead(BaseModel):
     id: int
-    phone: str = Field(description="E.164, with the +.", examples=["+393331234567"])
+    phone: str = Field(
+        description="E.164, with the +; empty for a WhatsApp user known only by user id (a username user).",
+        examples=["+393331234567"],
+    )
+    user_id: str = Field(
+        default="",
+        description="WhatsApp's business-scoped user id (BSUID), empty until Meta tells it.",
+        examples=["IT.13491208655302741918"],
+    )
+    username: str = Field(default="", description="The WhatsApp username the person chose, empty if none.")
     first_name: str
     last_name: str
     email: str
@@ -55,7 +66,10 @@ class ContactCreate(InputSchema):
         },
     }
 
-    phone: Phone
+    phone: Phone | None = None
+    user_id: UserId | None = Field(
+        default=None, description="A WhatsApp user id (BSUID), for a customer whose phone is not known."
+    )
     first_name: Name = ""
     last_name: Name = ""
     email: EmailStr | None = None

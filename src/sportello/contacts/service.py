@@ -35,11 +35,35 @@ class ContactView:
     tags: list[str]
 
 
-async def upsert_from_whatsapp(session: AsyncSession, *, account_id: int, phone: str, profile_name: str) -> Contact:
-    """The contact who wrote (or is written to), created on first sight with WhatsApp's profile
-    name as first name (what the inbox shows); the profile name is refreshed, the names people
-    typed are never overwritten."""
-    contact = await repo.find_by_phone(session, account_id=account_id, phone=phone)
+async def find_whatsapp_user(
+    session: AsyncSession, *, account_id: int, phone: str | None, user_id: str
+) -> tuple[Contact | None, Contact | None]:
+    """The contacts a webhook's identity names: (by BSUID, by phone). Two different ones are the
+    same person known twice, first by phone and later by BSUID: the caller merges them."""
+    by_user = await repo.find_by_user_id(session, account_id=account_id, user_id=user_id) if user_id else None
+    by_phone = await repo.find_by_phone(session, account_id=account_id, phone=phone) if phone else None
+    return by_user, by_phone
+
+
+async def upsert_from_whatsapp(
+    session: AsyncSession,
+    *,
+    account_id: int,
+    phone: str | None,
+    profile_name: str,
+    user_id: str = "",
+    parent_user_id: str = "",
+    username: str = "",
+) -> Contact:
+    """The contact who wrote (or is written to), found by BSUID first, then by phone; created on
+    first sight with WhatsApp's profile name as first name (what the inbox shows). What Meta
+    tells is learnt: a phone for a contact known only by BSUID (a contact book pair), a BSUID
+    for one known by phone, the profile name and username; the names people typed are never
+    overwritten. Should phone and BSUID name two contacts, merge them first (`find_whatsapp_user`)."""
+    if not phone and not user_id:
+        raise InvalidInput("A WhatsApp user has a phone or a user id.", code="no_whatsapp_identity")
+    by_user, by_phone = await find_whatsapp_user(session, account_id=account_id, phone=phone, user_id=user_id)
+    contact = by_user or by_phone
     if contact is None:
         try:
             async with session.begin_nested():
@@ -48,17 +72,62 @@ async def upsert_from_whatsapp(session: AsyncSession, *, account_id: int, phone:
                     Contact(
                         account_id=account_id,
                         phone=phone,
+                        whatsapp_user_id=user_id or None,
+                        parent_user_id=parent_user_id[:140],
+                        username=username[:100],
                         profile_name=profile_name[:200],
                         first_name=profile_name.strip()[:100],
                     ),
                 )
+            return contact
         except IntegrityError:
             # Another webhook of the same burst created it first.
-            contact = await repo.find_by_phone(session, account_id=account_id, phone=phone)
+            by_user, by_phone = await find_whatsapp_user(session, account_id=account_id, phone=phone, user_id=user_id)
+            contact = by_user or by_phone
             assert contact is not None
-    elif profile_name and contact.profile_name != profile_name:
+    if phone and contact.phone != phone and (by_phone is None or by_phone.id == contact.id):
+        contact.phone = phone
+    if user_id and contact.whatsapp_user_id != user_id:
+        contact.whatsapp_user_id = user_id
+    if parent_user_id:
+        contact.parent_user_id = parent_user_id[:140]
+    if username and contact.username != username:
+        contact.username = username[:100]
+    if profile_name and contact.profile_name != profile_name:
         contact.profile_name = profile_name[:200]
     return contact
+
+
+async def change_number(
+    session: AsyncSession, *, contact: Contact, phone: str | None, user_id: str, parent_user_id: str
+) -> None:
+    """Meta's `user_changed_number`: the new phone, and the new BSUID that comes with it (M-BSUID).
+    The caller has merged away any other contact that had them."""
+    if phone:
+        contact.phone = phone
+    if user_id:
+        contact.whatsapp_user_id = user_id
+        contact.parent_user_id = parent_user_id[:140]
+    await session.flush()
+
+
+async def absorb(session: AsyncSession, *, keep: Contact, gone: Contact) -> None:
+    """`gone` was `keep` known another way (by phone, `keep` by BSUID): `keep` takes its phone,
+    what people typed that `keep` lacks, its tags and operators; then `gone` is deleted. Its
+    chat's messages must have been moved already (the chat goes with it)."""
+    for field in ("first_name", "last_name", "email", "language", "profile_name", "username"):
+        if not getattr(keep, field) and getattr(gone, field):
+            setattr(keep, field, getattr(gone, field))
+    keep.is_blocked = keep.is_blocked or gone.is_blocked
+    await repo.move_tags_and_operators(session, from_contact_id=gone.id, to_contact_id=keep.id)
+    phone, user_id = gone.phone, gone.whatsapp_user_id
+    await repo.delete_contact(session, gone)
+    if keep.phone is None and phone:
+        keep.phone = phone
+    if keep.whatsapp_user_id is None and user_id:
+        keep.whatsapp_user_id = user_id
+    await session.flush()
+    live.record(session, account_id=keep.account_id, kind="chats")
 
 
 async def _default_number_id(session: AsyncSession, account_id: int) -> int | None:
@@ -84,13 +153,29 @@ async def get_contact(session: AsyncSession, *, account_id: int, contact_id: int
     return contact
 
 
+def _identity(data: ContactCreate) -> tuple[str | None, str | None]:
+    """(phone in E.164, BSUID): one of them at least; E.164 whenever a phone is given."""
+    if not data.phone and not data.user_id:
+        raise InvalidInput("Give the contact's phone (or their WhatsApp user id).", field="phone")
+    return (to_e164(data.phone) if data.phone else None), data.user_id
+
+
+async def _find(session: AsyncSession, *, account_id: int, phone: str | None, user_id: str | None) -> Contact | None:
+    found = await repo.find_by_phone(session, account_id=account_id, phone=phone) if phone else None
+    if found is None and user_id:
+        found = await repo.find_by_user_id(session, account_id=account_id, user_id=user_id)
+    return found
+
+
 async def create_contact(session: AsyncSession, *, account_id: int, data: ContactCreate) -> Contact:
-    phone = to_e164(data.phone)
-    if await repo.find_by_phone(session, account_id=account_id, phone=phone) is not None:
+    phone, user_id = _identity(data)
+    if await _find(session, account_id=account_id, phone=phone, user_id=user_id) is not None:
         raise Conflict(
-            f"A contact with the phone {phone} already exists: use sync to update it.", code="contact_exists"
+            f"A contact with the {'phone ' + phone if phone else 'user id ' + str(user_id)} already exists: "
+            "use sync to update it.",
+            code="contact_exists",
         )
-    contact = await repo.insert(session, Contact(account_id=account_id, phone=phone))
+    contact = await repo.insert(session, Contact(account_id=account_id, phone=phone, whatsapp_user_id=user_id))
     _apply(contact, data)
     await repo.set_tags(session, contact=contact, names=data.tags)
     await chats_service.ensure_chat(
@@ -100,9 +185,10 @@ async def create_contact(session: AsyncSession, *, account_id: int, data: Contac
 
 
 async def sync_contact(session: AsyncSession, *, account_id: int, data: ContactCreate) -> tuple[Contact, bool]:
-    """Create the contact with this phone, or update the one that has it. Returns (contact, created)."""
-    phone = to_e164(data.phone)
-    contact = await repo.find_by_phone(session, account_id=account_id, phone=phone)
+    """Create the contact with this phone (or user id), or update the one that has it. Returns
+    (contact, created)."""
+    phone, user_id = _identity(data)
+    contact = await _find(session, account_id=account_id, phone=phone, user_id=user_id)
     if contact is None:
         return await create_contact(session, account_id=account_id, data=data), True
     _apply(contact, data)
@@ -139,7 +225,13 @@ async def delete_contact(session: AsyncSession, *, account_id: int, contact_id: 
 
 
 async def list_contacts(
-    session: AsyncSession, *, account_id: int, search: str | None, phone: str | None, page: PageRequest
+    session: AsyncSession,
+    *,
+    account_id: int,
+    search: str | None,
+    phone: str | None,
+    page: PageRequest,
+    user_id: str | None = None,
 ) -> tuple[int, Sequence[Contact]]:
     normalised = to_e164(phone) if phone else None
     return await repo.list_page(
@@ -147,6 +239,7 @@ async def list_contacts(
         account_id=account_id,
         search=(search or "").strip() or None,
         phone=normalised,
+        user_id=(user_id or "").strip() or None,
         offset=page.offset,
         limit=page.page_size,
     )

@@ -11,7 +11,9 @@ def contact_read(view: ContactView, settings: Settings) -> ContactRead:
     contact = view.contact
     return ContactRead(
         id=contact.id,
-        phone=contact.phone,
+        phone=contact.phone or "",
+        user_id=contact.whatsapp_user_id or "",
+        username=contact.username,
         first_name=contact.first_name,
         last_name=contact.last_name,
         email=contact.email,

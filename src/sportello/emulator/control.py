@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sportello.emulator.config import Business
 from sportello.emulator.graph import MEDIA_LIMITS, decide
 from sportello.emulator.lifecycle import inbound
-from sportello.emulator.state import State, StoredMedia
+from sportello.emulator.state import State, StoredMedia, hidden_phone_for
 
 router = APIRouter(prefix="/_emulator")
 phone_router = APIRouter()
@@ -43,13 +43,28 @@ def _digits(number: str) -> str:
     return digits
 
 
+def _customer_digits(state: State, who: str) -> str:
+    """A customer's phone digits from their phone, BSUID or username."""
+    digits = state.resolve(who)
+    if digits is None:
+        raise HTTPException(404, f"no customer '{who[:40]}' (a phone, a BSUID or a username)")
+    return digits
+
+
 class Say(BaseModel):
     """What a customer does on their phone."""
 
     model_config = ConfigDict(extra="forbid")
 
-    from_: Annotated[str, Field(alias="from", max_length=30)]
+    # The customer's phone, or their BSUID or username once the emulator knows them.
+    from_: Annotated[str, Field(alias="from", max_length=140)] = ""
     name: Annotated[str, Field(max_length=100)] = "Customer"
+    # A username user: with no `from`, the emulator plays one whose phone Meta keeps to itself.
+    username: Annotated[str, Field(max_length=35, pattern=r"^@?[A-Za-z0-9._]*$")] = ""
+    # Leave the phone out of the webhooks (a username user outside the contact book), or put it back.
+    hide_phone: bool | None = None
+    # With `type: contacts`: the customer shares their own number, answering a request for it.
+    share_phone: bool = False
     phone_number_id: str | None = None
     type: Literal["text", "image", "document", "location", "interactive", "button", "reaction", "contacts"] = "text"
     text: Annotated[str, Field(max_length=4096)] = ""
@@ -71,7 +86,22 @@ class Say(BaseModel):
 async def say(body: Say, request: Request) -> dict[str, Any]:
     state = _state(request)
     business = _business(state, body.phone_number_id)
-    sender = _digits(body.from_)
+    username = body.username.lstrip("@")
+    if body.from_:
+        sender = state.resolve(body.from_) or _digits(body.from_)
+        customer = state.customer(sender)
+    elif username:
+        sender = state.resolve(username) or hidden_phone_for(username)
+        known = sender in state.customers
+        customer = state.customer(sender)
+        if not known:
+            customer.hide_phone = True
+    else:
+        raise HTTPException(400, "say who writes: from (a phone or a BSUID) or username")
+    if username:
+        customer.username = username
+    if body.hide_phone is not None:
+        customer.hide_phone = body.hide_phone
     content: dict[str, Any]
     if body.type == "text":
         if not body.text:
@@ -111,9 +141,22 @@ async def say(body: Say, request: Request) -> dict[str, Any]:
                 }
             ]
         }
+        if body.share_phone:
+            # The answer to a REQUEST_CONTACT_INFO button (M-BSUID, "Requesting phone numbers"):
+            # `origin: contact_request`, the user's own card.
+            content["origin"] = "contact_request"
+            content["contacts"][0]["name"] = {"formatted_name": body.name, "first_name": body.name}
     webhook, entry = inbound(state, business, sender, body.name, body.type, content, body.context)
+    if body.share_phone:
+        # Meta keeps the pair in the business's contact book from then on: the phone appears in
+        # the webhooks that follow (360dialog, "Usernames & BSUID": Meta Contact Book).
+        customer.hide_phone = False
     request.app.state.outbox.send(business, webhook)
-    return {"wamid": entry.wamid, "webhook": webhook}
+    return {
+        "wamid": entry.wamid,
+        "webhook": webhook,
+        "customer": {"phone": customer.phone, "user_id": customer.user_id, "username": customer.username},
+    }
 
 
 @router.post("/customer_media")
@@ -143,16 +186,25 @@ async def customer_media(
 async def sent(request: Request, to: str | None = None) -> list[dict[str, Any]]:
     """Every send Meta accepted, in order (what reached 'Meta')."""
     state = _state(request)
-    return [e for e in state.sent if to is None or e["to"] == re.sub(r"\D", "", to)]
+    digits = state.resolve(to) if to else None
+    return [e for e in state.sent if to is None or e["to"] == digits]
 
 
 @router.get("/conversations/{number}")
 async def conversation(number: str, request: Request, phone_number_id: str | None = None) -> dict[str, Any]:
     state = _state(request)
     business = _business(state, phone_number_id)
-    entries = state.conversation(business.phone_number_id, _digits(number))
+    digits = _customer_digits(state, number)
+    customer = state.customer(digits)
+    entries = state.conversation(business.phone_number_id, digits)
     return {
         "business": {"name": business.display_phone_number, "phone_number_id": business.phone_number_id},
+        "customer": {
+            "phone": customer.phone,
+            "user_id": customer.user_id,
+            "username": customer.username,
+            "hide_phone": customer.hide_phone,
+        },
         "messages": [
             {
                 "direction": e.direction,
@@ -225,8 +277,9 @@ async def templates_page() -> HTMLResponse:
 
 
 @phone_router.get("/phone/{number}", response_class=HTMLResponse)
-async def phone_page(number: str) -> HTMLResponse:
-    _digits(number)
+async def phone_page(number: str, request: Request) -> HTMLResponse:
+    """A customer's phone, by their phone number, BSUID or username."""
+    _customer_digits(_state(request), number)
     response = HTMLResponse((STATIC / "phone.html").read_text("utf-8"))
     response.headers["Content-Security-Policy"] = "default-src 'self'; img-src 'self' blob: data:"
     return response

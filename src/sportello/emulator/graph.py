@@ -100,6 +100,8 @@ async def send_message(version: str, phone_number_id: str, request: Request) -> 
         "wamid": wamid,
         "phone_number_id": phone_number_id,
         "to": to,
+        # The BSUID the business wrote to, when it used `recipient` rather than `to`.
+        "recipient": body.get("recipient") if body.get("to") is None else None,
         "type": kind,
         "body": body,
         "biz_opaque_callback_data": body.get("biz_opaque_callback_data"),
@@ -122,7 +124,12 @@ async def send_message(version: str, phone_number_id: str, request: Request) -> 
     return JSONResponse(
         {
             "messaging_product": "whatsapp",
-            "contacts": [{"input": str(body.get("to")), "wa_id": to}],
+            # `wa_id` for a send to a phone, `user_id` for one to a BSUID (M-BSUID, "Messages API").
+            "contacts": [
+                {"input": str(body["recipient"]), "user_id": str(body["recipient"])}
+                if entry["recipient"]
+                else {"input": str(body.get("to")), "wa_id": to}
+            ],
             "messages": [message],
         }
     )

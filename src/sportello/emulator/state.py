@@ -3,7 +3,9 @@ send (also appended to a JSONL log when configured), conversations, media, templ
 
 from __future__ import annotations
 
+import hashlib
 import json
+import re
 import secrets
 import threading
 import time
@@ -11,7 +13,13 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 
+import phonenumbers
+
 from sportello.emulator.config import Business, EmulatorConfig
+
+# A BSUID: two-letter country code, a dot, up to 128 alphanumerics (M-BSUID,
+# https://developers.facebook.com/documentation/business-messaging/whatsapp/business-scoped-user-ids).
+BSUID = re.compile(r"[A-Z]{2}\.(?:ENT\.)?[A-Za-z0-9]{1,128}")
 
 
 def new_wamid() -> str:
@@ -56,6 +64,38 @@ class Entry:
     buttons: list[dict[str, str]] = field(default_factory=list)
 
 
+def bsuid_for(digits: str) -> str:
+    """The customer's business-scoped user id: stable for a phone, new for a new phone, as Meta's
+    (a phone change gives a new BSUID, M-BSUID). The country code is the phone's; the rest is
+    derived from the number, so every run gives the same one."""
+    try:
+        region = phonenumbers.region_code_for_number(phonenumbers.parse("+" + digits)) or "US"
+    except phonenumbers.NumberParseException:
+        region = "US"
+    if not re.fullmatch(r"[A-Z]{2}", region):
+        region = "US"
+    return f"{region}.{int.from_bytes(hashlib.sha256(digits.encode()).digest()[:8], 'big')}"
+
+
+def hidden_phone_for(username: str) -> str:
+    """The phone behind a username the emulator plays without being told one (every WhatsApp
+    account has a phone; a username user's is only kept from the business)."""
+    digits = "39" + str(int.from_bytes(hashlib.sha256(username.lower().encode()).digest()[:8], "big"))[-10:]
+    # Numbers ending in 0000 are the emulator's undeliverable ones.
+    return digits[:-1] + "1" if digits.endswith("0000") else digits
+
+
+@dataclass
+class Customer:
+    """A WhatsApp user the emulator plays. Meta always knows the phone; with `hide_phone` (a
+    username user not in the business's contact book) webhooks leave it out (M-BSUID)."""
+
+    phone: str  # digits, as `wa_id`
+    user_id: str
+    username: str = ""
+    hide_phone: bool = False
+
+
 @dataclass
 class State:
     config: EmulatorConfig
@@ -68,7 +108,26 @@ class State:
     number_sends: dict[str, deque[float]] = field(default_factory=dict)
     send_attempts: int = 0  # every POST /messages that passed validation, accepted or not
     pair_tokens: dict[tuple[str, str], tuple[float, float]] = field(default_factory=dict)
+    customers: dict[str, Customer] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def customer(self, digits: str) -> Customer:
+        """The customer with this phone, known from their first message or send on."""
+        found = self.customers.get(digits)
+        if found is None:
+            found = self.customers[digits] = Customer(phone=digits, user_id=bsuid_for(digits))
+        return found
+
+    def resolve(self, who: str) -> str | None:
+        """A customer's phone digits from their phone, BSUID or username (`@name` or `name`)."""
+        who = who.strip()
+        if BSUID.fullmatch(who):
+            return next((c.phone for c in self.customers.values() if c.user_id == who), None)
+        digits = re.sub(r"[+\-() ]", "", who)
+        if digits.isdigit() and 7 <= len(digits) <= 15:
+            return digits
+        name = who.lstrip("@").lower()
+        return next((c.phone for c in self.customers.values() if name and c.username.lower() == name), None)
 
     def business_by_number(self, phone_number_id: str) -> Business | None:
         return next((b for b in self.config.businesses if b.phone_number_id == phone_number_id), None)

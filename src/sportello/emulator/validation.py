@@ -6,7 +6,7 @@ import re
 from typing import Any
 
 from sportello.emulator.errors import GraphError
-from sportello.emulator.state import State, StoredTemplate
+from sportello.emulator.state import BSUID, State, StoredTemplate
 from sportello.emulator.template_render import render_send
 
 MEDIA_TYPES = ("image", "audio", "video", "document", "sticker")
@@ -24,8 +24,18 @@ def _str(obj: dict[str, Any], key: str, where: str, *, max_len: int, required: b
     return value
 
 
-def recipient(body: dict[str, Any]) -> str:
+def recipient(body: dict[str, Any], state: State | None = None) -> str:
+    """The customer's phone digits, from `to` (a phone) or `recipient` (a BSUID, for a user whose
+    phone the business may not know); `to` wins when both are sent (M-BSUID, "Messages API")."""
     to = body.get("to")
+    if to is None and state is not None and body.get("recipient") is not None:
+        bsuid = body["recipient"]
+        if not isinstance(bsuid, str) or not BSUID.fullmatch(bsuid):
+            raise GraphError(100, f"Param recipient '{str(bsuid)[:30]}' is not a valid business-scoped user ID.")
+        digits = state.resolve(bsuid)
+        if digits is None:
+            raise GraphError(100, f"Param recipient '{bsuid[:30]}' is not a user of this business.")
+        return digits
     if not isinstance(to, str):
         raise GraphError(100, "Param to is required.")
     digits = re.sub(r"[+\-() ]", "", to)
@@ -101,7 +111,7 @@ def validate_send(state: State, body: Any, waba_id: str) -> tuple[str, str]:
         raise GraphError(100, "The request body must be a JSON object.")
     if body.get("messaging_product") != "whatsapp":
         raise GraphError(100, "Param messaging_product must be 'whatsapp'.")
-    to = recipient(body)
+    to = recipient(body, state)
     kind = body.get("type", "text")
     if kind not in TYPES:
         raise GraphError(100, f"Param type '{str(kind)[:30]}' is not a valid message type.")

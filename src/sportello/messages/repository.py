@@ -106,3 +106,12 @@ async def find_unsent_media(session: AsyncSession, *, account_id: int, uuid: str
 
 async def attach_media(session: AsyncSession, *, uuid: str, message_id: int) -> None:
     await session.execute(update(Media).where(Media.uuid == uuid).values(message_id=message_id))
+
+
+async def move_to_chat(session: AsyncSession, *, from_chat_id: int, to_chat_id: int) -> int | None:
+    """Every message of one chat into another (the same customer known twice); returns the id
+    of the newest message of the chat they joined."""
+    await session.execute(update(Message).where(Message.chat_id == from_chat_id).values(chat_id=to_chat_id))
+    await session.flush()
+    newest: int | None = await session.scalar(select(func.max(Message.id)).where(Message.chat_id == to_chat_id))
+    return newest

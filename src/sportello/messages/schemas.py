@@ -64,6 +64,12 @@ class MessageRead(BaseModel):
     template: int | None
     mediamessage_set: list[MediaRead]
     created_datetime: datetime
+    user_id: str = Field(
+        default="",
+        description="The customer's WhatsApp user id (BSUID) as Meta gave it with this message "
+        "(inbound) or its status (outbound); empty when Meta gave none.",
+    )
+    username: str = Field(default="", description="The customer's WhatsApp username with this message, if any.")
 
 
 Text = Annotated[str, StringConstraints(max_length=4096)]

@@ -203,9 +203,16 @@ class OutboundSender(PollingLoop):
                 await live.record_message(session, message)
                 return None
             _chat, contact, number = row
+            # The phone when known (Meta recommends it), else the BSUID of a username user.
+            to = wa_id(contact.phone) if contact.phone else contact.whatsapp_user_id
+            if not to:
+                message.send_status = SendStatus.ERROR
+                message.error_message = "The contact has no phone nor WhatsApp user id to write to."
+                message.claimed_until = None
+                await live.record_message(session, message)
+                return None
             message.attempts += 1
             message.attempt_started_at = now
-            to = wa_id(contact.phone)
             return _Job(
                 message_id=message.id,
                 uuid=message.uuid,

@@ -54,7 +54,8 @@ def message_read(
     quoted: dict[str, QuotedMessage] | None = None,
     senders: dict[int, MessageSender] | None = None,
 ) -> MessageRead:
-    content = {k: v for k, v in message.content.items() if k != "raw"}
+    # Who wrote is in the shape's own fields, not in `content`.
+    content = {k: v for k, v in message.content.items() if k not in ("raw", "user_id", "username")}
     answered = _answered_meta_id(message)
     return MessageRead(
         uuid=message.uuid,
@@ -88,6 +89,8 @@ def message_read(
             for m in media
         ],
         created_datetime=message.created_at,
+        user_id=str(message.content.get("user_id") or ""),
+        username=str(message.content.get("username") or ""),
     )
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sportello.payments.models import PaymentRequest, PaypalSettings
@@ -40,3 +40,10 @@ async def list_page(
     total = int(await session.scalar(select(func.count()).select_from(query.subquery())) or 0)
     rows = await session.scalars(query.order_by(PaymentRequest.id.desc()).offset(offset).limit(limit))
     return total, rows.all()
+
+
+async def move_to_chat(session: AsyncSession, *, from_chat_id: int, to_chat_id: int) -> None:
+    """A chat's payment requests into another (its customer was the same person known twice)."""
+    await session.execute(
+        update(PaymentRequest).where(PaymentRequest.chat_id == from_chat_id).values(chat_id=to_chat_id)
+    )

@@ -16,17 +16,22 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sportello.chats import service as chats_service
+from sportello.chats.models import Chat
 from sportello.contacts import service as contacts_service
+from sportello.contacts.models import Contact
+from sportello.errors import InvalidInput
 from sportello.integrations import service as integrations_service
 from sportello.integrations.models import WhatsAppNumber
 from sportello.kit.phones import to_e164
 from sportello.messages import repository as messages_repo
 from sportello.messages.models import Direction, Media, Message, MessageKind, SendStatus
+from sportello.payments import repository as payments_repo
 from sportello.realtime import service as live
 from sportello.templates.models import Template, TemplateStatus
 from sportello.webhooks.models import WebhookEvent
 from sportello.webhooks.processor import Deferred
 from sportello.whatsapp.statuses import next_status
+from sportello.whatsapp.user_ids import is_bsuid
 from sportello.whatsapp.webhook_payload import (
     InboundMessage,
     StatusUpdate,
@@ -113,15 +118,104 @@ async def _number(session: AsyncSession, phone_number_id: str, signers: _Signers
     return number
 
 
+def _phone(wa_id: str) -> str | None:
+    """Meta's digits as E.164; None when absent (a username user) or not a phone at all."""
+    if not wa_id:
+        return None
+    try:
+        return to_e164(wa_id)
+    except InvalidInput:
+        return None
+
+
+async def _merge(session: AsyncSession, *, keep: Contact, gone: Contact, number_id: int) -> None:
+    """One person known twice (`gone` by phone, `keep` by BSUID): one contact, one chat."""
+    keep_chat = await chats_service.ensure_chat(session, contact=keep, whatsapp_number_id=number_id)
+    gone_chat = await chats_service.ensure_chat(session, contact=gone, whatsapp_number_id=None)
+    newest = await messages_repo.move_to_chat(session, from_chat_id=gone_chat.id, to_chat_id=keep_chat.id)
+    await payments_repo.move_to_chat(session, from_chat_id=gone_chat.id, to_chat_id=keep_chat.id)
+    chats_service.absorb(keep_chat, gone_chat, last_message_id=newest)
+    logger.info("contact %s merged into %s: the same WhatsApp user", gone.id, keep.id)
+    await contacts_service.absorb(session, keep=keep, gone=gone)
+
+
+async def _contact(
+    session: AsyncSession, number: WhatsAppNumber, *, phone: str | None, change: InboundMessage
+) -> Contact:
+    """The contact who wrote, by BSUID or phone; when a message names both and they were two
+    contacts (known by phone before, by BSUID since), they become one."""
+    by_user, by_phone = await contacts_service.find_whatsapp_user(
+        session, account_id=number.account_id, phone=phone, user_id=change.user_id
+    )
+    if by_user is not None and by_phone is not None and by_user.id != by_phone.id:
+        await _merge(session, keep=by_user, gone=by_phone, number_id=number.id)
+    return await contacts_service.upsert_from_whatsapp(
+        session,
+        account_id=number.account_id,
+        phone=phone,
+        profile_name=change.profile_name,
+        user_id=change.user_id,
+        parent_user_id=change.parent_user_id,
+        username=change.username,
+    )
+
+
+def _shared_own_phone(change: InboundMessage) -> str | None:
+    """The phone a username user shared when asked for it (a `REQUEST_CONTACT_INFO` button):
+    Meta marks that answer `origin: contact_request` and puts the user's phone in the card
+    (M-BSUID, "Requesting phone numbers from users"). Another person's card is not theirs."""
+    if change.meta_type != "contacts" or change.raw.get("origin") != "contact_request":
+        return None
+    for person in change.contacts:
+        for item in person.get("phones", []) if isinstance(person.get("phones"), list) else []:
+            if isinstance(item, dict):
+                phone = _phone(str(item.get("wa_id") or item.get("phone") or ""))
+                if phone:
+                    return phone
+    return None
+
+
+async def _number_changed(session: AsyncSession, contact: Contact, change: InboundMessage, number_id: int) -> Contact:
+    """`user_changed_number`: the contact takes the new phone and the new BSUID (a new phone is a
+    new BSUID, M-BSUID); a contact that already had either is the same person, merged in."""
+    notice = change.system
+    assert notice is not None
+    new_phone, new_user_id = _phone(notice["new_wa_id"]), notice["new_user_id"]
+    if new_user_id and not is_bsuid(new_user_id):
+        new_user_id = ""
+    by_user, by_phone = await contacts_service.find_whatsapp_user(
+        session, account_id=contact.account_id, phone=new_phone, user_id=new_user_id
+    )
+    for other in {c.id: c for c in (by_user, by_phone) if c is not None and c.id != contact.id}.values():
+        await _merge(session, keep=contact, gone=other, number_id=number_id)
+    await contacts_service.change_number(
+        session, contact=contact, phone=new_phone, user_id=new_user_id, parent_user_id=notice["new_parent_user_id"]
+    )
+    return contact
+
+
 async def _inbound(session: AsyncSession, change: InboundMessage, signers: _Signers) -> None:
     number = await _number(session, change.phone_number_id, signers)
     if number is None:
         return
     if await messages_repo.find_by_meta_id(session, whatsapp_number_id=number.id, meta_id=change.meta_id):
         return  # redelivered
-    contact = await contacts_service.upsert_from_whatsapp(
-        session, account_id=number.account_id, phone=to_e164(change.from_wa_id), profile_name=change.profile_name
-    )
+    phone = _phone(change.from_wa_id)
+    if phone is None and not change.user_id:
+        logger.warning("inbound message %s names no phone nor user id: kept in the event only", change.meta_id)
+        return
+    contact = await _contact(session, number, phone=phone, change=change)
+    shared = _shared_own_phone(change)
+    if shared and contact.phone is None:
+        _, by_phone = await contacts_service.find_whatsapp_user(
+            session, account_id=number.account_id, phone=shared, user_id=""
+        )
+        if by_phone is not None and by_phone.id != contact.id:
+            await _merge(session, keep=contact, gone=by_phone, number_id=number.id)
+        contact.phone = shared
+    # pywa reads `customer_changed_number` as the same notice (Meta's pages name it both ways).
+    if change.system is not None and change.system["type"] in ("user_changed_number", "customer_changed_number"):
+        contact = await _number_changed(session, contact, change, number.id)
     chat = await chats_service.ensure_chat(session, contact=contact, whatsapp_number_id=number.id)
     content: dict[str, object] = {}
     if change.media is not None:
@@ -141,6 +235,13 @@ async def _inbound(session: AsyncSession, change: InboundMessage, signers: _Sign
         content["button"] = change.button
     if change.reaction is not None:
         content["reaction"] = change.reaction
+    if change.system is not None:
+        content["system"] = change.system
+    # Who wrote, as Meta named them with this message (the `Message` shape's user_id and username).
+    if change.user_id:
+        content["user_id"] = change.user_id
+    if change.username:
+        content["username"] = change.username
     if change.forwarded:
         content["forwarded"] = True
     if change.content_type == "Unsupported" or change.errors:
@@ -177,9 +278,10 @@ async def _inbound(session: AsyncSession, change: InboundMessage, signers: _Sign
                 sha256=change.media.sha256,
             ),
         )
-    if chat.last_inbound_at is None or change.timestamp > chat.last_inbound_at:
+    # A system notice is WhatsApp's, not the customer's: it opens no 24-hour window and is not unread.
+    if change.content_type != "System" and (chat.last_inbound_at is None or change.timestamp > chat.last_inbound_at):
         chat.last_inbound_at = change.timestamp
-    if change.content_type != "Reaction":
+    if change.content_type not in ("Reaction", "System"):
         chat.unread_count += 1
     chat.last_message_id = message.id
     chat.updated_at = datetime.now(UTC)
@@ -202,6 +304,8 @@ async def _status(session: AsyncSession, change: StatusUpdate, signers: _Signers
             message.meta_id = change.meta_id
     if message is None:
         return False
+    if change.recipient_user_id and is_bsuid(change.recipient_user_id):
+        await _learn_recipient(session, message, change.recipient_user_id, number.id)
     new = next_status(message.send_status, change.status)
     if new is None:
         return True
@@ -224,6 +328,25 @@ async def _status(session: AsyncSession, change: StatusUpdate, signers: _Signers
         message.error_code = error.code if error else None
         message.error_message = (error.details or error.message or error.title) if error else "Meta reported a failure."
     return True
+
+
+async def _learn_recipient(session: AsyncSession, message: Message, user_id: str, number_id: int) -> None:
+    """A status names the BSUID of whom a message reached (`recipient_user_id`, M-BSUID): the
+    contact learns it, so the day that person writes by BSUID alone it is the same chat. Matching
+    statuses needs no phone: they are found by Meta's message id."""
+    if message.content.get("user_id") != user_id:
+        message.content = {**message.content, "user_id": user_id}
+    chat = await session.get(Chat, message.chat_id)
+    contact = await session.get(Contact, chat.contact_id) if chat is not None else None
+    if contact is None or contact.whatsapp_user_id == user_id:
+        return
+    known, _ = await contacts_service.find_whatsapp_user(
+        session, account_id=contact.account_id, phone=None, user_id=user_id
+    )
+    if known is not None:
+        await _merge(session, keep=known, gone=contact, number_id=number_id)
+    elif contact.whatsapp_user_id is None:
+        contact.whatsapp_user_id = user_id
 
 
 async def _template_status(session: AsyncSession, change: TemplateStatusUpdate, signers: _Signers) -> None:

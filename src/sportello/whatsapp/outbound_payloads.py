@@ -7,6 +7,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, Literal, NotRequired, TypedDict
 
+from sportello.whatsapp.user_ids import is_bsuid
+
 MediaKind = Literal["image", "video", "audio", "document", "sticker"]
 MEDIA_KINDS: frozenset[str] = frozenset({"image", "video", "audio", "document", "sticker"})
 
@@ -25,13 +27,16 @@ class ListSection(TypedDict):
 def _envelope(
     to: str, kind: str, body: dict[str, Any], *, reply_to: str | None, callback: str | None
 ) -> dict[str, Any]:
-    payload: dict[str, Any] = {
-        "messaging_product": "whatsapp",
-        "recipient_type": "individual",
-        "to": to,
-        "type": kind,
-        kind: body,
-    }
+    """`to` is the phone's digits (`wa_id`), or the BSUID of a user whose phone is not known."""
+    payload: dict[str, Any] = {"messaging_product": "whatsapp", "recipient_type": "individual"}
+    if is_bsuid(to):
+        # A user known only by BSUID is addressed in `recipient`, `to` left out (`to` wins when
+        # both are sent, and Meta recommends the phone when known): M-BSUID, "Messages API";
+        # pywa's `resolve_recipient` sends a BSUID the same way.
+        payload["recipient"] = to
+    else:
+        payload["to"] = to
+    payload.update({"type": kind, kind: body})
     if reply_to:
         payload["context"] = {"message_id": reply_to}
     if callback:

@@ -73,6 +73,10 @@ class SystemNotice(TypedDict):
     type: str  # e.g. user_changed_number
     body: str
     new_wa_id: str
+    # A new phone gives a new BSUID, which the notice carries (M-BSUID; pywa's PhoneNumberChange
+    # reads `system.user_id` and `system.parent_user_id`).
+    new_user_id: str
+    new_parent_user_id: str
 
 
 @dataclass(frozen=True)
@@ -104,9 +108,15 @@ class InboundMessage:
 
     phone_number_id: str
     display_phone_number: str = ""
+    # The sender's phone as Meta's digits; "" when Meta left it out (a username user, M-BSUID).
     from_wa_id: str
     contact_wa_id: str = ""
     profile_name: str = ""
+    # The sender's business-scoped user id (`contacts[].user_id`), parent BSUID and username
+    # (`contacts[].profile.username`), "" when absent.
+    user_id: str = ""
+    parent_user_id: str = ""
+    username: str = ""
     meta_id: str
     timestamp: datetime
     meta_type: str  # one of CONTENT_TYPES' keys, or "unsupported"
@@ -145,7 +155,11 @@ class StatusUpdate:
     meta_id: str
     status: str  # sent | delivered | read | failed | played | …
     timestamp: datetime
-    recipient_id: str = ""
+    recipient_id: str = ""  # the phone, when the message went to one (or Meta knows it)
+    # The recipient's BSUID: Meta adds it to sent, delivered and read (M-BSUID); a failed
+    # status of a send to a phone may lack it.
+    recipient_user_id: str = ""
+    recipient_parent_user_id: str = ""
     errors: list[MetaError] = field(default_factory=list)
     pricing_category: str = ""
     pricing_model: str = ""

@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from typing import Any, TypedDict
 
 from sportello.errors import InvalidInput
+from sportello.whatsapp.user_ids import is_bsuid
 from sportello.whatsapp.webhook_changes import (
     CONTENT_TYPES,
     INTERACTIVE_REPLIES,
@@ -67,6 +68,16 @@ class InvalidWebhook(InvalidInput):
     """The body is not a WhatsApp webhook envelope."""
 
     default_code = "invalid_webhook"
+
+
+class _Person(TypedDict):
+    """One item of `value.contacts[]`: who wrote, or who a status is about."""
+
+    wa_id: str
+    user_id: str
+    parent_user_id: str
+    name: str
+    username: str
 
 
 class _Content(TypedDict, total=False):
@@ -219,30 +230,73 @@ def _content(meta_type: str, body: dict[str, Any], raw: dict[str, Any]) -> _Cont
         reaction = Reaction(message_id=_str(body["message_id"]), emoji=_str(body.get("emoji")))
         return {"reaction": reaction, "text": reaction["emoji"]}
     if meta_type == "system":
+        # `wa_id` (older: `new_wa_id`) is the new phone; `user_id` the new BSUID that comes with
+        # it (M-BSUID; pywa's PhoneNumberChange reads the same keys).
         notice = SystemNotice(
             type=_str(body.get("type")),
             body=_str(body.get("body")),
             new_wa_id=_str(body.get("wa_id") or body.get("new_wa_id")),
+            new_user_id=_str(body.get("user_id")),
+            new_parent_user_id=_str(body.get("parent_user_id")),
         )
         return {"system": notice, "text": notice["body"]}
     return None
 
 
-def _message(value: dict[str, Any], raw: dict[str, Any], profiles: dict[str, str]) -> InboundMessage | None:
+def _people(value: dict[str, Any]) -> list[_Person]:
+    people = []
+    for item in _list(value.get("contacts")):
+        contact = _dict(item)
+        profile = _dict(contact.get("profile"))
+        people.append(
+            _Person(
+                wa_id=_str(contact.get("wa_id")),
+                user_id=_str(contact.get("user_id")),
+                parent_user_id=_str(contact.get("parent_user_id")),
+                name=_str(profile.get("name")),
+                username=_str(profile.get("username")),
+            )
+        )
+    return people
+
+
+def _who(people: list[_Person], wa_id: str, user_id: str) -> _Person | None:
+    """The contact a message or status is about: the one with its phone or BSUID; should the ids
+    ever differ, a lone contact is still them."""
+    found = next((p for p in people if (wa_id and p["wa_id"] == wa_id) or (user_id and p["user_id"] == user_id)), None)
+    return found if found is not None or len(people) != 1 else people[0]
+
+
+def _message(value: dict[str, Any], raw: dict[str, Any], people: list[_Person]) -> InboundMessage | None:
     meta_id, sender = _str(raw.get("id")), _str(raw.get("from"))
-    if not meta_id or not sender:
+    # A username user's message may come without `from` (the phone), or with their BSUID in it;
+    # `contacts[].user_id` (and `from_user_id`) carry the BSUID (M-BSUID; Meta's sample of a
+    # contact-request answer has no `from`; pywa reads the user from `contacts[0]`).
+    from_user_id = _str(raw.get("from_user_id"))
+    if is_bsuid(sender):
+        sender, from_user_id = "", from_user_id or sender
+    if sender or from_user_id:
+        person = _who(people, sender, from_user_id)
+    else:
+        # Meta leaves `from` out only for a user it knows by BSUID: a lone contact without one
+        # does not make a message without a sender theirs.
+        person = people[0] if len(people) == 1 and people[0]["user_id"] else None
+    wa_id = sender or (person["wa_id"] if person else "")
+    user_id = from_user_id or (person["user_id"] if person else "")
+    if not meta_id or not (wa_id or user_id):
         return None
     metadata = _dict(value.get("metadata"))
     meta_type = _str(raw.get("type"))
     content = _content(meta_type, _dict(raw.get(meta_type)), raw) if meta_type in CONTENT_TYPES else None
-    # Meta lists the sender in `contacts`; should the ids ever differ, a lone contact is still them.
-    contact_wa_id = sender if sender in profiles or len(profiles) != 1 else next(iter(profiles))
     return InboundMessage(
         phone_number_id=_str(metadata.get("phone_number_id")),
         display_phone_number=_str(metadata.get("display_phone_number")),
-        from_wa_id=sender,
-        contact_wa_id=contact_wa_id,
-        profile_name=profiles.get(contact_wa_id, ""),
+        from_wa_id=wa_id,
+        contact_wa_id=person["wa_id"] if person else "",
+        profile_name=person["name"] if person else "",
+        user_id=user_id,
+        parent_user_id=person["parent_user_id"] if person else "",
+        username=person["username"] if person else "",
         meta_id=meta_id,
         timestamp=_time(raw.get("timestamp")),
         meta_type=meta_type if content is not None else UNSUPPORTED,
@@ -253,10 +307,14 @@ def _message(value: dict[str, Any], raw: dict[str, Any], profiles: dict[str, str
     )
 
 
-def _status(value: dict[str, Any], raw: dict[str, Any]) -> StatusUpdate | None:
+def _status(value: dict[str, Any], raw: dict[str, Any], people: list[_Person]) -> StatusUpdate | None:
     meta_id, status = _str(raw.get("id")), _str(raw.get("status"))
     if not meta_id or not status:
         return None
+    # `recipient_user_id` on the status, and `contacts[].user_id` beside it (M-BSUID); a failed
+    # status comes without `contacts` (dualhook.com/docs/contacts-bsuid-webhooks, quoting Meta).
+    recipient_id, recipient_user_id = _str(raw.get("recipient_id")), _str(raw.get("recipient_user_id"))
+    person = _who(people, recipient_id, recipient_user_id)
     metadata, pricing, conversation = (
         _dict(value.get("metadata")),
         _dict(raw.get("pricing")),
@@ -269,7 +327,10 @@ def _status(value: dict[str, Any], raw: dict[str, Any]) -> StatusUpdate | None:
         meta_id=meta_id,
         status=status,
         timestamp=_time(raw.get("timestamp")),
-        recipient_id=_str(raw.get("recipient_id")),
+        recipient_id=recipient_id,
+        recipient_user_id=recipient_user_id or (person["user_id"] if person else ""),
+        recipient_parent_user_id=_str(raw.get("recipient_parent_user_id"))
+        or (person["parent_user_id"] if person else ""),
         errors=_errors(raw.get("errors")),
         pricing_category=_str(pricing.get("category")),
         pricing_model=_str(pricing.get("pricing_model")),
@@ -306,17 +367,13 @@ def _template_status(waba_id: str, value: dict[str, Any]) -> Change:
 def _messages_change(value: Any) -> list[Change]:
     if not isinstance(value, dict):
         return [UnknownChange(field="messages", raw=value)]
-    profiles = {
-        _str(_dict(c).get("wa_id")): _str(_dict(_dict(c).get("profile")).get("name"))
-        for c in _list(value.get("contacts"))
-    }
-    profiles.pop("", None)
+    people = _people(value)
     changes: list[Change] = []
     for raw in _list(value.get("messages")):
-        message = _message(value, raw, profiles) if isinstance(raw, dict) else None
+        message = _message(value, raw, people) if isinstance(raw, dict) else None
         changes.append(message if message is not None else UnknownChange(field="messages", raw=raw))
     for raw in _list(value.get("statuses")):
-        status = _status(value, raw) if isinstance(raw, dict) else None
+        status = _status(value, raw, people) if isinstance(raw, dict) else None
         changes.append(status if status is not None else UnknownChange(field="statuses", raw=raw))
     if not changes:
         # e.g. `value.errors[]` alone: Meta's out-of-band errors, kept in the stored event.

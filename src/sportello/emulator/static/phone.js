@@ -4,7 +4,8 @@ const list = document.getElementById("messages");
 const params = new URLSearchParams(location.search);
 const phoneNumberId = params.get("phone_number_id");
 const name = params.get("name") || "Customer";
-document.getElementById("me").textContent = "+" + number.replace(/\D/g, "");
+// The page may be opened by phone, BSUID or username: the header says who the customer is.
+document.getElementById("me").textContent = /^\+?\d+$/.test(number) ? "+" + number.replace(/\D/g, "") : number;
 let seen = "";
 
 async function say(body) {
@@ -64,6 +65,10 @@ function choices(message) {
 
 function render(data) {
   document.getElementById("business").textContent = data.business.name;
+  const me = data.customer || {};
+  if (me.username) document.getElementById("me").textContent = `@${me.username}`;
+  // A username user can share their number with the business (the answer to a contact request).
+  document.getElementById("share-phone").hidden = !me.hide_phone;
   const items = data.messages.map((m) => {
     const item = el("li", { class: `msg ${m.direction}`, "data-wamid": m.wamid, "data-type": m.type });
     const payload = m.payload || {};
@@ -85,7 +90,7 @@ async function refresh() {
   const response = await fetch(`/_emulator/conversations/${encodeURIComponent(number)}${query}`);
   if (!response.ok) return;
   const data = await response.json();
-  const key = JSON.stringify(data.messages.map((m) => [m.wamid, m.status]));
+  const key = JSON.stringify([data.customer, data.messages.map((m) => [m.wamid, m.status])]);
   if (key !== seen) {
     seen = key;
     render(data);
@@ -115,6 +120,9 @@ document.getElementById("file").addEventListener("change", async (event) => {
 
 document.getElementById("location").addEventListener("click", () =>
   say({ type: "location", latitude: 45.4642, longitude: 9.19, location_name: "Piazza del Duomo, Milano" }));
+
+document.getElementById("share-phone").addEventListener("click", () =>
+  say({ type: "contacts", share_phone: true }));
 
 refresh();
 setInterval(refresh, 1000);

@@ -21,8 +21,12 @@ export interface AssignedOperator {
 
 export interface Contact {
   id: number;
-  /** E.164, with the +. */
+  /** E.164, with the +; empty for a WhatsApp user known only by user id (a username user). */
   phone: string;
+  /** WhatsApp's business-scoped user id (BSUID), empty until Meta tells it. */
+  user_id?: string;
+  /** The WhatsApp username the person chose, empty if none. */
+  username?: string;
   first_name: string;
   last_name: string;
   email: string;
@@ -86,6 +90,10 @@ export interface Message {
   template: number | null;
   mediamessage_set: MediaFile[];
   created_datetime: string;
+  /** The customer's BSUID as Meta gave it with this message or its status. */
+  user_id?: string;
+  /** The customer's WhatsApp username with this message, if any. */
+  username?: string;
 }
 
 export interface Chat {
@@ -100,6 +108,10 @@ export interface Chat {
   /** Free text is allowed until then (24 hours after the customer last wrote); then templates only. */
   window_closes_datetime: string | null;
   updated_datetime: string;
+  /** The customer's WhatsApp user id (BSUID), empty until Meta tells it. */
+  user_id?: string;
+  /** The customer's WhatsApp username, empty if none. */
+  username?: string;
 }
 
 /** Every page: whether any chat the signed-in user may see has unread messages. */

@@ -30,7 +30,8 @@ const status = el("p", { class: "status", role: "status", "aria-live": "polite",
 const jump = el("button", { type: "button", class: "jump", id: "jump-to-new", hidden: true }, t("chat.new_messages"));
 const panel = el("aside", { class: "contact-panel", id: "contact-panel", hidden: true, "aria-label": t("chat.contact") });
 
-const contactName = (c) => `${c.first_name} ${c.last_name}`.trim() || c.phone;
+// A username user may come without a phone: their name, else their WhatsApp username.
+const contactName = (c) => `${c.first_name} ${c.last_name}`.trim() || (c.username ? `@${c.username}` : "") || c.phone;
 const newestFirst = () => [...messages.values()].sort((a, b) => (a.created_datetime < b.created_datetime ? 1 : -1));
 
 let shownNewest = null;
@@ -102,9 +103,22 @@ function renderPanel() {
   const c = chat.contact;
   const row = (label, value) => value ? [el("dt", {}, label), el("dd", { text: value })] : [];
   show(panel, el("h2", {}, t("chat.contact")), el("dl", {},
-    row(t("contact.name"), contactName(c)), row(t("contact.phone"), c.phone), row(t("contact.email"), c.email),
+    row(t("contact.name"), contactName(c)), row(t("contact.phone"), c.phone),
+    row(t("contact.username"), c.username ? `@${c.username}` : ""), row(t("contact.email"), c.email),
     row(t("contact.language"), c.language), row(t("contact.tags"), c.tag_set.map((x) => `#${x}`).join(" ")),
     row(t("contact.operators"), chat.operators.map((o) => o.name).join(", "))));
+}
+
+// The phone and username beside the name: a username customer's phone may arrive later.
+const contactIds = (name) => [chat.contact.phone, chat.contact.username ? `@${chat.contact.username}` : ""]
+  .filter((x) => x && x !== name).join(" · ");
+
+function renderWho() {
+  const name = contactName(chat.contact);
+  const title = document.getElementById("page-title");
+  const ids = document.getElementById("contact-ids");
+  if (title) title.textContent = name;
+  if (ids) ids.textContent = contactIds(name);
 }
 
 async function renderHead() {
@@ -130,7 +144,7 @@ async function renderHead() {
     : null;
   show(headBox, back,
     el("div", { class: "who-box" }, el("h1", { id: "page-title", text: name }),
-      name !== chat.contact.phone ? el("p", { class: "muted small", text: chat.contact.phone }) : null),
+      el("p", { class: "muted small", id: "contact-ids", text: contactIds(name) })),
     el("div", { class: "head-actions" }, await assignSelect(), markUnread, info));
 }
 
@@ -172,6 +186,7 @@ async function refresh() {
     renderWindow();
     renderList();
     renderPanel();
+    renderWho();
     tell();
     if (chat.unread_count > 0 && document.visibilityState === "visible") {
       await call("POST", `/web/api/chats/${uuid}/read/`);

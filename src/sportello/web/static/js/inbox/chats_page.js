@@ -19,7 +19,7 @@ const list = el("div", { id: "chat-list-region", "aria-busy": "true" });
 
 function contactName(contact) {
   const name = `${contact.first_name} ${contact.last_name}`.trim();
-  return name || contact.phone;
+  return name || (contact.username ? `@${contact.username}` : "") || contact.phone;
 }
 
 function initial(name) {

@@ -12,6 +12,11 @@ const KIND_LABELS = {
 
 // A line for the chat list: the text, or what kind of message it is.
 export function messageSummary(message) {
+  const notice = message.content?.system || {};
+  if (message.content_type === "System" && notice.new_wa_id &&
+    (notice.type === "user_changed_number" || notice.type === "customer_changed_number")) {
+    return t("message.number_changed", { phone: `+${notice.new_wa_id}` });
+  }
   const prefix = message.type === "Note" ? `${t("message.note")}: ` : "";
   if (message.text) return prefix + message.text;
   return prefix + t(KIND_LABELS[message.content_type] || "message.message");
@@ -133,7 +138,19 @@ function quotedBlock(quoted) {
     el("span", { class: "quoted-text", text: quoted.text || t(KIND_LABELS[quoted.content_type] || "message.message") }));
 }
 
+// WhatsApp's own notice (a number change…): a line in the chat, not the customer's bubble.
+function systemLine(message) {
+  const notice = message.content?.system || {};
+  const changed = notice.type === "user_changed_number" || notice.type === "customer_changed_number";
+  const text = changed
+    ? (notice.new_wa_id ? t("message.number_changed", { phone: `+${notice.new_wa_id}` }) : t("message.number_changed_unknown"))
+    : message.text || t("message.system");
+  return el("li", { class: "message system-line", "data-message-uuid": message.uuid, role: "note" },
+    el("span", { class: "muted small", text }));
+}
+
 export function renderMessage(message, { onRetry, canRetry, payment } = {}) {
+  if (message.content_type === "System" && message.direction === "Inbound") return systemLine(message);
   const inbound = message.direction === "Inbound";
   const note = message.type === "Note";
   const cls = ["message", inbound ? "inbound" : "outbound", note ? "note" : "", message.type === "Template" ? "template" : ""];

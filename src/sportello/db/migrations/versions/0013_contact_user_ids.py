@@ -1,7 +1,7 @@
 """contacts known by their business-scoped user id and username, the phone optional
 
 Revision ID: 0013
-Revises: 0008
+Revises: 0009
 Create Date: 2026-12-02 10:00:00.000000
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0013"
-down_revision: str | None = "0008"
+down_revision: str | None = "0009"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -8,11 +8,10 @@ that carries pywa's requests for graph.facebook.com to the emulator's port), and
 webhooks through its own FastAPI routes (`WhatsApp(server=FastAPI(), ...)`).
 
 To add a case, add one `Inbound` to `INBOUND`: what the customer does (`/_emulator/say`), the
-update type pywa's handlers receive, and what pywa must read. A username customer with no phone,
-for example: `Inbound("text_by_username", {"from": "", "username": "giulia.r", "text": "Ciao"},
-types.Message, _text, identify=_by_bsuid)`, where `_by_bsuid` checks `update.from_user.bsuid ==
-said["customer"]["user_id"]`, `update.from_user.username` and `update.from_user.wa_id is None`
-(`said` is the emulator's answer to `/say`, plus `from`, `media_id` and `answered`)."""
+update type pywa's handlers receive, what pywa must read (`check`) and who pywa says wrote
+(`identify`; `said` is the emulator's answer to `/say`, plus `from`, `media_id` and `answered`).
+`text_from_a_username_without_phone` is such a case: a username customer with no phone, known to
+pywa by BSUID alone (`_by_bsuid`)."""
 
 from __future__ import annotations
 

@@ -146,7 +146,18 @@ async def say(body: Say, request: Request) -> dict[str, Any]:
             # `origin: contact_request`, the user's own card.
             content["origin"] = "contact_request"
             content["contacts"][0]["name"] = {"formatted_name": body.name, "first_name": body.name}
-    webhook, entry = inbound(state, business, sender, body.name, body.type, content, body.context)
+    context = body.context
+    if body.type in ("interactive", "button") and not context:
+        # Meta sends a reply (a button, a list row, a template's quick reply) with `context`, the
+        # business message it answers (shared/whatsapp-samples/07, 08 and 17); pywa reads it
+        # unconditionally. Without one given, the customer answers the business's latest message.
+        latest = next(
+            (e for e in reversed(state.conversation(business.phone_number_id, sender)) if e.direction == "out"), None
+        )
+        if latest is None:
+            raise HTTPException(400, "a reply answers a business message, and none was sent to this customer")
+        context = latest.wamid
+    webhook, entry = inbound(state, business, sender, body.name, body.type, content, context)
     if body.share_phone:
         # Meta keeps the pair in the business's contact book from then on: the phone appears in
         # the webhooks that follow (360dialog, "Usernames & BSUID": Meta Contact Book).

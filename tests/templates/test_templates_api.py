@@ -263,3 +263,35 @@ def test_a_url_button_takes_one_placeholder_at_its_end(api: httpx.Client, url: s
     buttons = [{"type": "URL", "text": "Track it", "url": url}]
     answer = api.post("/api/1/templates/", json={**TRACKING, "content": {**TRACKING["content"], "buttons": buttons}})
     assert answer.status_code == 400 and answer.json()["code"] == "button_url_placeholder", answer.text
+
+
+def test_a_named_template_is_reviewed_and_sent_with_its_parameters_named(world: World, api: httpx.Client) -> None:
+    template = _approved(world, api, {**TRACKING, "name": "order_shipped_named", "parameter_format": "NAMED"})
+    assert template["parameter_format"] == "NAMED"
+    at_meta = next(
+        t for t in httpx.get(f"{world.emulator_url}/_emulator/templates").json() if t["name"] == "order_shipped_named"
+    )
+    assert at_meta["parameter_format"] == "NAMED"
+    header, body = at_meta["components"][0], at_meta["components"][1]
+    assert header["text"] == "Order {{order}}"
+    assert header["example"] == {"header_text_named_params": [{"param_name": "order", "example": "A-1042"}]}
+    assert body["text"] == "Hi {{name}}, your order {{order}} left our shop today and arrives by {{day}}."
+    assert [p["param_name"] for p in body["example"]["body_text_named_params"]] == ["name", "order", "day"]
+
+    values = {"NAME": "Marco", "ORDER": "B-7", "DAY": "Monday", "PARCEL": "ZX-42"}
+    sent = api.post(
+        "/api/1/messages/send/",
+        json={"phone": "+393337654321", "type": "Template", "template": template["id"], "custom_fields": values},
+    )
+    assert sent.status_code == 201, sent.text
+    phone = wait_for(
+        lambda: [
+            m
+            for m in httpx.get(f"{world.emulator_url}/_emulator/conversations/393337654321").json()["messages"]
+            if m["type"] == "template"
+        ]
+    )[0]
+    assert phone["text"] == sent.json()["text"]
+    assert phone["buttons"][1]["url"] == "https://shop.example.com/track/ZX-42"
+    body_sent = httpx.get(f"{world.emulator_url}/_emulator/sent").json()[-1]["body"]["template"]["components"][1]
+    assert [p["parameter_name"] for p in body_sent["parameters"]] == ["name", "order", "day"]

@@ -267,6 +267,7 @@ async def templates(request: Request) -> list[dict[str, Any]]:
             "name": t.name,
             "language": t.language,
             "category": t.category,
+            "parameter_format": t.parameter_format,
             "components": t.components,
             "status": t.status,
             "reason": t.reason,

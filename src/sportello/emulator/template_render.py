@@ -109,18 +109,19 @@ def render_send(stored: StoredTemplate, sent: dict[str, Any]) -> RenderedTemplat
             parts.append(str(component.get("text", "")))
         elif kind == "BUTTONS":
             for index, button in enumerate(component.get("buttons") or []):
-                buttons.append(_button(index, button, by_button.pop(index, None), named=named))
+                buttons.append(_button(index, button, by_button.pop(index, None)))
     if by_button:
         raise GraphError(100, f"The template has no button at index {min(by_button)} that takes a parameter.")
     return RenderedTemplate(text="\n\n".join(part for part in parts if part), buttons=buttons)
 
 
-def _button(index: int, button: dict[str, Any], sent: dict[str, Any] | None, *, named: bool) -> dict[str, str]:
+def _button(index: int, button: dict[str, Any], sent: dict[str, Any] | None) -> dict[str, str]:
     kind = str(button.get("type", "")).upper()
     shown = {"type": kind, "text": str(button.get("text", ""))}
     where = f"button {index}"
     if kind == "URL":
-        shown["url"] = _fill(str(button.get("url", "")), _values(sent, where), named=named, where=where)
+        # A URL button ends in one positional {{1}}, in NAMED templates too.
+        shown["url"] = _fill(str(button.get("url", "")), _values(sent, where), named=False, where=where)
     elif kind == "QUICK_REPLY":
         parameters = _values(sent, where)
         payload = parameters[0].get("payload") if parameters else None

@@ -28,6 +28,13 @@ class TemplateCategory(StrEnum):
     AUTHENTICATION = "AUTHENTICATION"
 
 
+class ParameterFormat(StrEnum):
+    """How Meta names a template's variables: `{{1}}` numbered per component, or `{{order_id}}`."""
+
+    POSITIONAL = "POSITIONAL"
+    NAMED = "NAMED"
+
+
 class Template(CreatedAt, Base):
     __tablename__ = "templates"
     __table_args__ = (UniqueConstraint("account_id", "name", "language", name="uq_templates_account_name_language"),)
@@ -42,6 +49,10 @@ class Template(CreatedAt, Base):
     # Sportello's own form: header, body, footer, buttons, with %%CODE%% placeholders and examples.
     components: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     rejection_reason: Mapped[str] = mapped_column(Text, default="")
+    # Fixed once Meta has the template: an approved template is sent in the format it was reviewed in.
+    parameter_format: Mapped[ParameterFormat] = mapped_column(
+        StrEnumType(ParameterFormat, 16), default=ParameterFormat.POSITIONAL, server_default="POSITIONAL"
+    )
     meta_template_id: Mapped[str | None] = mapped_column(String(64), default=None, index=True)
     waba_id: Mapped[str] = mapped_column(String(64), default="")
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)

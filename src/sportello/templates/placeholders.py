@@ -81,5 +81,15 @@ def to_meta(text: str) -> str:
     return PLACEHOLDER.sub(lambda m: "{{" + str(order.index(m.group(1)) + 1) + "}}", text)
 
 
+def to_meta_named(text: str) -> str:
+    """`Ciao %%FIRST_NAME%%` → `Ciao {{first_name}}`: Meta's named parameters are lowercase
+    letters, digits and underscores, which a code turns into one to one."""
+    return PLACEHOLDER.sub(lambda m: "{{" + meta_name(m.group(1)) + "}}", text)
+
+
+def meta_name(code: str) -> str:
+    return code.lower()
+
+
 def fill(text: str, values: dict[str, str]) -> str:
     return PLACEHOLDER.sub(lambda m: values.get(m.group(1), m.group(0)), text)

@@ -39,6 +39,7 @@ def template_read(template: Template) -> TemplateRead:
         subcategory=template.subcategory,
         status=template.status,
         rejection_reason=template.rejection_reason,
+        parameter_format=template.parameter_format,
         content=template.components,
         placeholders=service.order_of(template),
         created_datetime=template.created_at,

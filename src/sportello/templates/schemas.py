@@ -9,7 +9,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, Field, StringConstraints
 
 from sportello.kit.schemas import InputSchema
-from sportello.templates.models import TemplateCategory, TemplateStatus
+from sportello.templates.models import ParameterFormat, TemplateCategory, TemplateStatus
 
 Code = Annotated[str, StringConstraints(pattern="^[A-Z][A-Z0-9_]{0,63}$")]
 Example = Annotated[str, StringConstraints(max_length=1024)]
@@ -56,6 +56,11 @@ class TemplateCreate(InputSchema):
     category: TemplateCategory
     subcategory: Annotated[str, StringConstraints(max_length=40)] = ""
     content: TemplateContent
+    parameter_format: ParameterFormat = Field(
+        default=ParameterFormat.POSITIONAL,
+        description="How Meta names the variables: POSITIONAL ({{1}} per component) or NAMED ({{order}}, "
+        "from %%ORDER%%). URL buttons take one positional {{1}} either way.",
+    )
 
 
 class TemplateUpdate(InputSchema):
@@ -66,6 +71,7 @@ class TemplateUpdate(InputSchema):
     category: TemplateCategory | None = None
     subcategory: Annotated[str, StringConstraints(max_length=40)] | None = None
     content: TemplateContent | None = None
+    parameter_format: ParameterFormat | None = None
 
 
 class TemplateRead(BaseModel):
@@ -76,6 +82,7 @@ class TemplateRead(BaseModel):
     subcategory: str
     status: TemplateStatus
     rejection_reason: str
+    parameter_format: ParameterFormat
     content: dict[str, object]
     placeholders: list[str] = Field(description="The %%CODE%% placeholders, in order: the custom_fields to fill.")
     created_datetime: datetime

@@ -19,7 +19,7 @@ from sportello.kit.phones import to_e164
 from sportello.realtime import service as live
 from sportello.templates import placeholders
 from sportello.templates import repository as repo
-from sportello.templates.models import Template, TemplateCategory, TemplateStatus
+from sportello.templates.models import ParameterFormat, Template, TemplateCategory, TemplateStatus
 from sportello.templates.schemas import TemplateContent, TemplateCreate, TemplateUpdate
 from sportello.whatsapp.client import GraphApiClient
 from sportello.whatsapp.errors import GraphApiError
@@ -170,6 +170,7 @@ async def create_draft(session: AsyncSession, *, account_id: int, data: Template
             subcategory=data.subcategory,
             status=TemplateStatus.DRAFT,
             components=data.content.model_dump(mode="json"),
+            parameter_format=data.parameter_format,
         ),
     )
     live.record_template(session, account_id=account_id, template_id=created.id)
@@ -200,32 +201,51 @@ async def update_template(
         template.category = data.category
     if data.subcategory is not None:
         template.subcategory = data.subcategory
+    if data.parameter_format is not None:
+        template.parameter_format = data.parameter_format
     await session.flush()
     live.record_template(session, account_id=account_id, template_id=template.id)
     return template
 
 
 def meta_components(template: Template) -> list[dict[str, Any]]:
-    """Meta's components for review: `%%CODE%%` → `{{n}}`, with the examples Meta asks for."""
+    """Meta's components for review: `%%CODE%%` → `{{n}}` (or `{{code}}` for a NAMED template),
+    with the examples Meta asks for, in the shape that format takes (Meta's template reference:
+    `header_text` / `body_text` positional, `header_text_named_params` / `body_text_named_params`
+    as `{param_name, example}` named)."""
     content = template.components
     examples = content.get("examples", {})
+    named = template.parameter_format is ParameterFormat.NAMED
+    to_meta = placeholders.to_meta_named if named else placeholders.to_meta
     components: list[dict[str, Any]] = []
     if content.get("header"):
-        header: dict[str, Any] = {"type": "HEADER", "format": "TEXT", "text": placeholders.to_meta(content["header"])}
+        header: dict[str, Any] = {"type": "HEADER", "format": "TEXT", "text": to_meta(content["header"])}
         codes = placeholders.codes(content["header"])
         if codes:
-            header["example"] = {"header_text": [examples[codes[0]]]}
+            header["example"] = (
+                {"header_text_named_params": _named_examples(codes, examples)}
+                if named
+                else {"header_text": [examples[codes[0]]]}
+            )
         components.append(header)
-    body: dict[str, Any] = {"type": "BODY", "text": placeholders.to_meta(content["body"])}
+    body: dict[str, Any] = {"type": "BODY", "text": to_meta(content["body"])}
     body_codes = placeholders.codes(content["body"])
     if body_codes:
-        body["example"] = {"body_text": [[examples[code] for code in body_codes]]}
+        body["example"] = (
+            {"body_text_named_params": _named_examples(body_codes, examples)}
+            if named
+            else {"body_text": [[examples[code] for code in body_codes]]}
+        )
     components.append(body)
     if content.get("footer"):
         components.append({"type": "FOOTER", "text": content["footer"]})
     if content.get("buttons"):
         components.append({"type": "BUTTONS", "buttons": [_meta_button(b, examples) for b in content["buttons"]]})
     return components
+
+
+def _named_examples(codes: list[str], examples: dict[str, str]) -> list[dict[str, str]]:
+    return [{"param_name": placeholders.meta_name(code), "example": examples[code]} for code in codes]
 
 
 def _meta_button(button: dict[str, Any], examples: dict[str, str]) -> dict[str, Any]:
@@ -261,6 +281,7 @@ async def submit(session: AsyncSession, *, account_id: int, template_id: int, gr
             category=template.category.value,
             language=template.language,
             components=meta_components(template),
+            parameter_format=template.parameter_format.value,
         )
     except GraphApiError as error:
         raise InvalidInput(
@@ -304,6 +325,7 @@ async def clone(session: AsyncSession, *, account_id: int, template_id: int) -> 
             subcategory=source.subcategory,
             status=TemplateStatus.DRAFT,
             components=dict(source.components),
+            parameter_format=source.parameter_format,
         ),
     )
     live.record_template(session, account_id=account_id, template_id=copy.id)
@@ -342,15 +364,26 @@ def render(template: Template, custom_fields: dict[str, str]) -> tuple[str, dict
             f"Fill the template's fields: {', '.join(missing)}.", code="missing_custom_fields", field="custom_fields"
         )
     content = template.components
+    named = template.parameter_format is ParameterFormat.NAMED
+
+    def parameters(codes: list[str]) -> list[dict[str, str]]:
+        # Each component's values in its own order; a NAMED template's also carry their names.
+        return [
+            {
+                "type": "text",
+                **({"parameter_name": placeholders.meta_name(code)} if named else {}),
+                "text": custom_fields[code],
+            }
+            for code in codes
+        ]
+
     components: list[dict[str, Any]] = []
     header_codes = placeholders.codes(content.get("header", ""))
     if header_codes:
-        components.append({"type": "header", "parameters": [{"type": "text", "text": custom_fields[header_codes[0]]}]})
+        components.append({"type": "header", "parameters": parameters(header_codes[:1])})
     body_codes = placeholders.codes(content["body"])
     if body_codes:
-        components.append(
-            {"type": "body", "parameters": [{"type": "text", "text": custom_fields[c]} for c in body_codes]}
-        )
+        components.append({"type": "body", "parameters": parameters(body_codes)})
     for index, button in enumerate(content.get("buttons", [])):
         url_codes = placeholders.codes(str(button.get("url") or "")) if button.get("type") == "URL" else []
         if url_codes:

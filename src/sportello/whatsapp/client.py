@@ -288,14 +288,18 @@ class GraphApiClient:
         category: str,
         language: str,
         components: Sequence[dict[str, Any]],
+        parameter_format: str = "POSITIONAL",
     ) -> CreatedTemplate:
         """Asks Meta to review a template; its verdict comes later by webhook."""
-        data = await self._json(
-            "POST",
-            _path(waba_id, "message_templates"),
-            access_token,
-            json={"name": name, "category": category, "language": language, "components": list(components)},
-        )
+        body: dict[str, Any] = {
+            "name": name,
+            "category": category,
+            "language": language,
+            "components": list(components),
+        }
+        if parameter_format != "POSITIONAL":
+            body["parameter_format"] = parameter_format  # Meta's default is POSITIONAL
+        data = await self._json("POST", _path(waba_id, "message_templates"), access_token, json=body)
         template_id = data.get("id")
         if not isinstance(template_id, str | int) or isinstance(template_id, bool) or not str(template_id):
             raise _unreadable(200, "Meta's answer names no template id")

@@ -17,8 +17,9 @@ from websockets.sync.client import ClientConnection, connect
 from sportello.accounts.models import Role
 from sportello.app import create_app
 from sportello.settings import Settings
-from support.seeding import Integration, add_service_user_with_key
+from support.seeding import add_service_user_with_key
 from support.servers import running_server
+from support.sessions import frame_secret
 from support.world import World, running_world, wait_for
 
 GIULIA, MARCO = "+393331234567", "+393471112222"
@@ -28,19 +29,6 @@ GIULIA, MARCO = "+393331234567", "+393471112222"
 def world(settings: Settings) -> Iterator[World]:
     with running_world(settings.model_copy(update={"redis_url": "redis://127.0.0.1:6379/0"})) as world:
         yield world
-
-
-def open_frame(world: World, who: Integration) -> str:
-    token = httpx.post(
-        f"{world.sportello_url}/api/1/auth/get_authentication_token/",
-        headers={"X-Spoki-Api-Key": who.api_key},
-        json={"email": who.email, "private_key": who.private_key},
-    ).json()
-    opened = httpx.post(
-        f"{world.sportello_url}/api/1/auth/exchange/", json={"token": token["token"], "uid": token["uid"]}
-    )
-    assert opened.status_code == 200, opened.text
-    return str(opened.json()["session"])
 
 
 @contextmanager
@@ -71,7 +59,7 @@ def says(world: World, phone: str, text: str) -> None:
 
 def test_a_customer_message_reaches_the_page_live_and_a_dropped_page_catches_up(world: World) -> None:
     desk = add_service_user_with_key(world.settings, world.account_id, role=Role.CHAT_MANAGER, name="Desk")
-    session = open_frame(world, desk)
+    session = frame_secret(world.sportello_url, desk)
     with listening(world.sportello_url, session) as socket:
         ready = receive(socket)
         assert ready["type"] == "ready" and ready["resync"] is False
@@ -99,7 +87,7 @@ def test_a_customer_message_reaches_the_page_live_and_a_dropped_page_catches_up(
 
 def test_a_chat_operator_hears_only_of_their_chats(world: World) -> None:
     operator = add_service_user_with_key(world.settings, world.account_id, role=Role.CHAT_OPERATOR, name="Op")
-    with listening(world.sportello_url, open_frame(world, operator)) as socket:
+    with listening(world.sportello_url, frame_secret(world.sportello_url, operator)) as socket:
         assert receive(socket)["type"] == "ready"
         says(world, GIULIA, "Ciao!")
         with pytest.raises(TimeoutError):
@@ -123,7 +111,7 @@ def test_an_ended_session_is_told_so_and_a_foreign_page_cannot_listen(world: Wor
 
 def test_a_page_listening_on_another_web_process_hears_a_webhook_through_redis(world: World) -> None:
     desk = add_service_user_with_key(world.settings, world.account_id, role=Role.CHAT_MANAGER, name="Desk")
-    session = open_frame(world, desk)
+    session = frame_secret(world.sportello_url, desk)
     # A second web process: same database, same Redis, no background work of its own.
     second = create_app(world.settings.model_copy(update={"run_workers": False}))
     with running_server(second) as second_url, listening(second_url, session) as socket:

@@ -22,7 +22,7 @@ from sportello.db.unit_of_work import unit_of_work
 from sportello.kit import secrets as kit_secrets
 from sportello.settings import Settings
 from support.seeding import Integration, add_service_user_with_key
-from support.sessions import sign_in_person
+from support.sessions import frame_secret, sign_in_person
 from support.world import World, running_world, wait_for
 
 GIULIA, MARCO, LUCA = "+393331234567", "+393471112222", "+393489998877"
@@ -33,20 +33,6 @@ OWNER_EMAIL = "owner@shop.example.com"
 def world(settings: Settings) -> Iterator[World]:
     with running_world(settings) as world:
         yield world
-
-
-def frame_secret(world: World, who: Integration, **toggles: bool) -> str:
-    token = httpx.post(
-        f"{world.sportello_url}/api/1/auth/get_authentication_token/",
-        headers={"X-Spoki-Api-Key": who.api_key},
-        json={"email": who.email, "private_key": who.private_key},
-    ).json()
-    opened = httpx.post(
-        f"{world.sportello_url}/api/1/auth/exchange/",
-        json={"token": token["token"], "uid": token["uid"], **toggles},
-    )
-    assert opened.status_code == 200, opened.text
-    return str(opened.json()["session"])
 
 
 @contextmanager
@@ -99,7 +85,7 @@ def test_a_chat_operator_is_told_of_no_chat_but_theirs_even_by_assignments(world
             body = {"user_id": int(user.uid) if user else None}
             assert owner.post(f"/web/api/chats/{chat}/assign/", json=body).status_code == 200
 
-        with live_socket(world, frame_secret(world, operator)) as socket:
+        with live_socket(world, frame_secret(world.sportello_url, operator)) as socket:
             # A chat that is not theirs changes hands, then one becomes theirs.
             assign(giulia, colleague)
             assign(marco, operator)
@@ -138,7 +124,7 @@ def test_a_frame_without_the_chat_list_hears_only_of_its_own_chat(world: World) 
     says(world, GIULIA, "Ciao!")
     says(world, MARCO, "Buongiorno")
     giulia, marco = chat_of(world, desk, GIULIA), chat_of(world, desk, MARCO)
-    secret = frame_secret(world, desk, can_view_chat_list=False)
+    secret = frame_secret(world.sportello_url, desk, can_view_chat_list=False)
     bind_frame_to_chat(world, secret, giulia)
     with live_socket(world, secret, chat=giulia) as socket:
         says(world, MARCO, "Ci siete?")
@@ -151,7 +137,7 @@ def test_a_frame_without_the_chat_list_hears_only_of_its_own_chat(world: World) 
 
 def test_a_frame_without_the_chat_list_that_names_no_chat_hears_of_none(world: World) -> None:
     desk = add_service_user_with_key(world.settings, world.account_id, role=Role.CHAT_MANAGER, name="Desk")
-    with live_socket(world, frame_secret(world, desk, can_view_chat_list=False)) as socket:
+    with live_socket(world, frame_secret(world.sportello_url, desk, can_view_chat_list=False)) as socket:
         says(world, GIULIA, "Ciao!")
         # A change that names no chat still arrives, and marks how far the socket was served.
         answer = httpx.post(

@@ -20,7 +20,7 @@ from sportello.app import create_app
 from sportello.settings import Settings
 from support.seeding import Integration, add_service_user_with_key
 from support.servers import running_server
-from support.sessions import sign_in_person
+from support.sessions import frame_secret, sign_in_person
 from support.world import World, running_world
 
 OWNER_EMAIL = "owner@shop.example.com"
@@ -32,19 +32,6 @@ WITHIN_SECONDS = 1.0
 def world(settings: Settings) -> Iterator[World]:
     with running_world(settings.model_copy(update={"redis_url": "redis://127.0.0.1:6379/0"})) as world:
         yield world
-
-
-def frame_secret(world: World, who: Integration) -> str:
-    token = httpx.post(
-        f"{world.sportello_url}/api/1/auth/get_authentication_token/",
-        headers={"X-Spoki-Api-Key": who.api_key},
-        json={"email": who.email, "private_key": who.private_key},
-    ).json()
-    opened = httpx.post(
-        f"{world.sportello_url}/api/1/auth/exchange/", json={"token": token["token"], "uid": token["uid"]}
-    )
-    assert opened.status_code == 200, opened.text
-    return str(opened.json()["session"])
 
 
 @contextmanager
@@ -87,7 +74,7 @@ def rotate_key(world: World, who: Integration) -> Callable[[], None]:
 
 def test_a_new_private_key_closes_the_frames_open_socket_within_a_second(world: World) -> None:
     desk = add_service_user_with_key(world.settings, world.account_id, role=Role.CHAT_MANAGER, name="Desk")
-    secret = frame_secret(world, desk)
+    secret = frame_secret(world.sportello_url, desk)
     assert viewer_status(world, secret)[0] == 200
     with live_socket(world.sportello_url, secret) as socket:
         seconds, said, code = closed_after(socket, rotate_key(world, desk))
@@ -101,7 +88,7 @@ def test_a_revoked_api_key_closes_its_frames_open_sockets_within_a_second(
     world: World, request: pytest.FixtureRequest
 ) -> None:
     desk = add_service_user_with_key(world.settings, world.account_id, role=Role.CHAT_MANAGER, name="Desk")
-    secret = frame_secret(world, desk)
+    secret = frame_secret(world.sportello_url, desk)
     owner = sign_in_person(world.sportello_url, OWNER_EMAIL)
     request.addfinalizer(owner.close)
 
@@ -118,7 +105,7 @@ def test_a_revoked_api_key_closes_its_frames_open_sockets_within_a_second(
 
 def test_a_removed_user_loses_their_open_sockets_within_a_second(world: World, request: pytest.FixtureRequest) -> None:
     desk = add_service_user_with_key(world.settings, world.account_id, role=Role.CHAT_MANAGER, name="Desk")
-    secret = frame_secret(world, desk)
+    secret = frame_secret(world.sportello_url, desk)
     owner = sign_in_person(world.sportello_url, OWNER_EMAIL)
     request.addfinalizer(owner.close)
 
@@ -135,7 +122,7 @@ def test_a_removed_user_loses_their_open_sockets_within_a_second(world: World, r
 
 def test_a_socket_on_another_web_process_closes_within_a_second_through_redis(world: World) -> None:
     desk = add_service_user_with_key(world.settings, world.account_id, role=Role.CHAT_MANAGER, name="Desk")
-    secret = frame_secret(world, desk)
+    secret = frame_secret(world.sportello_url, desk)
     # A second web process: same database, same Redis. The key is rotated on the first.
     second = create_app(world.settings.model_copy(update={"run_workers": False}))
     with running_server(second) as second_url, live_socket(second_url, secret) as socket:
@@ -147,7 +134,7 @@ def test_a_socket_on_another_web_process_closes_within_a_second_through_redis(wo
 def test_a_new_key_for_one_user_leaves_another_users_socket_open(world: World) -> None:
     desk = add_service_user_with_key(world.settings, world.account_id, role=Role.CHAT_MANAGER, name="Desk")
     other = add_service_user_with_key(world.settings, world.account_id, role=Role.CHAT_MANAGER, name="Other")
-    with live_socket(world.sportello_url, frame_secret(world, other)) as socket:
+    with live_socket(world.sportello_url, frame_secret(world.sportello_url, other)) as socket:
         rotate_key(world, desk)()
         socket.send('{"type":"ping"}')
         # Still served: the revocation named someone else.

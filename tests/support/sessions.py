@@ -13,8 +13,9 @@ PASSWORD = "correct-horse-battery"
 _CSRF_INPUT = re.compile(r'name="csrf" value="([^"]+)"')
 
 
-def open_frame(base_url: str, who: Integration, **fields: object) -> httpx.Client:
-    """A client holding a frame session's bearer header; close it when done."""
+def frame_secret(base_url: str, who: Integration, **fields: object) -> str:
+    """A frame session's secret, opened as the embedded page opens it (`fields`: the exchange's
+    toggles, page and chat)."""
     token = httpx.post(
         f"{base_url}/api/1/auth/get_authentication_token/",
         headers={"X-Spoki-Api-Key": who.api_key},
@@ -27,7 +28,13 @@ def open_frame(base_url: str, who: Integration, **fields: object) -> httpx.Clien
     )
     assert opened.status_code == 200, opened.text
     assert len(opened.json()["frame_id"]) == 32, "the frame's public name for its address"
-    return httpx.Client(base_url=base_url, headers={"Authorization": f"Bearer {opened.json()['session']}"})
+    return str(opened.json()["session"])
+
+
+def open_frame(base_url: str, who: Integration, **fields: object) -> httpx.Client:
+    """A client holding a frame session's bearer header; close it when done."""
+    secret = frame_secret(base_url, who, **fields)
+    return httpx.Client(base_url=base_url, headers={"Authorization": f"Bearer {secret}"})
 
 
 def sign_in_person(base_url: str, email: str, password: str = PASSWORD, *, csrf: bool = True) -> httpx.Client:

@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sportello.emulator.config import Business
 from sportello.emulator.graph import MEDIA_LIMITS, decide
 from sportello.emulator.lifecycle import inbound
+from sportello.emulator.receipts import conversation_extras
 from sportello.emulator.state import State, StoredMedia
 
 router = APIRouter(prefix="/_emulator")
@@ -150,9 +151,11 @@ async def sent(request: Request, to: str | None = None) -> list[dict[str, Any]]:
 async def conversation(number: str, request: Request, phone_number_id: str | None = None) -> dict[str, Any]:
     state = _state(request)
     business = _business(state, phone_number_id)
-    entries = state.conversation(business.phone_number_id, _digits(number))
+    customer = _digits(number)
+    entries = state.conversation(business.phone_number_id, customer)
     return {
         "business": {"name": business.display_phone_number, "phone_number_id": business.phone_number_id},
+        **conversation_extras(state, business.phone_number_id, customer),
         "messages": [
             {
                 "direction": e.direction,

@@ -67,6 +67,9 @@ class State:
     templates: dict[str, StoredTemplate] = field(default_factory=dict)
     number_sends: dict[str, deque[float]] = field(default_factory=dict)
     pair_tokens: dict[tuple[str, str], tuple[float, float]] = field(default_factory=dict)
+    # Per (number, customer): every read receipt taken, and until when "typing…" shows.
+    read_receipts: dict[tuple[str, str], list[dict[str, Any]]] = field(default_factory=dict)
+    typing_until: dict[tuple[str, str], float] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def business_by_number(self, phone_number_id: str) -> Business | None:

@@ -133,3 +133,29 @@ def test_the_customer_sees_blue_ticks_when_the_agent_reads_and_typing_while_they
     assert [r["typing_indicator"] for r in receipts] == [False, False, True]
     page.close()
     phone.close()
+
+
+def test_the_owner_turns_read_receipts_off_and_on_in_integrations(
+    world: tuple[World, str, Integration], browser_context: Any
+) -> None:
+    sportello, _host, _desk = world
+    page = browser_context.new_page()
+    page.goto(f"{sportello.sportello_url}/login?next=/integrations")
+    page.get_by_label("Email").fill("owner@shop.example.com")
+    page.get_by_label("Password").fill("correct-horse-battery")
+    page.get_by_role("button", name="Sign in").click()
+    toggle = page.get_by_label("Show customers when their messages are read and when an agent is typing")
+    expect(toggle).to_be_checked()  # on by default
+    toggle.uncheck()
+    expect(page.locator("#read-receipts-status")).to_contain_text("Read receipts are off")
+    settings = f"{sportello.sportello_url}/web/api/account/settings/"
+    assert wait_for(lambda: not httpx.get(settings, cookies=_cookies(page)).json()["send_read_receipts"])
+    page.reload()
+    expect(toggle).not_to_be_checked()
+    toggle.check()
+    expect(page.locator("#read-receipts-status")).to_contain_text("Read receipts are on")
+    page.close()
+
+
+def _cookies(page: Page) -> dict[str, str]:
+    return {c["name"]: c["value"] for c in page.context.cookies()}

@@ -223,5 +223,9 @@ async def test_transport_failures_are_retryable() -> None:
 
 
 async def test_mark_as_read_is_accepted(graph: tuple[GraphApiClient, FastAPI]) -> None:
-    client, _ = graph
-    await client.mark_as_read(access_token=TOKEN, phone_number_id=NUMBER, message_id="wamid.ABC")
+    client, app = graph
+    # Meta marks read only a message the number received: the customer writes first.
+    http = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://graph")
+    async with http:
+        wamid = (await http.post("/_emulator/say", json={"from": TO, "text": "Ciao"})).json()["wamid"]
+    await client.mark_as_read(access_token=TOKEN, phone_number_id=NUMBER, message_id=wamid, typing=True)

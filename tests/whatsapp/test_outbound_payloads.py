@@ -81,3 +81,13 @@ def test_mark_as_read_is_metas_documented_body() -> None:
         "status": "read",
         "message_id": "wamid.A",
     }
+
+
+def test_the_typing_indicator_rides_on_a_read_receipt_as_metas_example() -> None:
+    # Meta's OpenAPI (v23.0), example "Send typing indicator and read receipt".
+    assert payloads.mark_as_read("wamid.A", typing=True) == {
+        "messaging_product": "whatsapp",
+        "status": "read",
+        "message_id": "wamid.A",
+        "typing_indicator": {"type": "text"},
+    }

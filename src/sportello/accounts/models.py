@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import Boolean, ForeignKey, Integer, String
+from sqlalchemy import Boolean, ForeignKey, Integer, String, true
 from sqlalchemy.orm import Mapped, mapped_column
 
 from sportello.db.base import Base, CreatedAt
@@ -30,6 +30,8 @@ class Account(CreatedAt, Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
     language: Mapped[str] = mapped_column(String(2), default="en")
+    # Blue ticks for the customer when an agent reads their chat, and "typing…" while one answers.
+    send_read_receipts: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
 
 
 class User(CreatedAt, Base):

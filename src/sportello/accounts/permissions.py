@@ -13,6 +13,11 @@ def can_manage_users(role: Role) -> bool:
     return role in USER_MANAGERS
 
 
+def can_change_account_settings(role: Role) -> bool:
+    """How the business speaks to its customers (read receipts …) is the Owner's and Administrators' call."""
+    return role in USER_MANAGERS
+
+
 def can_change(actor_role: Role, target_role: Role) -> bool:
     """Whether an actor may change or remove a user who has `target_role` now."""
     return can_manage_users(actor_role) and target_role is not Role.OWNER

@@ -7,7 +7,8 @@ from fastapi import APIRouter, status
 from sportello.accounts import service
 from sportello.accounts.deps import SignedInUser, UserId
 from sportello.accounts.models import User
-from sportello.accounts.schemas import RoleChange, UserCreate, UserRead
+from sportello.accounts.schemas import AccountSettingsRead, AccountSettingsUpdate, RoleChange, UserCreate, UserRead
+from sportello.credentials.deps import PageViewer
 from sportello.kit.deps import DbSession
 
 router = APIRouter(prefix="/web/api", tags=["web app"], include_in_schema=False)
@@ -55,3 +56,18 @@ async def change_role(user_id: UserId, data: RoleChange, signed_in: SignedInUser
 @router.delete("/users/{user_id}/", status_code=status.HTTP_204_NO_CONTENT, summary="Remove a user")
 async def remove_user(user_id: UserId, signed_in: SignedInUser, session: DbSession) -> None:
     await service.remove_user(session, actor=signed_in.actor, user_id=user_id)
+
+
+@router.get("/account/settings/", summary="The account's settings")
+async def account_settings(viewer: PageViewer, session: DbSession) -> AccountSettingsRead:
+    """Every page may read them: the chat page asks whether to show the customer "typing…"."""
+    account = await service.get_account(session, viewer.user.account_id)
+    return AccountSettingsRead(send_read_receipts=account.send_read_receipts)
+
+
+@router.put("/account/settings/", summary="Change the account's settings")
+async def change_account_settings(
+    body: AccountSettingsUpdate, signed_in: SignedInUser, session: DbSession
+) -> AccountSettingsRead:
+    account = await service.set_read_receipts(session, actor=signed_in.actor, on=body.send_read_receipts)
+    return AccountSettingsRead(send_read_receipts=account.send_read_receipts)

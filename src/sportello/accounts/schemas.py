@@ -44,3 +44,11 @@ class AccountRead(OutputSchema):
     name: str
     users: int
     created_at: datetime
+
+
+class AccountSettingsRead(OutputSchema):
+    send_read_receipts: bool
+
+
+class AccountSettingsUpdate(InputSchema):
+    send_read_receipts: bool

@@ -65,6 +65,17 @@ async def get_account(session: AsyncSession, account_id: int) -> Account:
     return account
 
 
+async def set_read_receipts(session: AsyncSession, *, actor: Actor, on: bool) -> Account:
+    """Turn the account's read receipts (and typing indicator) on or off."""
+    if not permissions.can_change_account_settings(actor.role):
+        raise Forbidden(
+            "Only the Owner or an Administrator can change the account's settings.", code="permission_denied"
+        )
+    account = await get_account(session, actor.account_id)
+    account.send_read_receipts = on
+    return account
+
+
 async def insert_user(session: AsyncSession, user: User) -> User:
     """Insert a user made by another domain's rules (service users); the email must be free."""
     return await _insert_user(session, user)

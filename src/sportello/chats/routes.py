@@ -10,15 +10,22 @@ from sportello.accounts import service as accounts_service
 from sportello.chats import service
 from sportello.chats.models import Chat
 from sportello.chats.repository import ChatFilter
-from sportello.chats.schemas import Assignment, ChatFilters, ChatList, ChatRead, Operator, UnreadState
+from sportello.chats.schemas import Assignment, ChatFilters, ChatList, ChatRead, Operator, TypingState, UnreadState
 from sportello.chats.shapes import chats_read
-from sportello.credentials.deps import ApiKeyCaller, PageViewer, PageViewerOfChat, PageViewerOfChatList
+from sportello.credentials.deps import (
+    ApiKeyCaller,
+    PageViewer,
+    PageViewerOfChat,
+    PageViewerOfChatList,
+    PageViewerThatCanReplyInChat,
+)
 from sportello.kit.deps import AppSettings, DbSession
 from sportello.kit.pagination import Page, PageNumber, PageRequest, PageSize, page_links
 from sportello.kit.schemas import ERROR_RESPONSES
 from sportello.messages import service as messages_service
 from sportello.messages.schemas import MessageRead
 from sportello.messages.shapes import messages_read
+from sportello.read_receipts import service as read_receipts
 
 router = APIRouter(prefix="/api/1/chats", tags=["chats"], responses=ERROR_RESPONSES)
 web_router = APIRouter(prefix="/web/api/chats", include_in_schema=False)
@@ -163,10 +170,20 @@ async def web_chat_messages(
 
 @web_router.post("/{chat_uuid}/read/")
 async def web_mark_read(chat_uuid: ChatUuid, viewer: PageViewerOfChat, session: DbSession) -> UnreadState:
+    """The agent has the chat in front of them: unread no more, and the customer's newest
+    message is marked read at Meta (blue ticks) when the account sends read receipts."""
     chat = await service.get_visible_chat(session, actor=viewer.actor, uuid=chat_uuid)
     await service.mark_read(session, chat=chat)
+    await read_receipts.mark_read(session, chat=chat)
     await session.flush()
     return await web_unread(viewer, session)
+
+
+@web_router.post("/{chat_uuid}/typing/")
+async def web_typing(chat_uuid: ChatUuid, viewer: PageViewerThatCanReplyInChat, session: DbSession) -> TypingState:
+    """The agent is typing a reply: the customer sees "typing…" (and their message read)."""
+    chat = await service.get_visible_chat(session, actor=viewer.actor, uuid=chat_uuid)
+    return TypingState(typing=await read_receipts.show_typing(session, chat=chat))
 
 
 @web_router.post("/{chat_uuid}/unread/")

@@ -57,3 +57,9 @@ class ChatFilters(BaseModel):
 
 class Assignment(InputSchema):
     user_id: int | None = Field(default=None, ge=1, le=2_147_483_647, description="No one when empty.")
+
+
+class TypingState(BaseModel):
+    """Whether the customer sees "typing…" now (false: read receipts are off or they never wrote)."""
+
+    typing: bool

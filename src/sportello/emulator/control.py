@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sportello.emulator.config import Business
 from sportello.emulator.graph import MEDIA_LIMITS, decide
 from sportello.emulator.lifecycle import inbound
+from sportello.emulator.receipts import conversation_extras
 from sportello.emulator.state import State, StoredMedia, hidden_phone_for
 
 router = APIRouter(prefix="/_emulator")
@@ -216,6 +217,7 @@ async def conversation(number: str, request: Request, phone_number_id: str | Non
             "username": customer.username,
             "hide_phone": customer.hide_phone,
         },
+        **conversation_extras(state, business.phone_number_id, digits),
         "messages": [
             {
                 "direction": e.direction,

@@ -16,6 +16,7 @@ from fastapi.responses import JSONResponse, Response
 from sportello.emulator.config import Business
 from sportello.emulator.errors import GraphError
 from sportello.emulator.lifecycle import progress, template_status
+from sportello.emulator.receipts import mark_read
 from sportello.emulator.state import Entry, State, StoredMedia, StoredTemplate, new_wamid
 from sportello.emulator.template_render import render_send
 from sportello.emulator.validation import approved_template, validate_send
@@ -74,8 +75,7 @@ async def send_message(version: str, phone_number_id: str, request: Request) -> 
         except ValueError:
             raise GraphError(100, "The request body is not valid JSON.") from None
         if isinstance(body, dict) and body.get("status") == "read":
-            if not isinstance(body.get("message_id"), str) or body.get("messaging_product") != "whatsapp":
-                raise GraphError(100, "Param message_id is required.")
+            mark_read(state, phone_number_id, body)
             return JSONResponse({"success": True})
         to, kind = validate_send(state, body, business.waba_id)
         now = time.time()
@@ -114,6 +114,8 @@ async def send_message(version: str, phone_number_id: str, request: Request) -> 
         direction="out", wamid=wamid, type=kind, text=text, payload=body, at=now, status="accepted", buttons=buttons
     )
     state.conversation(phone_number_id, to).append(conversation_entry)
+    # Meta: "typing…" is dismissed once the business responds.
+    state.typing_until.pop((phone_number_id, to), None)
     app = request.app
     task = asyncio.create_task(progress(state, app.state.outbox, app.state.rng, business, entry, conversation_entry))
     app.state.tasks.add(task)

@@ -109,6 +109,9 @@ class State:
     send_attempts: int = 0  # every POST /messages that passed validation, accepted or not
     pair_tokens: dict[tuple[str, str], tuple[float, float]] = field(default_factory=dict)
     customers: dict[str, Customer] = field(default_factory=dict)
+    # Per (number, customer): every read receipt taken, and until when "typing…" shows.
+    read_receipts: dict[tuple[str, str], list[dict[str, Any]]] = field(default_factory=dict)
+    typing_until: dict[tuple[str, str], float] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def customer(self, digits: str) -> Customer:

@@ -217,9 +217,15 @@ class GraphApiClient:
         payload = payloads.reaction(to, message_id, emoji)
         return await self.send(access_token=access_token, phone_number_id=phone_number_id, payload=payload)
 
-    async def mark_as_read(self, *, access_token: str, phone_number_id: str, message_id: str) -> None:
+    async def mark_as_read(
+        self, *, access_token: str, phone_number_id: str, message_id: str, typing: bool = False
+    ) -> None:
+        """Meta answers `{"success": true}`; it shows "typing…" until we answer or for 25 seconds."""
         await self._json(
-            "POST", _path(phone_number_id, "messages"), access_token, json=payloads.mark_as_read(message_id)
+            "POST",
+            _path(phone_number_id, "messages"),
+            access_token,
+            json=payloads.mark_as_read(message_id, typing=typing),
         )
 
     # Media

@@ -9,6 +9,7 @@ from sportello.kit.encryption import SecretBox
 from sportello.mail.sender import MailSender
 from sportello.messages.media_fetcher import MediaFetcher
 from sportello.messages.sender import OutboundSender
+from sportello.read_receipts.sender import ReadReceiptSender
 from sportello.realtime.pruner import LiveEventPruner
 from sportello.settings import Settings
 from sportello.webhooks.flows import apply_event
@@ -32,6 +33,7 @@ class Workers:
             box,
             GraphApiClient(self.http, base_url=settings.graph_api_base_url, version=settings.graph_api_version),
         )
+        self.read_receipts = ReadReceiptSender(sessionmaker, settings, box, self.http)
         self.live_pruner = LiveEventPruner(sessionmaker)
 
     def start(self) -> None:
@@ -39,10 +41,12 @@ class Workers:
         self.webhooks.start()
         self.sender.start()
         self.media.start()
+        self.read_receipts.start()
         self.live_pruner.start()
 
     async def stop(self) -> None:
         await self.live_pruner.stop()
+        await self.read_receipts.stop()
         await self.media.stop()
         await self.sender.stop()
         await self.webhooks.stop()

@@ -78,11 +78,20 @@ function render(data) {
     item.append(el("span", { class: "text" }, text));
     const extra = m.direction === "out" ? choices(m) : null;
     if (extra) item.append(extra);
-    item.append(el("span", { class: "meta" }, new Date(m.at * 1000).toLocaleTimeString() + (m.status ? ` · ${m.status}` : "")));
+    const meta = el("span", { class: "meta" }, new Date(m.at * 1000).toLocaleTimeString() + (m.status ? ` · ${m.status}` : ""));
+    if (m.direction === "in") {
+      // The customer's own messages: two grey ticks once the business has them, blue once it read them.
+      const read = m.status === "read";
+      item.dataset.status = read ? "read" : "delivered";
+      meta.append(" ", el("span", { class: `ticks${read ? " read" : ""}`, "aria-label": read ? "Read" : "Delivered" }, "✓✓"));
+    }
+    item.append(meta);
     return item;
   });
   list.replaceChildren(...items);
   list.scrollTop = list.scrollHeight;
+  // Meta's typing indicator: shown until the business answers or for up to 25 seconds.
+  document.getElementById("typing").hidden = !data.typing;
 }
 
 async function refresh() {
@@ -90,7 +99,7 @@ async function refresh() {
   const response = await fetch(`/_emulator/conversations/${encodeURIComponent(number)}${query}`);
   if (!response.ok) return;
   const data = await response.json();
-  const key = JSON.stringify([data.customer, data.messages.map((m) => [m.wamid, m.status])]);
+  const key = JSON.stringify([data.customer, data.typing, data.messages.map((m) => [m.wamid, m.status])]);
   if (key !== seen) {
     seen = key;
     render(data);

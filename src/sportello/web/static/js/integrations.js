@@ -6,6 +6,7 @@ import { secretField } from "./copy.js";
 import { announce, el, show } from "./dom.js";
 import { errorText, formatDate, t } from "./i18n.js";
 import { paypalCard } from "./paypal_settings.js";
+import { readReceiptsCard } from "./read_receipts_settings.js";
 
 const main = document.getElementById("main");
 const status = el("p", { class: "status", role: "status", "aria-live": "polite" });
@@ -120,6 +121,7 @@ async function load() {
       keys.length ? el("div", { class: "cards" }, keys.map(keyCard)) : el("p", { class: "empty" }, t("keys.empty")),
       requestForm(),
       await paypalCard(),
+      await readReceiptsCard(),
     );
     justCreated = null;
   } catch (error) {

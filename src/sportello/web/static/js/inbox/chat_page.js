@@ -188,13 +188,24 @@ async function refresh() {
     renderPanel();
     renderWho();
     tell();
-    if (chat.unread_count > 0 && document.visibilityState === "visible") {
-      await call("POST", `/web/api/chats/${uuid}/read/`);
-      refreshUnread();
-    }
+    await markRead();
   } catch (error) {
     announce(status, errorText(error), "error");
   }
+}
+
+let readUpTo = null; // the newest customer message this page has told the server it read
+
+// An agent who has the chat in front of them has read it: unread no more, and (when the account
+// sends read receipts) blue ticks for the customer. Also on open when the chat is not unread
+// (someone read all from the list): the server calls Meta only for a message newer than the last marked.
+async function markRead() {
+  if (document.visibilityState !== "visible") return;
+  const newest = newestFirst().find((m) => m.direction === "Inbound")?.uuid ?? null;
+  if (chat.unread_count <= 0 && (newest === null || newest === readUpTo)) return;
+  await call("POST", `/web/api/chats/${uuid}/read/`);
+  readUpTo = newest;
+  refreshUnread();
 }
 
 async function retry(message) {
@@ -259,8 +270,12 @@ async function main() {
   if (viewer.permissions.can_reply_in_chat && viewer.permissions.can_send_paypal_in_chat) {
     paypal = await call("GET", "/web/api/paypal/").catch(() => null);
   }
+  // "typing…" for the customer only when the account sends read receipts (Meta sends it with one).
+  const receipts = viewer.permissions.can_reply_in_chat
+    ? await call("GET", "/web/api/account/settings/").catch(() => null) : null;
   const footer = viewer.permissions.can_reply_in_chat
-    ? composer({ chatUuid: uuid, viewer, onSent: added, status, paypal, onPayment: scheduleRefresh }) : null;
+    ? composer({ chatUuid: uuid, viewer, onSent: added, status, paypal, onPayment: scheduleRefresh,
+      showTyping: Boolean(receipts?.send_read_receipts) }) : null;
   show(main, el("div", { class: "chat-layout" },
     el("section", { class: "conversation", "aria-labelledby": "page-title" }, headBox, windowLine, status, scroller, jump, footer),
     panel));
@@ -268,7 +283,7 @@ async function main() {
   scroller.scrollTop = scroller.scrollHeight;
   setInterval(renderWindow, 60000);
   document.addEventListener("visibilitychange", () => {
-    if (document.visibilityState === "visible" && chat?.unread_count > 0) scheduleRefresh();
+    if (document.visibilityState === "visible" && chat) markRead().catch(() => {});
   });
 }
 

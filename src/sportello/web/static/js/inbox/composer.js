@@ -56,7 +56,25 @@ function writer({ id, label, placeholder, onSend, sendLabel, attach }) {
   return { form, text, send };
 }
 
-export function composer({ chatUuid, viewer, onSent, status, paypal, onPayment }) {
+// Meta shows "typing…" for up to 25 s (developers.facebook.com/docs/whatsapp/cloud-api/typing-indicators):
+// an agent still typing asks again a little before that, never more often.
+const TYPING_EVERY_MS = 20000;
+
+function typingNotice(chatUuid) {
+  let last = 0;
+  let off = false;
+  return () => {
+    const now = Date.now();
+    if (off || now - last < TYPING_EVERY_MS) return;
+    last = now;
+    call("POST", `/web/api/chats/${chatUuid}/typing/`).catch((error) => {
+      // A session that may not reply (or a chat taken away) stops asking; other failures wait for the next round.
+      if (error.status === 403 || error.status === 404) off = true;
+    });
+  };
+}
+
+export function composer({ chatUuid, viewer, onSent, status, paypal, onPayment, showTyping = false }) {
   const post = (body) => call("POST", `/web/api/chats/${chatUuid}/messages/`, body);
   const fail = (error) => announce(status, errorText(error), "error");
 
@@ -75,6 +93,10 @@ export function composer({ chatUuid, viewer, onSent, status, paypal, onPayment }
         throw error;
       }
     } });
+  if (showTyping) {
+    const typing = typingNotice(chatUuid);
+    reply.text.addEventListener("input", () => { if (reply.text.value.trim()) typing(); });
+  }
   fileInput.addEventListener("change", async () => {
     const file = fileInput.files[0];
     if (!file) return;

@@ -166,13 +166,19 @@ def as_the_frame(frame: Frame, method: str, path: str, body: dict[str, Any] | No
 
 
 def chat_of(setup: Setup, phone: str) -> str:
-    """The chat uuid of a customer, found as an integrator finds it: by phone, over the API."""
-    found = httpx.get(
-        f"{setup.world.sportello_url}/api/1/contacts/",
-        headers={"X-Spoki-Api-Key": setup.manager.api_key},
-        params={"search": phone},
-    ).json()
-    return str(found["results"][0]["chat_uuid"])
+    """The chat uuid of a customer, found as an integrator finds it: by phone, over the API (once
+    the customer's webhook has been processed: it is filed after Meta's answer)."""
+
+    def found() -> list[dict[str, Any]]:
+        answer = httpx.get(
+            f"{setup.world.sportello_url}/api/1/contacts/",
+            headers={"X-Spoki-Api-Key": setup.manager.api_key},
+            params={"search": phone},
+        )
+        results: list[dict[str, Any]] = answer.json()["results"]
+        return results
+
+    return str(wait_for(found)[0]["chat_uuid"])
 
 
 def shot(page: Page, name: str, index: int = 0) -> None:

@@ -56,7 +56,11 @@ async def create_contact(
     return await _one(session, settings, await service.create_contact(session, account_id=caller.account_id, data=body))
 
 
-@router.post("/sync/", summary="Create or update a contact by phone")
+@router.post(
+    "/sync/",
+    summary="Create or update a contact by phone or WhatsApp user id",
+    responses={201: {"model": ContactRead, "description": "Created: no contact had this phone or user id."}},
+)
 async def sync_contact(
     body: ContactCreate, caller: ApiKeyCaller, session: DbSession, settings: AppSettings, response: Response
 ) -> ContactRead:

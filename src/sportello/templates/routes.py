@@ -39,6 +39,8 @@ def template_read(template: Template) -> TemplateRead:
         subcategory=template.subcategory,
         status=template.status,
         rejection_reason=template.rejection_reason,
+        rejection_code=template.rejection_code,
+        rejection_recommendation=template.rejection_recommendation,
         content=template.components,
         placeholders=service.order_of(template),
         created_datetime=template.created_at,

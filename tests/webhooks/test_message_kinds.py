@@ -126,6 +126,7 @@ async def test_a_new_reaction_replaces_the_customers_last_and_an_empty_one_remov
     ours, first, second = await _read(sessionmaker)
     assert [r.emoji for r in ours.reactions] == ["❤️"], "one reaction per customer: the new one replaces"
     assert first.content.get("superseded") is True and "superseded" not in second.content
+    assert second.content["shown_on"] == ours.uuid, "shown on its message, not as a line of its own"
     assert "reactions" not in ours.content
 
     # Meta sends a removal as an empty emoji (or none at all).

@@ -3,8 +3,8 @@ and message, a new one replaces the last, an empty emoji removes it (Meta sends 
 reaction with `emoji: ""`, pywa's `unreaction_empty`, or with no emoji at all).
 
 Each reaction is also stored as a message of its own (Meta's id, for redeliveries; the raw
-event); the one a later reaction replaced is marked `superseded`, so the chat shows only the
-reaction that stands, on its message."""
+event); the one a later reaction replaced is marked `superseded`, and one put on its message
+`shown_on`, so the chat shows only the reaction that stands, on its message."""
 
 from __future__ import annotations
 
@@ -57,5 +57,7 @@ async def apply_customer_reaction(session: AsyncSession, reaction: Message) -> M
     if emoji:
         kept.append({"direction": Direction.INBOUND.value, "emoji": emoji, "meta_id": reaction.meta_id, "at": at})
     target.content = {**target.content, "reactions": kept}
+    # The chat shows it on that message, not as a line of its own (`shown_on`: the message's uuid).
+    reaction.content = {**reaction.content, "shown_on": target.uuid}
     await live.record_message(session, target)
     return target

@@ -226,11 +226,12 @@ function systemLine(message) {
     el("span", { class: "muted small", text }));
 }
 
-// A reaction is shown on the message it names (its badge); its own line only when that message
-// is not in the chat. A removed or replaced one is not shown at all, as on WhatsApp.
+// A reaction is shown on the message it names (its badge); its own line only when it could not
+// be put there (that message is not in the chat). A removed or replaced one is not shown at all,
+// as on WhatsApp.
 export function isShown(message) {
   if (message.content_type !== "Reaction") return true;
-  return Boolean(message.text) && !message.content?.superseded && !message.quoted;
+  return Boolean(message.text) && !message.content?.superseded && !message.content?.shown_on;
 }
 
 export function renderMessage(message, { onRetry, canRetry, payment } = {}) {

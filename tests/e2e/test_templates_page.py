@@ -158,7 +158,9 @@ def test_in_a_frame_the_page_is_italian_unbranded_and_fits_a_narrow_host(world: 
     expect(page.locator("#live-state")).to_have_attribute("data-state", "live")
     review_at_meta(world, "reject", "TAG_CONTENT_MISMATCH")
     expect(row.locator(".badge")).to_have_text("Rifiutato")
-    expect(row.locator(".rejection")).to_contain_text("Motivo di Meta: TAG_CONTENT_MISMATCH")
+    expect(row.locator(".rejection")).to_contain_text(
+        "Motivo di Meta: Il contenuto non corrisponde alla categoria scelta."
+    )
 
     assert page.locator(".topbar, .brand, nav[aria-label]").count() == 0, "no branding or navigation in a frame"
     assert page.locator("a[href]").count() == 0, "no links out of the frame"

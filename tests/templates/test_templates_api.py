@@ -295,3 +295,36 @@ def test_a_named_template_is_reviewed_and_sent_with_its_parameters_named(world: 
     assert phone["buttons"][1]["url"] == "https://shop.example.com/track/ZX-42"
     body_sent = httpx.get(f"{world.emulator_url}/_emulator/sent").json()[-1]["body"]["template"]["components"][1]
     assert [p["parameter_name"] for p in body_sent["parameters"]] == ["name", "order", "day"]
+
+
+def test_the_agents_copy_of_a_template_shows_its_buttons_as_the_customer_sees_them(
+    world: World, api: httpx.Client
+) -> None:
+    call = {"type": "PHONE_NUMBER", "text": "Call us", "phone_number": "+39 02 1234 5678"}
+    with_call = {**TRACKING, "content": {**TRACKING["content"], "buttons": [*TRACKING["content"]["buttons"], call]}}
+    template = _approved(world, api, with_call)
+    values = {"NAME": "Marco", "ORDER": "B-7", "DAY": "Monday", "PARCEL": "ZX-42"}
+    sent = api.post(
+        "/api/1/messages/send/",
+        json={"phone": "+393331234567", "type": "Template", "template": template["id"], "custom_fields": values},
+    )
+    assert sent.status_code == 201, sent.text
+    expected = [
+        {"type": "QUICK_REPLY", "text": "Thanks", "url": "", "phone_number": ""},
+        {"type": "URL", "text": "Track it", "url": "https://shop.example.com/track/ZX-42", "phone_number": ""},
+        {"type": "PHONE_NUMBER", "text": "Call us", "url": "", "phone_number": "+39 02 1234 5678"},
+    ]
+    assert sent.json()["buttons"] == expected
+    chat = sent.json()["chat_uuid"]
+    listed = api.get(f"/api/1/chats/{chat}/messages/").json()["results"]
+    assert [m["buttons"] for m in listed if m["type"] == "Template"] == [expected]
+    phone = wait_for(
+        lambda: [
+            m
+            for m in httpx.get(f"{world.emulator_url}/_emulator/conversations/393331234567").json()["messages"]
+            if m["type"] == "template"
+        ]
+    )[0]
+    assert [(b["type"], b["text"], b.get("url", "")) for b in phone["buttons"]][:2] == [
+        (b["type"], b["text"], b["url"]) for b in expected[:2]
+    ], "what the customer's phone shows"

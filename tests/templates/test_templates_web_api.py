@@ -125,6 +125,22 @@ def test_meta_rejects_a_template_and_the_page_lists_the_reason(world: World) -> 
     )
     rejected = wait_for(lambda: (found := listed(owner)["results"][0])["status"] == "rejected" and found)
     assert "TAG_CONTENT_MISMATCH" in rejected["rejection_reason"]
+    assert rejected["rejection_code"] == "TAG_CONTENT_MISMATCH" and rejected["rejection_recommendation"] == ""
+
+
+def test_a_rejection_keeps_metas_reason_code_and_advice(world: World) -> None:
+    owner = signed_in(world)
+    draft = owner.post(API, json={**ORDER_READY, "name": "promo_format"}).json()
+    assert owner.post(f"{API}{draft['id']}/submit/").status_code == 200
+    [review] = at_meta(world)
+    httpx.post(
+        f"{world.emulator_url}/_emulator/templates/{review['id']}/review",
+        json={"decision": "reject", "reason": "INVALID_FORMAT"},
+    )
+    rejected = wait_for(lambda: (found := listed(owner)["results"][0])["status"] == "rejected" and found)
+    # Meta adds `rejection_info` to INVALID_FORMAT: its sentence and its advice (M-TPLWH).
+    assert rejected["rejection_code"] == "INVALID_FORMAT"
+    assert rejected["rejection_recommendation"] == "Use {{1}}, {{2}} in order, with words around each variable."
 
 
 def test_a_cookie_request_without_the_csrf_header_is_refused(world: World) -> None:

@@ -16,6 +16,9 @@ INTERFACES = {
     "MediaRead": "MediaFile",
     "QuotedMessage": "QuotedMessage",
     "MessageSender": "MessageSender",
+    "MessageReferral": "MessageReferral",
+    "MessageReaction": "MessageReaction",
+    "MessageButton": "MessageButton",
 }
 
 

@@ -67,13 +67,21 @@ class Say(BaseModel):
     # With `type: contacts`: the customer shares their own number, answering a request for it.
     share_phone: bool = False
     phone_number_id: str | None = None
-    type: Literal["text", "image", "document", "location", "interactive", "button", "reaction", "contacts"] = "text"
+    type: Literal[
+        "text", "image", "document", "location", "interactive", "button", "reaction", "contacts", "unsupported"
+    ] = "text"
     text: Annotated[str, Field(max_length=4096)] = ""
     media_id: str | None = None
     caption: str = ""
     latitude: float | None = None
     longitude: float | None = None
     location_name: str = ""
+    location_address: str = ""
+    # With `type: unsupported`: what Meta could not deliver (`unsupported.type`, e.g. `edit`).
+    unsupported_type: str = "edit"
+    # The customer tapped a click-to-WhatsApp ad first: Meta's `referral` object, as sent
+    # (the text, image and video webhook references, M-WH; pywa's `Referral`).
+    referral: dict[str, Any] | None = None
     reply_id: str = ""
     reply_title: str = ""
     reply_kind: Literal["button_reply", "list_reply"] = "button_reply"
@@ -127,12 +135,16 @@ async def say(body: Say, request: Request) -> dict[str, Any]:
         content = {"latitude": body.latitude or 0.0, "longitude": body.longitude or 0.0}
         if body.location_name:
             content["name"] = body.location_name
+        if body.location_address:
+            content["address"] = body.location_address
     elif body.type == "interactive":
         content = {"type": body.reply_kind, body.reply_kind: {"id": body.reply_id, "title": body.reply_title}}
     elif body.type == "button":
         content = {"payload": body.payload or body.text, "text": body.text}
     elif body.type == "reaction":
         content = {"message_id": body.message_id, "emoji": body.emoji}
+    elif body.type == "unsupported":
+        content = {"type": body.unsupported_type}
     else:
         content = {
             "contacts": [
@@ -159,6 +171,19 @@ async def say(body: Say, request: Request) -> dict[str, Any]:
             raise HTTPException(400, "a reply answers a business message, and none was sent to this customer")
         context = latest.wamid
     webhook, entry = inbound(state, business, sender, body.name, body.type, content, context)
+    message = webhook["entry"][0]["changes"][0]["value"]["messages"][0]
+    if body.type == "unsupported":
+        # As the unsupported messages webhook reference shows it (M-WH): Meta's error beside the type.
+        message["errors"] = [
+            {
+                "code": 131051,
+                "title": "Message type unknown",
+                "message": "Message type unknown",
+                "error_data": {"details": "Message type is currently not supported."},
+            }
+        ]
+    if body.referral is not None:
+        message["referral"] = body.referral
     if body.share_phone:
         # Meta keeps the pair in the business's contact book from then on: the phone appears in
         # the webhooks that follow (360dialog, "Usernames & BSUID": Meta Contact Book).

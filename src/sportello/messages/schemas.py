@@ -39,6 +39,41 @@ class MessageSender(BaseModel):
     name: str
 
 
+class MessageReferral(BaseModel):
+    """The click-to-WhatsApp ad (or post) the customer tapped before writing, as Meta sent it;
+    a field Meta left out is empty."""
+
+    source_url: str = Field(default="", description="The ad's or post's address.")
+    source_id: str = Field(default="", description="The ad's (or post's) id.")
+    source_type: str = Field(default="", description="ad or post.")
+    headline: str = ""
+    body: str = ""
+    media_type: str = Field(default="", description="image or video.")
+    image_url: str = ""
+    video_url: str = ""
+    thumbnail_url: str = ""
+    ctwa_clid: str = Field(default="", description="Meta's click id, for its Conversions API.")
+    welcome_message: str = Field(default="", description="The ad's greeting text.")
+
+
+class MessageReaction(BaseModel):
+    """A reaction that stands on a message: the customer's last one (a removal takes it away)."""
+
+    direction: Direction = Field(description="Inbound: the customer's.")
+    emoji: str
+    reacted_datetime: datetime | None
+
+
+class MessageButton(BaseModel):
+    """A button as the customer sees it under a message: a template's quick reply, link or call
+    button (the link with its variable filled as sent), or an interactive message's reply button."""
+
+    type: Literal["QUICK_REPLY", "URL", "PHONE_NUMBER"]
+    text: str
+    url: str = ""
+    phone_number: str = ""
+
+
 class MessageRead(BaseModel):
     uuid: str
     chat_uuid: str
@@ -70,6 +105,13 @@ class MessageRead(BaseModel):
         "(inbound) or its status (outbound); empty when Meta gave none.",
     )
     username: str = Field(default="", description="The customer's WhatsApp username with this message, if any.")
+    referral: MessageReferral | None = Field(
+        default=None, description="The ad or post the customer came from, on the first message after tapping it."
+    )
+    reactions: list[MessageReaction] = Field(
+        default=[], description="The reactions that stand on this message (a removed one is gone)."
+    )
+    buttons: list[MessageButton] = Field(default=[], description="The buttons the customer sees under this message.")
 
 
 Text = Annotated[str, StringConstraints(max_length=4096)]

@@ -251,7 +251,11 @@ def _template_outgoing(template: Template, custom_fields: dict[str, str]) -> Out
         kind=MessageKind.TEMPLATE,
         content_type="Template",
         text=text,
-        content={"template": meta_template},
+        # What the customer sees under it, for the agent's copy (the send needs only `template`).
+        content={
+            "template": meta_template,
+            "template_buttons": templates_service.sent_buttons(template, custom_fields),
+        },
         template_id=template.id,
     )
 

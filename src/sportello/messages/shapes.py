@@ -3,14 +3,28 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sportello.accounts.models import User
 from sportello.chats.models import Chat
-from sportello.messages.models import Media, Message
-from sportello.messages.schemas import MediaRead, MessageRead, MessageSender, QuotedMessage
+from sportello.messages import reactions as reactions_of
+from sportello.messages.models import Direction, Media, Message
+from sportello.messages.schemas import (
+    MediaRead,
+    MessageButton,
+    MessageReaction,
+    MessageRead,
+    MessageReferral,
+    MessageSender,
+    QuotedMessage,
+)
+
+# What `content` keeps for the shape's own fields (or for Sportello alone), not repeated in it.
+_OWN_KEYS = ("raw", "user_id", "username", "referral", "reactions")
 
 
 async def media_of(session: AsyncSession, message_ids: Sequence[int]) -> dict[int, list[Media]]:
@@ -54,8 +68,8 @@ def message_read(
     quoted: dict[str, QuotedMessage] | None = None,
     senders: dict[int, MessageSender] | None = None,
 ) -> MessageRead:
-    # Who wrote is in the shape's own fields, not in `content`.
-    content = {k: v for k, v in message.content.items() if k not in ("raw", "user_id", "username")}
+    # Who wrote, the ad and the reactions are in the shape's own fields, not in `content`.
+    content = {k: v for k, v in message.content.items() if k not in _OWN_KEYS}
     answered = _answered_meta_id(message)
     return MessageRead(
         uuid=message.uuid,
@@ -91,7 +105,49 @@ def message_read(
         created_datetime=message.created_at,
         user_id=str(message.content.get("user_id") or ""),
         username=str(message.content.get("username") or ""),
+        referral=_referral(message.content.get("referral")),
+        reactions=[
+            MessageReaction(
+                direction=Direction(r.get("direction", Direction.INBOUND.value)),
+                emoji=str(r["emoji"]),
+                reacted_datetime=_datetime(r.get("at")),
+            )
+            for r in reactions_of.current(message)
+        ],
+        buttons=_buttons(message.content),
     )
+
+
+def _referral(value: Any) -> MessageReferral | None:
+    if not isinstance(value, dict):
+        return None
+    return MessageReferral(**{k: str(v) for k, v in value.items() if k in MessageReferral.model_fields})
+
+
+def _datetime(value: Any) -> datetime | None:
+    try:
+        return datetime.fromisoformat(str(value))
+    except ValueError:
+        return None
+
+
+def _buttons(content: dict[str, Any]) -> list[MessageButton]:
+    """A template's buttons as sent, or an interactive message's reply buttons."""
+    found: list[MessageButton] = []
+    for button in content.get("template_buttons") or []:
+        if isinstance(button, dict) and button.get("type") in ("QUICK_REPLY", "URL", "PHONE_NUMBER"):
+            found.append(
+                MessageButton(
+                    type=button["type"],
+                    text=str(button.get("text") or ""),
+                    url=str(button.get("url") or ""),
+                    phone_number=str(button.get("phone_number") or ""),
+                )
+            )
+    for button in content.get("buttons") or []:
+        if isinstance(button, dict) and button.get("title"):
+            found.append(MessageButton(type="QUICK_REPLY", text=str(button["title"])))
+    return found
 
 
 async def messages_read(

@@ -53,6 +53,10 @@ class Template(CreatedAt, Base):
     parameter_format: Mapped[ParameterFormat] = mapped_column(
         StrEnumType(ParameterFormat, 16), default=ParameterFormat.POSITIONAL, server_default="POSITIONAL"
     )
+    # Meta's reason code (INVALID_FORMAT, TAG_CONTENT_MISMATCH…), which the page says in the
+    # agent's language, and Meta's own recommendation (`rejection_info`, INVALID_FORMAT only).
+    rejection_code: Mapped[str] = mapped_column(String(64), default="")
+    rejection_recommendation: Mapped[str] = mapped_column(Text, default="")
     meta_template_id: Mapped[str | None] = mapped_column(String(64), default=None, index=True)
     waba_id: Mapped[str] = mapped_column(String(64), default="")
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)

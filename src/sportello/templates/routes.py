@@ -40,6 +40,8 @@ def template_read(template: Template) -> TemplateRead:
         status=template.status,
         rejection_reason=template.rejection_reason,
         parameter_format=template.parameter_format,
+        rejection_code=template.rejection_code,
+        rejection_recommendation=template.rejection_recommendation,
         content=template.components,
         placeholders=service.order_of(template),
         created_datetime=template.created_at,

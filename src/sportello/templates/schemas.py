@@ -81,7 +81,13 @@ class TemplateRead(BaseModel):
     category: TemplateCategory
     subcategory: str
     status: TemplateStatus
-    rejection_reason: str
+    rejection_reason: str = Field(description="Meta's reason, in Meta's English.")
+    rejection_code: str = Field(
+        default="",
+        description="Meta's reason code: ABUSIVE_CONTENT, CATEGORY_NOT_AVAILABLE, INCORRECT_CATEGORY, "
+        "INVALID_FORMAT, NONE, PROMOTIONAL, SCAM, TAG_CONTENT_MISMATCH, or another Meta adds.",
+    )
+    rejection_recommendation: str = Field(default="", description="Meta's advice on what to change, if any.")
     parameter_format: ParameterFormat
     content: dict[str, object]
     placeholders: list[str] = Field(description="The %%CODE%% placeholders, in order: the custom_fields to fill.")

@@ -290,7 +290,7 @@ async def submit(session: AsyncSession, *, account_id: int, template_id: int, gr
     template.meta_template_id = created.id or None
     template.waba_id = number.waba_id
     template.status = TemplateStatus.PENDING
-    template.rejection_reason = ""
+    template.rejection_reason = template.rejection_code = template.rejection_recommendation = ""
     await session.flush()
     live.record_template(session, account_id=account_id, template_id=template.id)
     return template
@@ -405,3 +405,18 @@ def render(template: Template, custom_fields: dict[str, str]) -> tuple[str, dict
         if part
     )
     return text, {"name": template.name, "language": template.language, "components": components}
+
+
+def sent_buttons(template: Template, custom_fields: dict[str, str]) -> list[dict[str, str]]:
+    """The template's buttons as the customer sees them with this send: a link button's address
+    with its variable filled, so the agent's copy of the message shows what the customer taps."""
+    buttons = []
+    for button in template.components.get("buttons", []):
+        kind = str(button.get("type") or "QUICK_REPLY")
+        sent = {"type": kind, "text": str(button.get("text") or "")}
+        if kind == "URL":
+            sent["url"] = placeholders.fill(str(button.get("url") or ""), custom_fields)
+        elif kind == "PHONE_NUMBER":
+            sent["phone_number"] = str(button.get("phone_number") or "")
+        buttons.append(sent)
+    return buttons

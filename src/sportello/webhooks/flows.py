@@ -23,6 +23,7 @@ from sportello.errors import InvalidInput
 from sportello.integrations import service as integrations_service
 from sportello.integrations.models import WhatsAppNumber
 from sportello.kit.phones import to_e164
+from sportello.messages import reactions
 from sportello.messages import repository as messages_repo
 from sportello.messages.models import Direction, Media, Message, MessageKind, SendStatus
 from sportello.payments import repository as payments_repo
@@ -237,6 +238,16 @@ async def _inbound(session: AsyncSession, change: InboundMessage, signers: _Sign
         content["reaction"] = change.reaction
     if change.system is not None:
         content["system"] = change.system
+    if change.referral is not None:
+        content["referral"] = change.referral
+    if change.content_type == "Unsupported":
+        # What Meta says it could not deliver, for the sentence the chat shows in its place.
+        content["unsupported"] = {"type": change.unsupported_type}
+    if change.errors:
+        content["errors"] = [
+            {"code": e.code, "title": e.title, "message": e.message, "details": e.details, "href": e.href}
+            for e in change.errors
+        ]
     # Who wrote, as Meta named them with this message (the `Message` shape's user_id and username).
     if change.user_id:
         content["user_id"] = change.user_id
@@ -283,7 +294,12 @@ async def _inbound(session: AsyncSession, change: InboundMessage, signers: _Sign
         chat.last_inbound_at = change.timestamp
     if change.content_type not in ("Reaction", "System"):
         chat.unread_count += 1
-    chat.last_message_id = message.id
+    removal = change.reaction is not None and not change.reaction["emoji"]
+    if change.reaction is not None:
+        await reactions.apply_customer_reaction(session, message)
+    if not removal:
+        # A removed reaction leaves nothing to show: the chat's last message stays what it was.
+        chat.last_message_id = message.id
     chat.updated_at = datetime.now(UTC)
     live.record_chat(session, chat, kind="message", ref=message.uuid)
 
@@ -368,6 +384,9 @@ async def _template_status(session: AsyncSession, change: TemplateStatusUpdate, 
             reason = change.rejection_info.get("reason") or change.reason
             recommendation = change.rejection_info.get("recommendation", "")
             template.rejection_reason = f"{reason}. {recommendation}".strip(". ") if recommendation else reason
+            # `reason` is Meta's code (M-TPLWH); `rejection_info.reason` its sentence, when there is one.
+            template.rejection_code = change.reason.strip().upper()[:64]
+            template.rejection_recommendation = recommendation
         elif status is TemplateStatus.APPROVED:
-            template.rejection_reason = ""
+            template.rejection_reason = template.rejection_code = template.rejection_recommendation = ""
         live.record_template(session, account_id=template.account_id, template_id=template.id)

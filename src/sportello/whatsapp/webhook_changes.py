@@ -64,6 +64,24 @@ class TemplateButton(TypedDict):
     text: str
 
 
+class Referral(TypedDict):
+    """Where a click-to-WhatsApp ad (or a post) brought the customer from: Meta puts it on the
+    first message after the tap (the text, image and video webhook references, M-WH). Every
+    field is "" when Meta left it out (e.g. `ctwa_clid` for an ad in WhatsApp Status)."""
+
+    source_url: str
+    source_id: str  # the ad's (or post's) id
+    source_type: str  # ad | post
+    headline: str
+    body: str
+    media_type: str  # image | video
+    image_url: str
+    video_url: str
+    thumbnail_url: str
+    ctwa_clid: str  # the click id, for Meta's Conversions API
+    welcome_message: str  # the ad's greeting text (`welcome_message.text`)
+
+
 class Reaction(TypedDict):
     message_id: str
     emoji: str  # "" when the customer removed their reaction
@@ -129,6 +147,10 @@ class InboundMessage:
     button: TemplateButton | None = None
     reaction: Reaction | None = None
     system: SystemNotice | None = None
+    referral: Referral | None = None
+    # What Meta could not deliver (`unsupported.type`, e.g. `edit`, `poll_creation`), or the type
+    # Sportello does not read (e.g. `order`); "" when neither is known.
+    unsupported_type: str = ""
     context: MessageContext | None = None
     errors: list[MetaError] = field(default_factory=list)
     raw: dict[str, Any] = field(default_factory=dict)

@@ -31,6 +31,7 @@ from sportello.whatsapp.webhook_changes import (
     MessageContext,
     MetaError,
     Reaction,
+    Referral,
     RejectionInfo,
     StatusUpdate,
     SystemNotice,
@@ -179,6 +180,33 @@ def _location(body: dict[str, Any]) -> Location | None:
     )
 
 
+def _referral(raw: dict[str, Any]) -> Referral | None:
+    """The ad or post the message came from (pywa's `Referral` reads the same keys)."""
+    if not isinstance(raw.get("referral"), dict):
+        return None
+    body = raw["referral"]
+    return Referral(
+        source_url=_str(body.get("source_url")),
+        source_id=_str(body.get("source_id")),
+        source_type=_str(body.get("source_type")),
+        headline=_str(body.get("headline")),
+        body=_str(body.get("body")),
+        media_type=_str(body.get("media_type")),
+        image_url=_str(body.get("image_url")),
+        video_url=_str(body.get("video_url")),
+        thumbnail_url=_str(body.get("thumbnail_url")),
+        ctwa_clid=_str(body.get("ctwa_clid")),
+        welcome_message=_str(_dict(body.get("welcome_message")).get("text")),
+    )
+
+
+def _unsupported_type(meta_type: str, raw: dict[str, Any]) -> str:
+    """What an unsupported message was: Meta names it in `unsupported.type` (the unsupported
+    messages webhook reference, M-WH); a type of Meta's that Sportello does not read is its own."""
+    named = _str(_dict(raw.get("unsupported")).get("type"))
+    return named or (meta_type if meta_type != UNSUPPORTED else "")
+
+
 def _interactive(body: dict[str, Any]) -> InteractiveReply | None:
     kind = _str(body.get("type"))
     reply = body.get(kind)
@@ -300,6 +328,8 @@ def _message(value: dict[str, Any], raw: dict[str, Any], people: list[_Person]) 
         meta_id=meta_id,
         timestamp=_time(raw.get("timestamp")),
         meta_type=meta_type if content is not None else UNSUPPORTED,
+        referral=_referral(raw),
+        unsupported_type=_unsupported_type(meta_type, raw) if content is None else "",
         context=_context(raw),
         errors=_errors(raw.get("errors")),
         raw=raw,

@@ -94,6 +94,46 @@ export interface Message {
   user_id?: string;
   /** The customer's WhatsApp username with this message, if any. */
   username?: string;
+  /** The click-to-WhatsApp ad (or post) the customer tapped before writing; null otherwise. */
+  referral?: MessageReferral | null;
+  /** The reactions that stand on this message: a new one replaces the customer's last, a removed one is gone. */
+  reactions?: MessageReaction[];
+  /** The buttons the customer sees under this message (a template's, or an interactive message's). */
+  buttons?: MessageButton[];
+}
+
+/** Meta's `referral` of a message that followed a tap on an ad; a field Meta left out is "". */
+export interface MessageReferral {
+  source_url?: string;
+  source_id?: string;
+  /** "ad" or "post". */
+  source_type?: string;
+  headline?: string;
+  body?: string;
+  /** "image" or "video". */
+  media_type?: string;
+  image_url?: string;
+  video_url?: string;
+  thumbnail_url?: string;
+  /** Meta's click id, for its Conversions API. */
+  ctwa_clid?: string;
+  /** The ad's greeting text. */
+  welcome_message?: string;
+}
+
+export interface MessageReaction {
+  /** Inbound: the customer's. */
+  direction: Direction;
+  emoji: string;
+  reacted_datetime: string | null;
+}
+
+export interface MessageButton {
+  type: "QUICK_REPLY" | "URL" | "PHONE_NUMBER";
+  text: string;
+  /** A link button's address, its variable filled as sent. */
+  url?: string;
+  phone_number?: string;
 }
 
 export interface Chat {

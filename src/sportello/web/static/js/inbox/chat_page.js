@@ -6,7 +6,7 @@ import { errorText, t } from "../i18n.js";
 import { composer } from "./composer.js";
 import { dayKey, formatDayLabel, formatDuration } from "./format.js";
 import { emitIfChanged } from "./host.js";
-import { renderMessage } from "./message_view.js";
+import { isShown, renderMessage } from "./message_view.js";
 import { call, pageUrl } from "./session.js";
 import { startPage } from "./shell.js";
 import { refreshUnread } from "./unread.js";
@@ -41,7 +41,7 @@ function renderList() {
   const newest = newestFirst()[0]?.uuid ?? null;
   const items = [];
   let day = null;
-  for (const message of newestFirst().reverse()) {
+  for (const message of newestFirst().reverse().filter(isShown)) {
     const key = dayKey(message.created_datetime);
     if (key !== day) {
       day = key;

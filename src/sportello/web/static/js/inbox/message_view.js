@@ -93,14 +93,90 @@ function openLarge(src, alt) {
   close.focus();
 }
 
+// A link the customer (or Meta) gave opens only if it is a web address, in a new tab that
+// cannot reach back into the chat.
+function webUrl(value) {
+  try {
+    const url = new URL(String(value || ""));
+    return url.protocol === "https:" || url.protocol === "http:" ? url.href : null;
+  } catch {
+    return null;
+  }
+}
+
+const outLink = (href, cls, ...children) => el("a", { href, class: cls, target: "_blank", rel: "noopener noreferrer" },
+  ...children);
+
+// A place on a map: the link is built here from the coordinates, nothing is fetched to draw it.
+function mapUrl(latitude, longitude) {
+  const lat = Number(latitude);
+  const lon = Number(longitude);
+  if (!Number.isFinite(lat) || !Number.isFinite(lon) || Math.abs(lat) > 90 || Math.abs(lon) > 180) return null;
+  return `https://www.openstreetmap.org/?mlat=${lat}&mlon=${lon}#map=16/${lat}/${lon}`;
+}
+
+function locationBlock(location) {
+  const { latitude, longitude, name, address } = location;
+  const map = mapUrl(latitude, longitude);
+  return el("div", { class: "location" },
+    el("p", { class: "location-name" }, "📍 ", name || `${latitude}, ${longitude}`),
+    address && address !== name ? el("p", { class: "location-address small", text: address }) : null,
+    map ? outLink(map, "map-link small", t("message.map_open")) : null);
+}
+
+// The ad (or post) the customer tapped before writing: what they saw, and the way back to it.
+function adCard(referral) {
+  const post = referral.source_type === "post";
+  const title = referral.headline
+    ? t(post ? "message.from_post" : "message.from_ad", { headline: referral.headline })
+    : t(post ? "message.from_post_untitled" : "message.from_ad_untitled");
+  const link = webUrl(referral.source_url);
+  return el("div", { class: "ad-card", "data-source-id": referral.source_id || "" },
+    el("p", { class: "ad-title", text: title }),
+    referral.body ? el("p", { class: "ad-body small", text: referral.body }) : null,
+    link ? outLink(link, "ad-link small", t("message.ad_open")) : null);
+}
+
+// What WhatsApp could not deliver, in words, with Meta's own reason when it gave one.
+function unsupportedLine(message) {
+  const content = message.content || {};
+  const error = (Array.isArray(content.errors) ? content.errors[0] : null) || {};
+  const reason = [error.title, error.details && error.details !== error.title ? error.details : ""].filter(Boolean);
+  if (content.unsupported?.type) reason.push(t("message.unsupported_kind", { type: content.unsupported.type }));
+  return el("p", { class: "unsupported muted", text: reason.length
+    ? t("message.unsupported_reason", { reason: reason.join(" · ") }) : t("message.unsupported_plain") });
+}
+
+// The phone digits of a call button, for a tel: link.
+const telUrl = (phone) => {
+  const digits = String(phone || "").replace(/[^\d+]/g, "");
+  return digits ? `tel:${digits}` : null;
+};
+
+function buttonChip(button) {
+  if (button.type === "URL" && webUrl(button.url)) {
+    return outLink(webUrl(button.url), "button-chip button-url", "🔗 ", el("span", { text: button.text }));
+  }
+  if (button.type === "PHONE_NUMBER" && telUrl(button.phone_number)) {
+    return el("a", { href: telUrl(button.phone_number), class: "button-chip button-phone" }, "📞 ",
+      el("span", { text: button.text }));
+  }
+  return el("span", { class: "button-chip" }, button.text);
+}
+
+function reactionBadges(message) {
+  const reactions = message.reactions || [];
+  if (!reactions.length) return null;
+  return el("p", { class: "reactions" }, reactions.map((r) => el("span", { class: "reaction-badge", role: "img",
+    "aria-label": t(r.direction === "Inbound" ? "message.reaction_customer" : "message.reaction_you", { emoji: r.emoji }),
+    title: t(r.direction === "Inbound" ? "message.reaction_customer" : "message.reaction_you", { emoji: r.emoji }),
+  }, r.emoji)));
+}
+
 function extras(message) {
   const content = message.content || {};
   const parts = [];
-  if (content.location) {
-    const { latitude, longitude, name, address } = content.location;
-    parts.push(el("p", { class: "location" }, "📍 ", [name, address].filter(Boolean).join(" · ") ||
-      `${latitude}, ${longitude}`));
-  }
+  if (content.location) parts.push(locationBlock(content.location));
   if (Array.isArray(content.contacts)) {
     for (const person of content.contacts) {
       const name = person?.name?.formatted_name || "";
@@ -108,8 +184,9 @@ function extras(message) {
       parts.push(el("p", { class: "contact-card" }, "👤 ", [name, phones].filter(Boolean).join(" · ")));
     }
   }
-  if (Array.isArray(content.buttons)) {
-    parts.push(el("div", { class: "buttons" }, content.buttons.map((b) => el("span", { class: "button-chip" }, b.title))));
+  if (message.buttons?.length) {
+    parts.push(el("div", { class: "buttons", role: "group", "aria-label": t("message.buttons") },
+      message.buttons.map(buttonChip)));
   }
   if (content.list) {
     parts.push(el("div", { class: "buttons" }, el("span", { class: "button-chip" }, content.list.button || "☰")));
@@ -149,6 +226,14 @@ function systemLine(message) {
     el("span", { class: "muted small", text }));
 }
 
+// A reaction is shown on the message it names (its badge); its own line only when it could not
+// be put there (that message is not in the chat). A removed or replaced one is not shown at all,
+// as on WhatsApp.
+export function isShown(message) {
+  if (message.content_type !== "Reaction") return true;
+  return Boolean(message.text) && !message.content?.superseded && !message.content?.shown_on;
+}
+
 export function renderMessage(message, { onRetry, canRetry, payment } = {}) {
   if (message.content_type === "System" && message.direction === "Inbound") return systemLine(message);
   const inbound = message.direction === "Inbound";
@@ -161,13 +246,19 @@ export function renderMessage(message, { onRetry, canRetry, payment } = {}) {
         ? t("message.reacted_to", { emoji: message.text || "", text: target.slice(0, 60) })
         : t("message.reacted", { emoji: message.text || "" })));
   }
+  const unsupported = message.content_type === "Unsupported";
   const body = el("div", { class: "bubble" },
+    message.referral ? adCard(message.referral) : null,
     note ? el("p", { class: "note-label" }, t("message.note")) : null,
     message.quoted ? quotedBlock(message.quoted)
       : message.reply_to ? el("p", { class: "muted small reply-label" }, t("message.in_reply")) : null,
     mediaBlock(message),
-    message.text ? el("p", { class: "text", text: message.text }) : null,
+    unsupported ? unsupportedLine(message) : null,
+    // A location's text is its name, which the location block shows.
+    message.text && !unsupported && message.content_type !== "Location"
+      ? el("p", { class: "text", text: message.text }) : null,
     extras(message),
+    reactionBadges(message),
     payment ? paymentCard(payment) : null,
     el("p", { class: "meta" },
       message.sender ? el("span", { class: "sender", text: message.sender.name }) : null,

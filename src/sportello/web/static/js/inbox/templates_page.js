@@ -83,10 +83,24 @@ function statusCell(template) {
   return el("td", { "data-label": t("templates.column_status") },
     el("span", { class: `badge badge-${template.status}`, "data-status": template.status },
       statusLabel(template.status)),
-    template.status === "rejected" && template.rejection_reason
+    template.status === "rejected" && (template.rejection_code || template.rejection_reason)
       ? el("p", { class: "rejection" }, el("span", { class: "rejection-label" }, t("templates.rejection_reason")), " ",
-        el("span", { text: template.rejection_reason }))
+        el("span", { class: "rejection-text", text: rejectionText(template) }),
+        template.rejection_recommendation
+          ? [" ", el("span", { class: "rejection-advice",
+            text: t("templates.rejection_recommendation", { text: template.rejection_recommendation }) })]
+          : null)
       : null);
+}
+
+// Meta's reason code said in the agent's language; a code Meta adds later, or a template
+// rejected before Sportello kept codes, reads as Meta wrote it.
+function rejectionText(template) {
+  const code = template.rejection_code || "";
+  const key = `templates.rejection.${code}`;
+  const sentence = t(key);
+  if (code && sentence !== key) return sentence;
+  return code && !template.rejection_reason ? t("templates.rejection_other", { code }) : template.rejection_reason;
 }
 
 function rowActions(template) {

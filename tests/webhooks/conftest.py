@@ -13,9 +13,12 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from conftest import SHARED_DIR, make_tenant
+from sportello.chats.models import Chat
+from sportello.contacts.models import Contact
 from sportello.db.unit_of_work import unit_of_work
 from sportello.integrations import service as integrations_service
 from sportello.kit.encryption import SecretBox
+from sportello.messages.models import Direction, Message, MessageKind, SendStatus
 from sportello.settings import Settings
 from sportello.webhooks.flows import apply_event
 from sportello.webhooks.processor import process_pending
@@ -98,3 +101,38 @@ def envelope(value: dict[str, Any], field: str = "messages") -> bytes:
             "entry": [{"id": WABA_ID, "changes": [{"value": value, "field": field}]}],
         }
     ).encode()
+
+
+async def store_outbound(
+    session: AsyncSession,
+    business: Business,
+    *,
+    contact: Contact,
+    meta_id: str,
+    text: str,
+    send_status: SendStatus,
+    chat_uuid: str = "c" * 32,
+    message_uuid: str = "m" * 32,
+) -> None:
+    """A message the business sent to `contact` that Meta accepted as `meta_id`, in a chat of its own."""
+    session.add(contact)
+    await session.flush()
+    chat = Chat(
+        uuid=chat_uuid, account_id=business.account_id, contact_id=contact.id, whatsapp_number_id=business.number_id
+    )
+    session.add(chat)
+    await session.flush()
+    session.add(
+        Message(
+            uuid=message_uuid,
+            account_id=business.account_id,
+            chat_id=chat.id,
+            whatsapp_number_id=business.number_id,
+            direction=Direction.OUTBOUND,
+            kind=MessageKind.MESSAGE,
+            content_type="Text",
+            text=text,
+            meta_id=meta_id,
+            send_status=send_status,
+        )
+    )

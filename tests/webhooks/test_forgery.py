@@ -16,17 +16,16 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from conftest import make_tenant
-from sportello.chats.models import Chat
 from sportello.contacts.models import Contact
 from sportello.db.unit_of_work import unit_of_work
 from sportello.integrations import service as integrations_service
 from sportello.kit.encryption import SecretBox
-from sportello.messages.models import Direction, Message, MessageKind, SendStatus
+from sportello.messages.models import Direction, Message, SendStatus
 from sportello.settings import Settings
 from sportello.templates.models import Template, TemplateCategory, TemplateStatus
 from sportello.webhooks.models import WebhookEvent, WebhookState
 from sportello.whatsapp.signature import sign
-from webhooks.conftest import APP_SECRET, PHONE_NUMBER_ID, WABA_ID, Business
+from webhooks.conftest import APP_SECRET, PHONE_NUMBER_ID, WABA_ID, Business, store_outbound
 
 Process = Callable[[], Awaitable[int]]
 RIVAL_SECRET = "rival-app-secret"
@@ -61,27 +60,13 @@ async def rival(settings: Settings, sessionmaker: async_sessionmaker[AsyncSessio
 async def _a_outbound_and_template(sessionmaker: async_sessionmaker[AsyncSession], business: Business) -> None:
     """Account A's message Meta accepted (`wamid.A-OUT`) and A's approved template."""
     async with unit_of_work(sessionmaker) as session:
-        contact = Contact(account_id=business.account_id, phone="+16505551234")
-        session.add(contact)
-        await session.flush()
-        chat = Chat(
-            uuid="c" * 32, account_id=business.account_id, contact_id=contact.id, whatsapp_number_id=business.number_id
-        )
-        session.add(chat)
-        await session.flush()
-        session.add(
-            Message(
-                uuid="m" * 32,
-                account_id=business.account_id,
-                chat_id=chat.id,
-                whatsapp_number_id=business.number_id,
-                direction=Direction.OUTBOUND,
-                kind=MessageKind.MESSAGE,
-                content_type="Text",
-                text="Your order is ready",
-                meta_id="wamid.A-OUT",
-                send_status=SendStatus.SENT,
-            )
+        await store_outbound(
+            session,
+            business,
+            contact=Contact(account_id=business.account_id, phone="+16505551234"),
+            meta_id="wamid.A-OUT",
+            text="Your order is ready",
+            send_status=SendStatus.SENT,
         )
         session.add(
             Template(

@@ -15,10 +15,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sportello.chats.models import Chat
 from sportello.contacts.models import Contact
 from sportello.db.unit_of_work import unit_of_work
-from sportello.messages.models import Direction, Message, MessageKind, SendStatus
+from sportello.messages.models import Direction, Message, SendStatus
 from sportello.messages.schemas import MessageRead
 from sportello.messages.shapes import messages_read
-from webhooks.conftest import PHONE_NUMBER_ID, Business, Post, envelope
+from webhooks.conftest import PHONE_NUMBER_ID, Business, Post, envelope, store_outbound
 
 Process = Callable[[], Awaitable[int]]
 SAMPLES = Path(__file__).resolve().parents[1] / "whatsapp" / "samples"
@@ -58,27 +58,13 @@ async def _read(sessionmaker: async_sessionmaker[AsyncSession]) -> list[MessageR
 
 async def _our_message(sessionmaker: async_sessionmaker[AsyncSession], business: Business) -> None:
     async with unit_of_work(sessionmaker) as session:
-        contact = Contact(account_id=business.account_id, phone=f"+{CUSTOMER}")
-        session.add(contact)
-        await session.flush()
-        chat = Chat(
-            uuid="c" * 32, account_id=business.account_id, contact_id=contact.id, whatsapp_number_id=business.number_id
-        )
-        session.add(chat)
-        await session.flush()
-        session.add(
-            Message(
-                uuid="m" * 32,
-                account_id=business.account_id,
-                chat_id=chat.id,
-                whatsapp_number_id=business.number_id,
-                direction=Direction.OUTBOUND,
-                kind=MessageKind.MESSAGE,
-                content_type="Text",
-                text="La sua giacca è pronta.",
-                meta_id=OURS,
-                send_status=SendStatus.DELIVERED,
-            )
+        await store_outbound(
+            session,
+            business,
+            contact=Contact(account_id=business.account_id, phone=f"+{CUSTOMER}"),
+            meta_id=OURS,
+            text="La sua giacca è pronta.",
+            send_status=SendStatus.DELIVERED,
         )
 
 

@@ -19,9 +19,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sportello.chats.models import Chat
 from sportello.contacts.models import Contact
 from sportello.db.unit_of_work import unit_of_work
-from sportello.messages.models import Direction, Message, MessageKind, SendStatus
+from sportello.messages.models import Direction, Message, SendStatus
 from sportello.webhooks.models import WebhookEvent, WebhookState
-from webhooks.conftest import PHONE_NUMBER_ID, Business, Post, envelope
+from webhooks.conftest import PHONE_NUMBER_ID, Business, Post, envelope, store_outbound
 
 Process = Callable[[], Awaitable[int]]
 SAMPLES = Path(__file__).resolve().parents[1] / "whatsapp" / "samples"
@@ -53,26 +53,15 @@ async def _outbound_to(
     sessionmaker: async_sessionmaker[AsyncSession], business: Business, meta_id: str, contact: Contact
 ) -> None:
     async with unit_of_work(sessionmaker) as session:
-        session.add(contact)
-        await session.flush()
-        chat = Chat(
-            uuid="d" * 32, account_id=business.account_id, contact_id=contact.id, whatsapp_number_id=business.number_id
-        )
-        session.add(chat)
-        await session.flush()
-        session.add(
-            Message(
-                uuid="n" * 32,
-                account_id=business.account_id,
-                chat_id=chat.id,
-                whatsapp_number_id=business.number_id,
-                direction=Direction.OUTBOUND,
-                kind=MessageKind.MESSAGE,
-                content_type="Text",
-                text="Sì",
-                meta_id=meta_id,
-                send_status=SendStatus.SENT,
-            )
+        await store_outbound(
+            session,
+            business,
+            contact=contact,
+            meta_id=meta_id,
+            text="Sì",
+            send_status=SendStatus.SENT,
+            chat_uuid="d" * 32,
+            message_uuid="n" * 32,
         )
 
 

@@ -15,14 +15,14 @@ from urllib.parse import parse_qs, quote, urlsplit
 
 import httpx
 import pytest
-from playwright.sync_api import Frame, Page, expect
+from playwright.sync_api import Page, expect
 from starlette.applications import Starlette
 from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
 
 from sportello.accounts.models import Role
 from sportello.settings import Settings
-from support.browser import chromium
+from support.browser import as_the_frame, chromium, frame_of
 from support.contrast import contrast_failures
 from support.databases import make_sqlite_template, sqlite_url
 from support.seeding import Integration, add_service_user_with_key
@@ -128,13 +128,6 @@ def says(setup: Setup, phone: str, text: str, name: str = "Customer") -> None:
     assert answer.status_code == 200, answer.text
 
 
-def frame_of(page: Page, index: int = 0) -> Frame:
-    page.wait_for_function(f"document.querySelectorAll('iframe')[{index}]?.contentWindow")
-    frame = page.frame(name=f"frame{index}")
-    assert frame is not None
-    return frame
-
-
 def received(page: Page, event_type: str, frame: int = 0) -> list[dict[str, Any]]:
     events: list[dict[str, Any]] = page.evaluate("window.received")
     return [e for e in events if e["eventType"] == event_type and e["frame"] == frame]
@@ -146,23 +139,6 @@ def wait_event(page: Page, event_type: str, check: str = "true", frame: int = 0)
     page.wait_for_function(f"window.received.some({test})")
     matching: list[dict[str, Any]] = page.evaluate(f"window.received.filter({test})")
     return matching[-1]
-
-
-def as_the_frame(frame: Frame, method: str, path: str, body: dict[str, Any] | None) -> int:
-    """A call with the frame's own session, as its page would make it: the answer's status."""
-    status: int = frame.evaluate(
-        """async ([method, path, body]) => {
-            const id = new URLSearchParams(location.search).get("frame");
-            let secret = null;
-            try { secret = sessionStorage.getItem("sportello.frame." + id); } catch {}
-            secret = secret || decodeURIComponent(location.hash.slice("#s=".length));
-            const answer = await fetch(path, { method, body: body && JSON.stringify(body),
-              headers: { Authorization: "Bearer " + secret, "Content-Type": "application/json" } });
-            return answer.status;
-        }""",
-        [method, path, body],
-    )
-    return status
 
 
 def chat_of(setup: Setup, phone: str) -> str:

@@ -12,14 +12,14 @@ from urllib.parse import quote
 
 import httpx
 import pytest
-from playwright.sync_api import Frame, Page, expect
+from playwright.sync_api import Page, expect
 from starlette.applications import Starlette
 from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
 
 from sportello.accounts.models import Role
 from sportello.settings import Settings
-from support.browser import chromium
+from support.browser import as_the_frame, chromium, frame_of
 from support.databases import make_sqlite_template, sqlite_url
 from support.seeding import Integration, add_service_user_with_key
 from support.servers import free_port, running_server
@@ -120,30 +120,6 @@ def page(browser_context: Any) -> Iterator[Page]:
     page = browser_context.new_page()
     yield page
     page.close()
-
-
-def frame_of(page: Page, index: int = 0) -> Frame:
-    page.wait_for_function(f"document.querySelectorAll('iframe')[{index}]?.contentWindow")
-    frame = page.frame(name=f"frame{index}")
-    assert frame is not None
-    return frame
-
-
-def as_the_frame(frame: Frame, method: str, path: str, body: dict[str, Any] | None = None) -> int:
-    """A call made by a script in the frame's own context, with the frame's own session."""
-    status: int = frame.evaluate(
-        """async ([method, path, body]) => {
-            const id = new URLSearchParams(location.search).get("frame");
-            let secret = null;
-            try { secret = sessionStorage.getItem("sportello.frame." + id); } catch {}
-            secret = secret || decodeURIComponent(location.hash.slice("#s=".length));
-            const answer = await fetch(path, { method, body: body && JSON.stringify(body),
-              headers: { Authorization: "Bearer " + secret, "Content-Type": "application/json" } });
-            return answer.status;
-        }""",
-        [method, path, body],
-    )
-    return status
 
 
 def test_a_chat_frame_without_its_list_cannot_fetch_another_chat(setup: Setup, page: Page) -> None:

@@ -148,7 +148,23 @@ function answered() {
 
 // ---- Live events: each applied to the held chat and messages; only what an event cannot carry
 // (a page of history, a file) is fetched. An event without data (an older server) refetches.
-const refreshSoon = throttled(() => refresh(), 250);
+// One refetch at a time: an answer on its way is never overtaken by an older one.
+let refreshing = null;
+let refreshAgain = false;
+const refreshThrottled = throttled(() => {
+  if (refreshing) {
+    refreshAgain = true;
+    return;
+  }
+  refreshing = refresh().finally(() => {
+    refreshing = null;
+    if (refreshAgain) {
+      refreshAgain = false;
+      refreshSoon();
+    }
+  });
+}, 250);
+const refreshSoon = () => refreshThrottled();
 
 function ofThisChat(e) {
   return e.chat_uuid === uuid || e.data?.chat_uuid === uuid || (e.kind === "chat" && e.data?.uuid === uuid)

@@ -116,6 +116,11 @@ export function connectLive({ onEvents, onReady }) {
     open();
   };
   window.addEventListener("online", now);
+  // The browser knows the network is gone before the socket does: say so now, and be ready to
+  // come back the moment it returns.
+  window.addEventListener("offline", () => {
+    if (!stopped && socket && socket.readyState <= 1) socket.close();
+  });
   document.addEventListener("visibilitychange", () => document.visibilityState === "visible" && now());
   document.addEventListener("sportello:expired", () => { stopped = true; });
   open();

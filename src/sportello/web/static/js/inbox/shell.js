@@ -15,7 +15,7 @@ const unknownToUnread = (e) => !e.data || e.kind === "chat_removed" || (e.kind =
 function clearNetworkNotices() {
   const text = t("error.network_error");
   for (const region of document.querySelectorAll('[data-kind="error"]')) {
-    if (region.textContent === text) {
+    if (region.textContent.trim() === text.trim()) {
       region.textContent = "";
       delete region.dataset.kind;
     }

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -53,7 +54,8 @@ const made = frames.map((src, index) => {
 });
 window.addEventListener("message", (event) => {
   const index = made.findIndex((frame) => frame.contentWindow === event.source);
-  window.received.push({ origin: event.origin, frame: index, eventType: event.data.eventType, data: event.data.data });
+  window.received.push({ origin: event.origin, frame: index, eventType: event.data.eventType, data: event.data.data,
+    at: Date.now() });
 });
 """
 
@@ -531,3 +533,249 @@ def test_a_new_chat_opens_with_a_template_and_the_templates_tab_sends_another(se
     inbox.locator("#template-send").click()
     expect(inbox.locator(".message.outbound.template").last).to_contain_text("Ciao Paola Verdi")
     expect(inbox.get_by_label("NAME")).to_have_value("")
+
+
+# ---- Pages that hold their state and apply live events --------------------------------------------
+
+
+def guide_box(page: Page) -> None:
+    """The integration guide's own box for the frames: 450x600."""
+    page.evaluate(
+        "document.querySelectorAll('iframe').forEach(f => { f.style.width = '450px'; f.style.height = '600px'; })"
+    )
+
+
+def frame_json(frame: Any, path: str) -> Any:
+    """A read with the frame's own session, as its page makes it."""
+    return frame.evaluate(
+        """async (path) => {
+            const id = new URLSearchParams(location.search).get("frame");
+            let secret = null;
+            try { secret = sessionStorage.getItem("sportello.frame." + id); } catch {}
+            secret = secret || decodeURIComponent(location.hash.slice("#s=".length));
+            const answer = await fetch(path, { headers: { Authorization: "Bearer " + secret } });
+            return answer.json();
+        }""",
+        path,
+    )
+
+
+def png(width: int, height: int) -> bytes:
+    """A plain grey picture of the given size (a photo's place in the chat is its height)."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    rows = b"".join(b"\x00" + b"\x80\x80\x80" * width for _ in range(height))
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b"")
+
+
+def test_a_hundred_messages_at_twenty_a_second_all_reach_the_list_the_chat_and_the_host(
+    setup: Setup, page: Page
+) -> None:
+    phone = "+393400000100"
+    says(setup, phone, "Inizio", name="Stream Cliente")
+    chat_uuid = chat_of(setup, phone)
+    page.goto(
+        setup.host_url(setup.iframe_url(setup.manager, "chats"), setup.iframe_url(setup.manager, f"chats/{chat_uuid}"))
+    )
+    guide_box(page)
+    inbox, chat = frame_of(page, 0), frame_of(page, 1)
+    expect(chat.locator("#messages")).to_contain_text("Inizio")
+    expect(inbox.locator("#live-state")).to_have_attribute("data-state", "live")
+    expect(chat.locator("#live-state")).to_have_attribute("data-state", "live")
+    texts = [f"Messaggio {n:03d}" for n in range(100)]
+    sent_at: list[float] = []
+    with httpx.Client() as client:
+        start = time.monotonic()
+        for n, text in enumerate(texts):
+            # A steady 20 a second, as a busy customer base gives them.
+            time.sleep(max(0.0, start + n / 20 - time.monotonic()))
+            sent_at.append(time.time() * 1000)
+            answer = client.post(
+                f"{setup.world.emulator_url}/_emulator/say",
+                json={"from": phone, "name": "Stream Cliente", "text": text},
+            )
+            assert answer.status_code == 200, answer.text
+    # The chat shows every one, in order; the list shows the last as the chat's newest.
+    expect(chat.locator(".message.inbound .text")).to_have_count(101, timeout=20_000)
+    # In the order Sportello stored them (webhooks sent together may be filed a few ms apart in
+    # either order, as Meta's may): the chat's own history says which.
+    shown = chat.locator(".message.inbound .text").all_inner_texts()
+    stored = [m["text"] for m in frame_json(chat, f"/web/api/chats/{chat_uuid}/messages/?page_size=100")["results"]]
+    assert sorted(shown) == sorted(["Inizio", *texts])
+    assert shown[-100:] == stored[::-1]
+    expect(inbox.locator(f'.chat-row[data-chat-uuid="{chat_uuid}"]')).to_contain_text(re.compile(r"Messaggio 09\d"))
+    assert inbox.locator(".chat-row").first.get_attribute("data-chat-uuid") == chat_uuid
+    # The host's last events hold every message, newest first, and the chat as it is.
+    last = wait_event(page, "chatMessagesChanged", f"data.messages[0].text === '{stored[0]}'", frame=1)["data"]
+    inbound = [m["text"] for m in last["messages"] if m["direction"] == "Inbound"]
+    assert inbound[:100] == stored
+    assert last["chat"]["last_message"]["text"] == stored[0]
+    listed = wait_event(page, "chatsChanged", f"data.chats[0].last_message.text === '{stored[0]}'", frame=0)["data"]
+    assert listed["chats"][0]["uuid"] == chat_uuid
+    # And the host heard of each while they came, not once at the end: each message was in a
+    # chatMessagesChanged, and in a chatsChanged as (or before) the chat's newest, within 1.5 s of its webhook.
+    events = page.evaluate("window.received")
+    place = {text: index for index, text in enumerate(stored[::-1])}
+    for n, text in enumerate(texts):
+        in_chat = [
+            e["at"]
+            for e in events
+            if e["eventType"] == "chatMessagesChanged"
+            and e["frame"] == 1
+            and any(m["text"] == text for m in e["data"]["messages"])
+        ]
+        in_list = [
+            e["at"]
+            for e in events
+            if e["eventType"] == "chatsChanged"
+            and e["frame"] == 0
+            and any(
+                c["uuid"] == chat_uuid and place.get((c["last_message"] or {}).get("text", ""), -1) >= place[text]
+                for c in e["data"]["chats"]
+            )
+        ]
+        assert in_chat and min(in_chat) - sent_at[n] < 1500, (text, in_chat[:1], sent_at[n])
+        assert in_list and min(in_list) - sent_at[n] < 1500, (text, in_list[:1], sent_at[n])
+
+
+def test_a_reader_scrolled_up_keeps_their_place_while_messages_arrive(setup: Setup, page: Page) -> None:
+    phone = "+393400000200"
+    for index in range(25):
+        says(setup, phone, f"Storia {index:02d} di una conversazione lunga", name="Lettore Attento")
+    chat_uuid = chat_of(setup, phone)
+    page.goto(setup.host_url(setup.iframe_url(setup.manager, f"chats/{chat_uuid}")))
+    guide_box(page)
+    chat = frame_of(page)
+    expect(chat.locator(".message.inbound")).to_have_count(25)
+    # The reader goes up to the middle of the conversation and reads message 10.
+    where = """() => {
+        const scroller = document.querySelector('.scroller');
+        const row = [...document.querySelectorAll('.message')].find(m => m.textContent.includes('Storia 10'));
+        return row.getBoundingClientRect().top - scroller.getBoundingClientRect().top;
+    }"""
+    chat.evaluate("""() => {
+        const row = [...document.querySelectorAll('.message')].find(m => m.textContent.includes('Storia 10'));
+        row.scrollIntoView({ block: 'center' });
+    }""")
+    page.wait_for_timeout(200)
+    before = chat.evaluate(where)
+    for index in range(10):
+        says(setup, phone, f"Nuovo {index} mentre leggi", name="Lettore Attento")
+    expect(chat.locator(".message.inbound")).to_have_count(35)
+    expect(chat.locator("#jump-to-new")).to_be_visible()
+    assert abs(chat.evaluate(where) - before) <= 2, "message 10 stays where the reader had it"
+    chat.locator("#jump-to-new").click()
+    expect(chat.locator(".message.inbound").last).to_be_in_viewport()
+    # Back at the bottom, the next message keeps them at the newest.
+    says(setup, phone, "E questo è l'ultimo", name="Lettore Attento")
+    expect(chat.locator(".message.inbound").last).to_contain_text("ultimo")
+    expect(chat.locator(".message.inbound").last).to_be_in_viewport()
+    expect(chat.locator("#jump-to-new")).to_be_hidden()
+
+
+def test_a_chat_with_a_photo_near_the_bottom_opens_at_its_newest_message(setup: Setup, page: Page) -> None:
+    phone = "+393400000300"
+    for index in range(12):
+        says(setup, phone, f"Prima riga {index}", name="Foto Cliente")
+    uploaded = httpx.post(
+        f"{setup.world.emulator_url}/_emulator/customer_media",
+        files={"file": ("vetrina.png", png(400, 300), "image/png")},
+    )
+    assert uploaded.status_code == 200, uploaded.text
+    photo = {"from": phone, "type": "image", "media_id": uploaded.json()["media_id"], "caption": "La vetrina"}
+    assert httpx.post(f"{setup.world.emulator_url}/_emulator/say", json=photo).status_code == 200
+    says(setup, phone, "Ecco, è quella", name="Foto Cliente")
+    chat_uuid = chat_of(setup, phone)
+
+    def photo_ready() -> bool:
+        answer = httpx.get(
+            f"{setup.world.sportello_url}/api/1/chats/{chat_uuid}/messages/",
+            headers={"X-Spoki-Api-Key": setup.manager.api_key},
+        )
+        files = [f for m in answer.json()["results"] for f in m.get("mediamessage_set") or []]
+        return bool(files) and all(f["status"] == "ready" for f in files)
+
+    wait_for(photo_ready)
+    page.goto(setup.host_url(setup.iframe_url(setup.manager, f"chats/{chat_uuid}")))
+    guide_box(page)
+    chat = frame_of(page)
+    expect(chat.locator("img.media-image")).to_have_attribute("src", re.compile(r"^blob:"))
+    chat.wait_for_function("document.querySelector('img.media-image').complete")
+    page.wait_for_timeout(300)
+    expect(chat.locator(".message.inbound").last).to_contain_text("è quella")
+    expect(chat.locator(".message.inbound").last).to_be_in_viewport()
+    assert (
+        chat.evaluate(
+            "(() => { const s = document.querySelector('.scroller');"
+            " return s.scrollHeight - s.scrollTop - s.clientHeight; })()"
+        )
+        < 2
+    )
+    expect(chat.locator("#jump-to-new")).to_be_hidden()
+
+
+def test_mark_as_unread_stays_while_the_chat_is_open(setup: Setup, page: Page) -> None:
+    phone = "+393400000400"
+    says(setup, phone, "Ci penso e vi richiamo", name="Da Rileggere")
+    chat_uuid = chat_of(setup, phone)
+    page.goto(setup.host_url(setup.iframe_url(setup.manager, f"chats/{chat_uuid}")))
+    guide_box(page)
+    chat = frame_of(page)
+    expect(chat.locator("#messages")).to_contain_text("richiamo")
+    chat.wait_for_function("true")
+    wait_for(lambda: frame_json(chat, f"/web/api/chats/{chat_uuid}/")["unread_count"] == 0)
+    chat.locator("#mark-unread").click()
+    expect(chat.locator("#chat-status")).to_contain_text("unread")
+    wait_event(page, "chatMessagesChanged", "data.chat.unread_count > 0")
+    wait_event(page, "hasUnreadChatsChanged", "data.hasUnreadChats")
+    # A while later it is still unread: the open page did not read it again.
+    page.wait_for_timeout(1500)
+    assert frame_json(chat, f"/web/api/chats/{chat_uuid}/")["unread_count"] > 0
+    assert received(page, "chatMessagesChanged")[-1]["data"]["chat"]["unread_count"] > 0
+    assert received(page, "hasUnreadChatsChanged")[-1]["data"]["hasUnreadChats"] is True
+
+
+def test_the_network_notice_goes_once_the_connection_is_back(setup: Setup, browser_context: Any) -> None:
+    says(setup, "+393400000500", "Pronto?", name="Rete Instabile")
+    chat_uuid = chat_of(setup, "+393400000500")
+    page = browser_context.browser.new_context(viewport={"width": 900, "height": 700}).new_page()
+    try:
+        page.goto(setup.host_url(setup.iframe_url(setup.manager, f"chats/{chat_uuid}")))
+        guide_box(page)
+        chat = frame_of(page)
+        expect(chat.locator("#live-state")).to_have_attribute("data-state", "live")
+        page.context.set_offline(True)
+        chat.locator("#mark-unread").click()
+        expect(chat.locator("#chat-status")).to_contain_text("cannot be reached")
+        page.context.set_offline(False)
+        expect(chat.locator("#live-state")).to_have_attribute("data-state", "live", timeout=20_000)
+        expect(chat.locator("#chat-status")).not_to_contain_text("cannot be reached")
+    finally:
+        page.context.close()
+
+
+def test_one_customer_message_in_an_open_chat_tells_the_host_once(setup: Setup, page: Page) -> None:
+    phone = "+393400000600"
+    says(setup, phone, "Primo messaggio", name="Una Volta")
+    chat_uuid = chat_of(setup, phone)
+    page.goto(setup.host_url(setup.iframe_url(setup.manager, f"chats/{chat_uuid}")))
+    guide_box(page)
+    chat = frame_of(page)
+    expect(chat.locator("#messages")).to_contain_text("Primo messaggio")
+    wait_for(lambda: frame_json(chat, f"/web/api/chats/{chat_uuid}/")["unread_count"] == 0)
+    page.wait_for_timeout(1000)
+    changes, unread = len(received(page, "chatMessagesChanged")), len(received(page, "hasUnreadChatsChanged"))
+    says(setup, phone, "Secondo messaggio", name="Una Volta")
+    expect(chat.locator("#messages")).to_contain_text("Secondo messaggio")
+    page.wait_for_timeout(1500)
+    told = received(page, "chatMessagesChanged")[changes:]
+    assert len(told) == 1, [e["data"]["chat"]["unread_count"] for e in told]
+    assert told[0]["data"]["messages"][0]["text"] == "Secondo messaggio"
+    assert told[0]["data"]["chat"]["unread_count"] == 0
+    # The chat was read before and is read after: the host hears nothing about unread.
+    assert len(received(page, "hasUnreadChatsChanged")) == unread

@@ -5,11 +5,13 @@ import { announce, el, show } from "../dom.js";
 import { errorText, t } from "../i18n.js";
 import { composer } from "./composer.js";
 import { dayKey, formatDayLabel, formatDuration } from "./format.js";
-import { emitIfChanged } from "./host.js";
+import { emitSoon } from "./host.js";
+import { KeyedNodes, reconcile } from "./keyed.js";
+import { LIVE_STATE_EVENT, throttled } from "./live.js";
 import { isShown, renderMessage } from "./message_view.js";
 import { call, pageUrl } from "./session.js";
 import { startPage } from "./shell.js";
-import { refreshUnread } from "./unread.js";
+import { applyUnreadDelta, setUnreadChats } from "./unread.js";
 
 const PAGE_SIZE = 30;
 const uuid = boot.chatUuid;
@@ -19,7 +21,6 @@ let chat = null;
 let olderCursor = null; // `next` of the oldest page loaded
 let pagesLoaded = 0;
 let viewer = null;
-let reloadTimer = null;
 const list = el("ol", { class: "messages", id: "messages", "aria-label": t("chat.messages"), "aria-live": "polite",
   "aria-relevant": "additions" });
 const scroller = el("div", { class: "scroller", tabindex: "0", "aria-label": t("chat.history") });
@@ -32,35 +33,181 @@ const panel = el("aside", { class: "contact-panel", id: "contact-panel", hidden:
 
 // A username user may come without a phone: their name, else their WhatsApp username.
 const contactName = (c) => `${c.first_name} ${c.last_name}`.trim() || (c.username ? `@${c.username}` : "") || c.phone;
-const newestFirst = () => [...messages.values()].sort((a, b) => (a.created_datetime < b.created_datetime ? 1 : -1));
+// Oldest first; messages of the same instant keep the order they came in.
+const byTime = (a, b) => (a.created_datetime < b.created_datetime ? -1 : a.created_datetime > b.created_datetime ? 1 : 0);
+const oldestFirst = () => [...messages.values()].sort(byTime);
+const newestFirst = () => oldestFirst().reverse();
 
+// ---- The message list: drawn from `messages`, each message's node kept while it is unchanged, so
+// a loaded picture stays loaded and the reader's place stays where it was.
+const messageNodes = new KeyedNodes((message, payment) => renderMessage(message, {
+  canRetry: viewer.permissions.can_reply_in_chat, onRetry: retry, payment }));
+const dayNodes = new KeyedNodes((label) => el("li", { class: "day", role: "separator" }, label));
+const emptyNode = el("li", { class: "empty", id: "chat-empty" }, t("chat.empty"));
 let shownNewest = null;
 
 function renderList() {
-  const atBottom = scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight < 40;
-  const newest = newestFirst()[0]?.uuid ?? null;
   const items = [];
+  const keys = new Set();
+  const days = new Set();
   let day = null;
-  for (const message of newestFirst().reverse().filter(isShown)) {
+  for (const message of oldestFirst().filter(isShown)) {
     const key = dayKey(message.created_datetime);
     if (key !== day) {
       day = key;
-      items.push(el("li", { class: "day", role: "separator" }, formatDayLabel(message.created_datetime)));
+      days.add(key);
+      items.push(dayNodes.node(key, formatDayLabel(message.created_datetime)));
     }
-    items.push(renderMessage(message, { canRetry: viewer.permissions.can_reply_in_chat, onRetry: retry,
-      payment: payments.get(message.uuid) }));
+    keys.add(message.uuid);
+    items.push(messageNodes.node(message.uuid, message, payments.get(message.uuid) ?? null));
   }
-  if (!items.length) items.push(el("li", { class: "empty", id: "chat-empty" }, t("chat.empty")));
-  list.replaceChildren(...items);
+  messageNodes.keepOnly(keys);
+  dayNodes.keepOnly(days);
+  if (!items.length) items.push(emptyNode);
+  reconcile(list, items);
   olderButton.hidden = !olderCursor;
-  if (atBottom) scroller.scrollTop = scroller.scrollHeight;
+  const newest = newestFirst()[0]?.uuid ?? null;
+  if (pinned) stickToBottom();
   // Someone reading older messages is not yanked down: they are told something new arrived.
   else if (shownNewest && newest !== shownNewest) jump.hidden = false;
   shownNewest = newest;
 }
 
+// ---- Where the reader is. The chat opens at its newest message and stays there while pictures
+// load and messages arrive (`pinned`); scrolling up unpins it, coming back to the bottom pins it.
+// Only a move up unpins: content growing below never does, nor a scroll this page made.
+let pinned = true;
+let lastTop = 0;
+const nearBottom = () => scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight < 40;
+
+function stickToBottom() {
+  scroller.scrollTop = scroller.scrollHeight;
+  lastTop = scroller.scrollTop;
+}
+
+function followTheReader() {
+  scroller.addEventListener("scroll", () => {
+    const top = scroller.scrollTop;
+    if (nearBottom()) {
+      pinned = true;
+      jump.hidden = true;
+    } else if (top < lastTop - 1) {
+      pinned = false;
+    }
+    lastTop = top;
+  });
+  // A picture that loads, a footer that grows: the newest message stays in sight.
+  const keep = new ResizeObserver(() => { if (pinned) stickToBottom(); });
+  keep.observe(list);
+  keep.observe(scroller);
+}
+
+function jumpToNewest() {
+  pinned = true;
+  stickToBottom();
+  jump.hidden = true;
+}
+
 function tell() {
-  emitIfChanged("chatMessagesChanged", { chat, page: pagesLoaded, messages: newestFirst() });
+  emitSoon("chatMessagesChanged", () => ({ chat: shownChat(), page: pagesLoaded, messages: newestFirst() }));
+}
+
+// ---- Unread. While the agent has the chat in front of them it is read: a customer's new message
+// is marked read at once, so the page shows (and tells the host) the chat as read from the start,
+// and the host hears no unread flicker. "Mark as unread" keeps it unread while the chat stays open,
+// until the agent answers.
+let keptUnread = false;
+let countedUnread = null; // whether the page's unread count holds this chat
+
+const willRead = () => document.visibilityState === "visible" && !keptUnread;
+const shownChat = () => (chat && chat.unread_count > 0 && willRead()
+  ? { ...chat, unread_count: 0, has_unread_messages: false } : chat);
+
+// This chat's part of the page's unread count is what the page shows, not each step the server takes.
+function countThisChat() {
+  const unread = Boolean(shownChat()?.unread_count > 0);
+  if (countedUnread !== null && unread !== countedUnread) applyUnreadDelta(unread ? 1 : -1);
+  countedUnread = unread;
+}
+
+async function keepUnread() {
+  const answer = await call("POST", `/web/api/chats/${uuid}/unread/`);
+  keptUnread = true;
+  if (chat.unread_count <= 0) chat = { ...chat, unread_count: 1, has_unread_messages: true };
+  countedUnread = true;
+  setUnreadChats(answer.unread_chats);
+  tell();
+}
+
+function answered() {
+  if (!keptUnread) return;
+  keptUnread = false;
+  countThisChat();
+  markRead().catch(() => {});
+}
+
+// ---- Live events: each applied to the held chat and messages; only what an event cannot carry
+// (a page of history, a file) is fetched. An event without data (an older server) refetches.
+// One refetch at a time: an answer on its way is never overtaken by an older one.
+let refreshing = null;
+let refreshAgain = false;
+const refreshThrottled = throttled(() => {
+  if (refreshing) {
+    refreshAgain = true;
+    return;
+  }
+  refreshing = refresh().finally(() => {
+    refreshing = null;
+    if (refreshAgain) {
+      refreshAgain = false;
+      refreshSoon();
+    }
+  });
+}, 250);
+const refreshSoon = () => refreshThrottled();
+
+function ofThisChat(e) {
+  return e.chat_uuid === uuid || e.data?.chat_uuid === uuid || (e.kind === "chat" && e.data?.uuid === uuid)
+    || (e.kind === "chat_removed" && e.data?.uuid === uuid);
+}
+
+function applyEvents(events) {
+  let ask = false;
+  let drawn = false;
+  let inbound = false;
+  for (const e of events) {
+    if (!e.data) {
+      if (ofThisChat(e) || e.kind === "chats") {
+        ask = true;
+        e.unreadHandled = ofThisChat(e); // the refetch counts this chat
+      }
+      continue;
+    }
+    if (!ofThisChat(e)) continue;
+    e.unreadHandled = true;
+    if (e.kind === "message") {
+      if (!messages.has(e.data.uuid) && e.data.direction === "Inbound") inbound = true;
+      messages.set(e.data.uuid, e.data);
+      drawn = true;
+    } else if (e.kind === "chat") {
+      chat = e.data;
+      renderWindow();
+      renderPanel();
+      renderWho();
+    } else if (e.kind === "payment" && e.data.message_uuid) {
+      payments.set(e.data.message_uuid, e.data);
+      drawn = true;
+    } else if (e.kind === "chat_removed") {
+      ask = true;
+    }
+  }
+  if (drawn) renderList();
+  if (events.some((e) => e.data && e.unreadHandled)) {
+    countThisChat();
+    tell();
+    if (inbound || chat.unread_count > 0) markRead().catch(() => {});
+  }
+  if (ask) refreshSoon();
 }
 
 function renderWindow() {
@@ -126,9 +273,8 @@ async function renderHead() {
   const markUnread = el("button", { type: "button", id: "mark-unread" }, t("chat.mark_unread"));
   markUnread.addEventListener("click", async () => {
     try {
-      await call("POST", `/web/api/chats/${uuid}/unread/`);
+      await keepUnread();
       announce(status, t("chat.marked_unread"), "success");
-      refreshUnread();
     } catch (error) {
       announce(status, errorText(error), "error");
     }
@@ -187,6 +333,11 @@ async function refresh() {
     renderList();
     renderPanel();
     renderWho();
+    if (countedUnread === null) {
+      // The first answer: the count the page started from already holds this chat as the server had it.
+      countedUnread = chat.unread_count > 0;
+    }
+    countThisChat();
     tell();
     await markRead();
   } catch (error) {
@@ -200,12 +351,14 @@ let readUpTo = null; // the newest customer message this page has told the serve
 // sends read receipts) blue ticks for the customer. Also on open when the chat is not unread
 // (someone read all from the list): the server calls Meta only for a message newer than the last marked.
 async function markRead() {
-  if (document.visibilityState !== "visible") return;
+  if (!willRead()) return;
   const newest = newestFirst().find((m) => m.direction === "Inbound")?.uuid ?? null;
   if (chat.unread_count <= 0 && (newest === null || newest === readUpTo)) return;
-  await call("POST", `/web/api/chats/${uuid}/read/`);
+  const answer = await call("POST", `/web/api/chats/${uuid}/read/`);
   readUpTo = newest;
-  refreshUnread();
+  // The server's count, this chat read: what the page counts from now on.
+  countedUnread = false;
+  setUnreadChats(answer.unread_chats);
 }
 
 async function retry(message) {
@@ -221,24 +374,21 @@ async function retry(message) {
 
 function added(message) {
   messages.set(message.uuid, message);
+  pinned = true;
   renderList();
-  scroller.scrollTop = scroller.scrollHeight;
   tell();
-}
-
-function scheduleRefresh() {
-  clearTimeout(reloadTimer);
-  reloadTimer = setTimeout(refresh, 100);
+  answered();
 }
 
 async function main() {
   const started = await startPage({
     title: t("chat.title"),
     onEvents: (events) => {
-      if (events.some((e) => e.chat_uuid === uuid || e.kind === "chats" || e.kind === "template")) scheduleRefresh();
+      if (chat) applyEvents(events);
     },
     onReady: ({ first, resync }) => {
-      if (!first || resync) scheduleRefresh();
+      // Back after a drop: what was missed comes as events, unless it is gone (resync).
+      if (resync && chat) refreshSoon();
     },
   });
   if (!started) return;
@@ -255,13 +405,8 @@ async function main() {
   await renderHead();
   headBox.append(live);
   olderButton.addEventListener("click", loadOlder);
-  jump.addEventListener("click", () => {
-    scroller.scrollTop = scroller.scrollHeight;
-    jump.hidden = true;
-  });
-  scroller.addEventListener("scroll", () => {
-    if (scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight < 40) jump.hidden = true;
-  });
+  jump.addEventListener("click", jumpToNewest);
+  followTheReader();
   scroller.append(olderButton, list);
   new IntersectionObserver((entries) => {
     if (entries.some((e) => e.isIntersecting) && olderCursor && !olderButton.disabled) loadOlder();
@@ -274,16 +419,18 @@ async function main() {
   const receipts = viewer.permissions.can_reply_in_chat
     ? await call("GET", "/web/api/account/settings/").catch(() => null) : null;
   const footer = viewer.permissions.can_reply_in_chat
-    ? composer({ chatUuid: uuid, viewer, onSent: added, status, paypal, onPayment: scheduleRefresh,
+    ? composer({ chatUuid: uuid, viewer, onSent: added, status, paypal, onPayment: refreshSoon,
       showTyping: Boolean(receipts?.send_read_receipts) }) : null;
   show(main, el("div", { class: "chat-layout" },
     el("section", { class: "conversation", "aria-labelledby": "page-title" }, headBox, windowLine, status, scroller, jump, footer),
     panel));
   await refresh();
-  scroller.scrollTop = scroller.scrollHeight;
   setInterval(renderWindow, 60000);
   document.addEventListener("visibilitychange", () => {
-    if (document.visibilityState === "visible" && chat) markRead().catch(() => {});
+    if (document.visibilityState !== "visible" || !chat) return;
+    countThisChat();
+    tell();
+    markRead().catch(() => {});
   });
 }
 

@@ -3,17 +3,18 @@
 import { el, show, announce } from "../dom.js";
 import { errorText, t } from "../i18n.js";
 import { formatFull, formatNumber, formatWhen } from "./format.js";
-import { emitIfChanged } from "./host.js";
+import { emitSoon } from "./host.js";
+import { KeyedNodes, reconcile } from "./keyed.js";
+import { throttled } from "./live.js";
 import { messageSummary } from "./message_view.js";
 import { openNewChat } from "./new_chat.js";
 import { call, pageUrl } from "./session.js";
 import { startPage } from "./shell.js";
-import { refreshUnread } from "./unread.js";
+import { refreshUnread, setUnreadChats } from "./unread.js";
 
 const PAGE_SIZE = 25;
 const state = { search: "", show: "all", operator: "", tag: "", page: 1 };
 let started = null;
-let reloadTimer = null;
 const status = el("p", { class: "status", role: "status", "aria-live": "polite", id: "chats-status" });
 const list = el("div", { id: "chat-list-region", "aria-busy": "true" });
 
@@ -48,14 +49,38 @@ function chatRow(chat) {
         chat.tags.map((tag) => el("span", { class: "tag", text: `#${tag}` }))) : null)));
 }
 
-function pager(data) {
-  const pages = Math.max(1, Math.ceil(data.count / PAGE_SIZE));
+function pager(view) {
+  const pages = Math.max(1, Math.ceil(view.count / PAGE_SIZE));
   if (pages <= 1) return null;
   const go = (page) => { state.page = page; load(); };
   return el("nav", { class: "pager", "aria-label": t("chats.pages") },
-    el("button", { type: "button", disabled: !data.previous, onclick: () => go(state.page - 1) }, t("common.previous")),
+    el("button", { type: "button", disabled: state.page <= 1, onclick: () => go(state.page - 1) }, t("common.previous")),
     el("span", {}, t("chats.page_of", { page: formatNumber(state.page), pages: formatNumber(pages) })),
-    el("button", { type: "button", disabled: !data.next, onclick: () => go(state.page + 1) }, t("common.next")));
+    el("button", { type: "button", disabled: state.page >= pages, onclick: () => go(state.page + 1) }, t("common.next")));
+}
+
+// The page of chats as the page holds it: what the list showed, moved by each live event.
+const view = { chats: [], count: 0, hasFilters: false, loaded: false };
+const rows = new KeyedNodes(chatRow);
+const rowList = el("ul", { class: "chat-list", "aria-label": t("chats.list_label") });
+let pagerBox = null;
+let loading = null; // the list being fetched; events heard meanwhile are applied again on its answer
+let heardWhileLoading = [];
+
+function renderChats() {
+  if (!view.chats.length) {
+    show(list, el("p", { class: "empty", id: "chats-empty" }, t(view.hasFilters ? "chats.empty_filtered" : "chats.empty")));
+    pagerBox = null;
+  } else {
+    reconcile(rowList, view.chats.map((chat) => rows.node(chat.uuid, chat)));
+    rows.keepOnly(new Set(view.chats.map((chat) => chat.uuid)));
+    const nextPager = pager(view);
+    if (list.firstElementChild !== rowList || pagerBox?.textContent !== nextPager?.textContent) {
+      show(list, rowList, nextPager);
+      pagerBox = nextPager;
+    }
+  }
+  emitSoon("chatsChanged", () => ({ chats: view.chats, hasFilters: view.hasFilters, page: state.page }));
 }
 
 async function load() {
@@ -66,31 +91,105 @@ async function load() {
   if (state.show === "mine") query.set("mine", "true");
   if (state.operator) query.set("operator", state.operator);
   if (state.tag) query.set("tag", state.tag);
+  const mine = {};
+  loading = mine;
+  heardWhileLoading = [];
   try {
     const data = await call("GET", `/web/api/chats/?${query}`);
+    if (loading !== mine) return; // a newer question was asked meanwhile
     if (!data.results.length && state.page > 1) {
       state.page -= 1;
       return load();
     }
-    show(list,
-      data.results.length
-        ? el("ul", { class: "chat-list", "aria-label": t("chats.list_label") }, data.results.map(chatRow))
-        : el("p", { class: "empty", id: "chats-empty" }, t(data.has_filters ? "chats.empty_filtered" : "chats.empty")),
-      pager(data));
-    emitIfChanged("chatsChanged", { chats: data.results, hasFilters: data.has_filters, page: state.page });
-    emitIfChanged("hasUnreadChatsChanged", { hasUnreadChats: data.unread_chats > 0 });
+    Object.assign(view, { chats: data.results, count: data.count, hasFilters: data.has_filters, loaded: true });
+    setUnreadChats(data.unread_chats);
+    // What was heard while the list was on its way may be newer than the answer.
+    for (const e of heardWhileLoading) applyChatEvent(e, { again: true });
+    renderChats();
   } catch (error) {
-    if (error.status === 401) return;
+    if (error.status === 401 || loading !== mine) return;
     show(list, el("div", { class: "alert", role: "alert", id: "chats-error" }, errorText(error), " ",
       el("button", { type: "button", onclick: load }, t("common.retry"))));
   } finally {
-    list.setAttribute("aria-busy", "false");
+    if (loading === mine) {
+      loading = null;
+      heardWhileLoading = [];
+      list.setAttribute("aria-busy", "false");
+      if (reloadAfterLoad) {
+        reloadAfterLoad = false;
+        reloadSoon();
+      }
+    }
   }
 }
 
-function scheduleReload() {
-  clearTimeout(reloadTimer);
-  reloadTimer = setTimeout(load, 150);
+// The list is filtered, searched or not on its first page: whether a changed chat enters, leaves
+// or moves within it is the server's answer, asked at most this often while events keep coming.
+let reloadAfterLoad = false;
+const reloadThrottled = throttled(() => {
+  // One question at a time: a stream of events never keeps replacing an answer on its way.
+  if (loading) reloadAfterLoad = true;
+  else load();
+}, 300);
+const reloadSoon = () => reloadThrottled();
+const inPlaceOnly = () => view.hasFilters || state.page > 1;
+const newerFirst = (a, b) => (a.updated_datetime < b.updated_datetime ? 1 : a.updated_datetime > b.updated_datetime ? -1 : 0);
+
+// One live event on the held page; false when the page cannot tell what it does and must ask.
+function applyChatEvent(e, { again = false } = {}) {
+  const at = view.chats.findIndex((c) => c.uuid === e.data.uuid);
+  if (e.kind === "message") {
+    // A tick or an edit of the message the row shows; a new message comes with its chat's event.
+    const message = e.data;
+    const index = view.chats.findIndex((c) => c.last_message?.uuid === message.uuid);
+    if (index >= 0) view.chats[index] = { ...view.chats[index], last_message: message };
+    return true;
+  }
+  if (e.kind === "chat_removed") {
+    if (at < 0) return true;
+    view.chats.splice(at, 1);
+    view.count = Math.max(0, view.count - 1);
+    return view.count <= view.chats.length;
+  }
+  const chat = e.data;
+  if (again && at >= 0 && view.chats[at].updated_datetime > chat.updated_datetime) return true;
+  if (inPlaceOnly()) {
+    if (at >= 0) view.chats[at] = chat;
+    return false;
+  }
+  const everything = view.count <= view.chats.length; // no other page: a chat not here is a new one
+  if (at >= 0) view.chats.splice(at, 1);
+  let index = view.chats.findIndex((c) => newerFirst(chat, c) <= 0);
+  if (index < 0) index = view.chats.length;
+  if (index >= PAGE_SIZE) {
+    // It belongs to a later page. One that left this page leaves a gap the server fills; a new
+    // one only moves the count; one from another page that stays there changes nothing here.
+    if (at >= 0) return false;
+    if (everything) view.count += 1;
+    return everything;
+  }
+  view.chats.splice(index, 0, chat);
+  if (at < 0 && everything) view.count += 1;
+  if (view.chats.length > PAGE_SIZE) view.chats.length = PAGE_SIZE;
+  return at >= 0 || everything;
+}
+
+function applyEvents(events) {
+  let ask = false;
+  let changed = false;
+  for (const e of events) {
+    if (e.kind === "template" || e.kind === "payment") continue;
+    if (!e.data || !["chat", "chat_removed", "message"].includes(e.kind)) {
+      ask = true;
+      continue;
+    }
+    if (loading) heardWhileLoading.push(e);
+    if (!view.loaded) continue; // the first answer is on its way
+    ask = !applyChatEvent(e) || ask;
+    changed = true;
+  }
+  if (changed) renderChats();
+  if (ask) reloadSoon();
 }
 
 async function filtersBar(viewer) {
@@ -151,11 +250,10 @@ async function filtersBar(viewer) {
 async function main() {
   started = await startPage({
     title: t("nav.chats"),
-    onEvents: (events) => {
-      if (events.some((e) => e.kind !== "template")) scheduleReload();
-    },
+    onEvents: applyEvents,
     onReady: ({ first, resync }) => {
-      if (!first || resync) scheduleReload();
+      // Back after a drop: what was missed came as events; a resync means they are gone.
+      if (resync || (!first && (!view.loaded || document.getElementById("chats-error")))) reloadSoon();
     },
   });
   if (!started) return;

@@ -4,6 +4,7 @@
 import { el, show, announce } from "../dom.js";
 import { errorText, language, t } from "../i18n.js";
 import { formatFull, formatNumber } from "./format.js";
+import { throttled } from "./live.js";
 import { call } from "./session.js";
 import { startPage } from "./shell.js";
 import { placeholdersOf, renderPreview } from "./template_preview.js";
@@ -51,7 +52,7 @@ const state = { search: "", page: 1 };
 const known = new Map(); // template id → status, to announce live changes
 let latest = new Map(); // template id → template, as last listed
 let firstLoad = true;
-let reloadTimer = null;
+let shownPage = null;
 let canManage = false;
 
 const pageStatus = el("p", { class: "status", role: "status", "aria-live": "polite", id: "templates-status" });
@@ -189,19 +190,8 @@ async function load({ announceCount = false } = {}) {
       state.page -= 1;
       return load({ announceCount });
     }
-    latest = new Map(data.results.map((x) => [x.id, x]));
-    const changed = firstLoad ? "" : changes(data.results);
-    if (firstLoad) changes(data.results);
-    firstLoad = false;
-    show(listRegion,
-      data.results.length
-        ? el("div", { class: "table-scroll", tabindex: "0", role: "region", "aria-labelledby": "templates-list-title" },
-          table(data.results))
-        : el("p", { class: "empty", id: "templates-empty" },
-          state.search ? t("templates.empty_search", { search: state.search }) : t("templates.empty")),
-      pager(data));
-    if (changed) announce(pageStatus, changed, "success");
-    else if (announceCount) announce(pageStatus, t("templates.count", { count: formatNumber(data.count) }));
+    const changed = renderTemplates(data);
+    if (!changed && announceCount) announce(pageStatus, t("templates.count", { count: formatNumber(data.count) }));
   } catch (error) {
     if (error.status === 401) return;
     show(listRegion, el("div", { class: "alert", role: "alert", id: "templates-error" },
@@ -213,9 +203,42 @@ async function load({ announceCount = false } = {}) {
   }
 }
 
-function scheduleReload() {
-  clearTimeout(reloadTimer);
-  reloadTimer = setTimeout(load, 150);
+// The page as listed, redrawn from what it holds; a status that changed is said in the live region.
+function renderTemplates(data) {
+  shownPage = data;
+  latest = new Map(data.results.map((x) => [x.id, x]));
+  const changed = firstLoad ? "" : changes(data.results);
+  if (firstLoad) changes(data.results);
+  firstLoad = false;
+  show(listRegion,
+    data.results.length
+      ? el("div", { class: "table-scroll", tabindex: "0", role: "region", "aria-labelledby": "templates-list-title" },
+        table(data.results))
+      : el("p", { class: "empty", id: "templates-empty" },
+        state.search ? t("templates.empty_search", { search: state.search }) : t("templates.empty")),
+    pager(data));
+  if (changed) announce(pageStatus, changed, "success");
+  return changed;
+}
+
+// A template event changes a listed template in place; a new or deleted one changes the page's
+// order and count, which the server answers (asked at most every 300 ms while events come).
+const reloadSoon = throttled(() => load(), 300);
+
+function applyTemplateEvents(events) {
+  let ask = false;
+  let results = null;
+  for (const e of events) {
+    if (e.kind !== "template") continue;
+    const template = e.data;
+    if (!template || template.deleted || !latest.has(template.id) || !shownPage) {
+      ask = true;
+      continue;
+    }
+    results = (results ?? shownPage.results).map((x) => (x.id === template.id ? template : x));
+  }
+  if (results) renderTemplates({ ...shownPage, results });
+  if (ask) reloadSoon();
 }
 
 async function submitExisting(template, button) {
@@ -595,10 +618,10 @@ async function main() {
   const started = await startPage({
     title: t("nav.templates"),
     onEvents: (events) => {
-      if (events.some((e) => e.kind === "template")) scheduleReload();
+      applyTemplateEvents(events);
     },
     onReady: ({ first, resync }) => {
-      if (!first || resync) scheduleReload();
+      if (resync || (!first && document.getElementById("templates-error"))) reloadSoon();
     },
   });
   if (!started) return;

@@ -73,3 +73,23 @@ async def test_the_app_counts_in_redis_when_configured(tmp_path: Path, sqlite_da
     await app.state.throttle.close()
     await app.state.rate_limiter.close()
     await app.state.engine.dispose()
+
+
+async def test_a_success_is_checked_in_memory_and_a_trip_elsewhere_arrives_within_a_second() -> None:
+    prefix = f"sportello-test:{uuid.uuid4().hex}:"
+    clock = Clock()
+    first = Throttle(RedisFailureStore(Redis.from_url("redis://127.0.0.1:6379/15"), prefix=prefix), clock=clock)
+    second = Throttle(RedisFailureStore(Redis.from_url("redis://127.0.0.1:6379/15"), prefix=prefix), clock=clock)
+    try:
+        await second.ensure_not_throttled(["handshake:key:1"], LIMIT, message="wait")
+        await _fail(first, "handshake:key:1", LIMIT.attempts)
+        with pytest.raises(RateLimited):
+            await first.ensure_not_throttled(["handshake:key:1"], LIMIT, message="wait")
+        clock.now += Throttle.REFRESH_SECONDS
+        with pytest.raises(RateLimited) as caught:
+            await second.ensure_not_throttled(["handshake:key:1"], LIMIT, message="wait")
+        assert caught.value.code == "too_many_attempts"
+        await second.ensure_not_throttled(["handshake:key:2"], LIMIT, message="wait")
+    finally:
+        await first.close()
+        await second.close()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sportello.accounts.models import User
@@ -46,30 +46,49 @@ async def list_approved_origins(session: AsyncSession) -> Sequence[list[str]]:
     return rows.all()
 
 
-async def insert_token(session: AsyncSession, token: AuthToken) -> None:
-    session.add(token)
-    await session.flush()
+async def insert_token(session: AsyncSession, values: dict[str, object]) -> None:
+    """One INSERT through Core: a token is written once and never read back in this request."""
+    await session.execute(insert(AuthToken).values(**values))
 
 
-async def use_token(session: AsyncSession, digest: str, *, now: datetime) -> AuthToken | None:
-    """Mark the token used and return it, or `None` when it is unknown, used or expired. A
-    conditional UPDATE: two loads racing with the same token cannot both win. A read first, so an
-    unknown, used or expired token takes no write lock."""
-    candidate = await session.scalar(
-        select(AuthToken.digest).where(
-            AuthToken.digest == digest, AuthToken.used_at.is_(None), AuthToken.expires_at > now
+async def find_live_token(
+    session: AsyncSession, digest: str, *, now: datetime
+) -> tuple[AuthToken, User, ApiKey] | None:
+    """A token that is neither used nor expired, with its user and API key: one indexed read,
+    which takes no write lock (an unknown, used or expired token never waits for one)."""
+    row = (
+        await session.execute(
+            select(AuthToken, User, ApiKey)
+            .join(User, User.id == AuthToken.user_id)
+            .join(ApiKey, ApiKey.id == AuthToken.api_key_id)
+            .where(AuthToken.digest == digest, AuthToken.used_at.is_(None), AuthToken.expires_at > now)
         )
-    )
-    if candidate is None:
-        return None
+    ).first()
+    return (row[0], row[1], row[2]) if row else None
+
+
+async def use_token(session: AsyncSession, digest: str, *, now: datetime) -> bool:
+    """Mark a live token used. A conditional UPDATE: of two loads racing with the same token,
+    only one wins."""
     used = await session.execute(
         update(AuthToken)
         .where(AuthToken.digest == digest, AuthToken.used_at.is_(None), AuthToken.expires_at > now)
         .values(used_at=now)
+        .execution_options(synchronize_session=False)
     )
-    if used.rowcount != 1:  # type: ignore[attr-defined]
-        return None
-    return await session.get(AuthToken, digest, populate_existing=True)
+    return bool(used.rowcount == 1)  # type: ignore[attr-defined]
+
+
+async def use_token_and_open(session: AsyncSession, digest: str, *, now: datetime, frame: FrameSession | None) -> bool:
+    """Use the token up and, when it was still live and `frame` is given, open that frame session
+    (Core: the session is answered from `frame`, never read back). `False`: the token was used or
+    expired meanwhile."""
+    if not await use_token(session, digest, now=now):
+        return False
+    if frame is not None:
+        columns = FrameSession.__table__.columns.keys()
+        await session.execute(insert(FrameSession).values({name: getattr(frame, name) for name in columns}))
+    return True
 
 
 async def find_token(session: AsyncSession, digest: str) -> AuthToken | None:
@@ -78,11 +97,6 @@ async def find_token(session: AsyncSession, digest: str) -> AuthToken | None:
 
 async def find_frame_by_public_id(session: AsyncSession, public_id: str) -> FrameSession | None:
     return await session.scalar(select(FrameSession).where(FrameSession.public_id == public_id))
-
-
-async def insert_frame_session(session: AsyncSession, frame: FrameSession) -> None:
-    session.add(frame)
-    await session.flush()
 
 
 async def find_frame_session(
@@ -110,6 +124,17 @@ async def delete_tokens_and_sessions_of(session: AsyncSession, user_id: int) -> 
     await session.execute(delete(FrameSession).where(FrameSession.user_id == user_id))
 
 
-async def delete_expired(session: AsyncSession, *, now: datetime) -> None:
-    await session.execute(delete(AuthToken).where(AuthToken.expires_at < now))
-    await session.execute(delete(FrameSession).where(FrameSession.expires_at < now))
+async def delete_expired(session: AsyncSession, *, now: datetime, batch: int) -> int:
+    """Forget up to `batch` expired tokens and up to `batch` expired frame sessions; returns how
+    many went. In batches, so a long backlog never holds SQLite's write lock for long."""
+    tokens = await session.execute(
+        delete(AuthToken)
+        .where(AuthToken.digest.in_(select(AuthToken.digest).where(AuthToken.expires_at < now).limit(batch)))
+        .execution_options(synchronize_session=False)
+    )
+    frames = await session.execute(
+        delete(FrameSession)
+        .where(FrameSession.digest.in_(select(FrameSession.digest).where(FrameSession.expires_at < now).limit(batch)))
+        .execution_options(synchronize_session=False)
+    )
+    return int(tokens.rowcount) + int(frames.rowcount)  # type: ignore[attr-defined]

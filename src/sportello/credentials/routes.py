@@ -11,7 +11,14 @@ from sportello.accounts.deps import SignedInUser
 from sportello.accounts.models import User
 from sportello.accounts.routes import user_read
 from sportello.accounts.schemas import UserRead
-from sportello.credentials.deps import ApiKeyCaller, ApiKeyDep, FrameSessionCaller, PageViewer, RoleUserId
+from sportello.credentials.deps import (
+    ApiKeyCaller,
+    ApiKeyDep,
+    CredentialWrites,
+    FrameSessionCaller,
+    PageViewer,
+    RoleUserId,
+)
 from sportello.credentials.models import ApiKey, FrameSession
 from sportello.credentials.schemas import (
     AllowedOriginsUpdate,
@@ -57,6 +64,7 @@ async def get_authentication_token(
     session: DbSession,
     settings: AppSettings,
     throttle: AppThrottle,
+    writes: CredentialWrites,
 ) -> TokenOut:
     """The guide's step 2: `X-Spoki-Api-Key` and a user's email and private key give a token for
     the iframe's `auth_token` and `auth_uid`. Best called by the host's backend, so the private key
@@ -72,6 +80,7 @@ async def get_authentication_token(
         signing_key=settings.signing_key,
         ttl_seconds=settings.token_ttl_seconds,
         throttle=throttle,
+        writes=writes,
         ceiling=handshake.Ceiling(
             can_view_chat_list=body.can_view_chat_list,
             can_reply_in_chat=body.can_reply_in_chat,
@@ -99,7 +108,12 @@ def _frame_out(frame: FrameSession, user: User, api_key: ApiKey) -> FrameSession
 
 @api_router.post("/auth/exchange/", summary="Exchange a token for a frame session")
 async def exchange(
-    request: Request, body: ExchangeIn, session: DbSession, settings: AppSettings, throttle: AppThrottle
+    request: Request,
+    body: ExchangeIn,
+    session: DbSession,
+    settings: AppSettings,
+    throttle: AppThrottle,
+    writes: CredentialWrites,
 ) -> FrameSessionOpened:
     """Called by the iframe page with the `auth_token` and `auth_uid` of its address, and the page
     it is on. The token is used up; the page and the toggles (never wider than the token's
@@ -117,6 +131,7 @@ async def exchange(
         signing_key=settings.signing_key,
         session_hours=settings.frame_session_hours,
         throttle=throttle,
+        writes=writes,
         source=client_address(request),
         opened=handshake.PageOpened(page=body.page, chat_uuid=body.chat_uuid),
     )

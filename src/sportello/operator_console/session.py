@@ -43,7 +43,7 @@ async def start_session(session: AsyncSession, settings: Settings) -> str:
     """A new sign-in; returns the cookie value, shown only to the browser."""
     cookie = kit_secrets.new_secret()
     now = datetime.now(UTC)
-    await repo.delete_expired(session, now=now)
+    # Expired sign-ins are forgotten by `operator_console.pruner`, not here.
     await repo.insert_session(
         session,
         OperatorSession(

@@ -5,10 +5,12 @@ from __future__ import annotations
 import httpx
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from sportello.credentials.pruner import ExpiredCredentialPruner
 from sportello.kit.encryption import SecretBox
 from sportello.mail.sender import MailSender
 from sportello.messages.media_fetcher import MediaFetcher
 from sportello.messages.sender import OutboundSender
+from sportello.operator_console.pruner import ExpiredOperatorSessionPruner
 from sportello.read_receipts.sender import ReadReceiptSender
 from sportello.realtime.pruner import LiveEventPruner
 from sportello.settings import Settings
@@ -35,6 +37,8 @@ class Workers:
         )
         self.read_receipts = ReadReceiptSender(sessionmaker, settings, box, self.http)
         self.live_pruner = LiveEventPruner(sessionmaker)
+        self.credential_pruner = ExpiredCredentialPruner(sessionmaker)
+        self.operator_session_pruner = ExpiredOperatorSessionPruner(sessionmaker)
 
     def start(self) -> None:
         self.mail.start()
@@ -43,8 +47,12 @@ class Workers:
         self.media.start()
         self.read_receipts.start()
         self.live_pruner.start()
+        self.credential_pruner.start()
+        self.operator_session_pruner.start()
 
     async def stop(self) -> None:
+        await self.operator_session_pruner.stop()
+        await self.credential_pruner.stop()
         await self.live_pruner.stop()
         await self.read_receipts.stop()
         await self.media.stop()

@@ -17,8 +17,8 @@ from sportello.chats import service as chats_service
 from sportello.credentials import repository as repo
 from sportello.credentials.models import ApiKey, ApiKeyStatus, AuthToken, FrameSession
 from sportello.credentials.scope import Page
-from sportello.db.unit_of_work import keep_on_refusal
-from sportello.errors import Forbidden, InvalidInput, NotFound, Unauthorized
+from sportello.credentials.writes import GroupCommit
+from sportello.errors import Forbidden, InvalidInput, NotFound, SportelloError, Unauthorized
 from sportello.kit import secrets as kit_secrets
 from sportello.kit.i18n import normalise_language
 from sportello.kit.throttle import Limit, Throttle
@@ -74,6 +74,7 @@ async def mint_token(
     signing_key: bytes,
     ttl_seconds: int,
     throttle: Throttle,
+    writes: GroupCommit,
     ceiling: Ceiling = Ceiling(),
 ) -> tuple[str, User]:
     """Unknown email and wrong private key give the same answer, so no one can list users.
@@ -97,21 +98,22 @@ async def mint_token(
         await _ensure_chat_visible(session, user, ceiling.chat_uuid)
     token = kit_secrets.new_secret()
     now = datetime.now(UTC)
-    await repo.delete_expired(session, now=now)
-    await repo.insert_token(
-        session,
-        AuthToken(
-            digest=kit_secrets.digest(token, signing_key),
-            user_id=user.id,
-            api_key_id=api_key.id,
-            key_generation=user.private_key_generation,
-            expires_at=now + timedelta(seconds=ttl_seconds),
-            max_can_view_chat_list=ceiling.can_view_chat_list,
-            max_can_reply_in_chat=ceiling.can_reply_in_chat,
-            max_can_send_paypal_in_chat=ceiling.can_send_paypal_in_chat,
-            chat_uuid=ceiling.chat_uuid,
-        ),
-    )
+    # The only write: one row, committed with the other requests' (`credentials.writes`). Expired
+    # tokens are forgotten by `credentials.pruner`, never here (a DELETE on every mint held
+    # SQLite's write lock for a scan of the table).
+    values: dict[str, object] = {
+        "digest": kit_secrets.digest(token, signing_key),
+        "user_id": user.id,
+        "api_key_id": api_key.id,
+        "key_generation": user.private_key_generation,
+        "expires_at": now + timedelta(seconds=ttl_seconds),
+        "max_can_view_chat_list": ceiling.can_view_chat_list,
+        "max_can_reply_in_chat": ceiling.can_reply_in_chat,
+        "max_can_send_paypal_in_chat": ceiling.can_send_paypal_in_chat,
+        "chat_uuid": ceiling.chat_uuid,
+        "created_at": now,
+    }
+    await writes.run(lambda write: repo.insert_token(write, values), ending_reads_of=session)
     return token, user
 
 
@@ -151,6 +153,7 @@ async def exchange_token(
     signing_key: bytes,
     session_hours: int,
     throttle: Throttle,
+    writes: GroupCommit,
     source: str = "",
     opened: PageOpened = PageOpened(),
 ) -> tuple[str, FrameSession, User, ApiKey]:
@@ -160,44 +163,61 @@ async def exchange_token(
     presents it, whatever the answer (a wrong `uid`, another page than the one it was minted for,
     a user removed meanwhile): the refusal is committed, so whoever holds a token cannot try uid
     after uid, or page after page, with it. A wrong uid is counted in the throttle, never in the
-    database, so this transaction (which holds the token's write lock) waits on no other connection."""
+    database. The token, its user and its key are one indexed read; the only write (the token
+    used, the session opened) goes with the other requests' in one commit (`credentials.writes`)."""
     per_address = [f"exchange:addr:{source}"]
     await throttle.ensure_not_throttled(per_address, EXCHANGE_FAILURES_PER_ADDRESS, message=_THROTTLED)
     now = datetime.now(UTC)
-    used = await repo.use_token(session, kit_secrets.digest(token, signing_key), now=now)
-    if used is not None:
-        keep_on_refusal(session)
-    if used is None or str(used.user_id) != uid.strip():
+    digest = kit_secrets.digest(token, signing_key)
+    found = await repo.find_live_token(session, digest, now=now)
+    if found is None:
         await throttle.record_failure(per_address, EXCHANGE_FAILURES_PER_ADDRESS)
         raise _session_expired()
-    user = await session.get(User, used.user_id)
-    api_key = await session.get(ApiKey, used.api_key_id)
-    if (
-        user is None
-        or api_key is None
-        or not user.is_active
+    used, user, api_key = found
+    refusal: SportelloError | None = None
+    frame: FrameSession | None = None
+    secret = ""
+    # A wrong uid counts toward the address's limit, as an unknown token does.
+    wrong_uid = str(used.user_id) != uid.strip()
+    if wrong_uid or (
+        not user.is_active
         or user.private_key_generation != used.key_generation
         or api_key.status is not ApiKeyStatus.APPROVED
     ):
-        raise _session_expired()
-    toggles, opened = _bound_scope(used, toggles, opened)
-    secret = kit_secrets.new_secret()
-    frame = FrameSession(
-        digest=kit_secrets.digest(secret, signing_key),
-        public_id=uuid.uuid4().hex,
-        user_id=user.id,
-        account_id=user.account_id,
-        api_key_id=api_key.id,
-        key_generation=used.key_generation,
-        language=normalise_language(language),
-        can_view_chat_list=toggles.can_view_chat_list,
-        can_reply_in_chat=toggles.can_reply_in_chat,
-        can_send_paypal_in_chat=toggles.can_send_paypal_in_chat,
-        page=opened.page,
-        chat_uuid=opened.chat_uuid,
-        expires_at=now + timedelta(hours=session_hours),
+        refusal = _session_expired()
+    else:
+        try:
+            bound, opened = _bound_scope(used, toggles, opened)
+        except SportelloError as error:
+            refusal = error
+        else:
+            secret = kit_secrets.new_secret()
+            frame = FrameSession(
+                digest=kit_secrets.digest(secret, signing_key),
+                public_id=uuid.uuid4().hex,
+                user_id=user.id,
+                account_id=user.account_id,
+                api_key_id=api_key.id,
+                key_generation=used.key_generation,
+                language=normalise_language(language),
+                can_view_chat_list=bound.can_view_chat_list,
+                can_reply_in_chat=bound.can_reply_in_chat,
+                can_send_paypal_in_chat=bound.can_send_paypal_in_chat,
+                page=opened.page,
+                chat_uuid=opened.chat_uuid,
+                expires_at=now + timedelta(hours=session_hours),
+                created_at=now,
+            )
+    # The token is used up whatever the answer, and the session opened with it in the same
+    # transaction: of two exchanges racing with one token, only one wins.
+    won = await writes.run(
+        lambda write: repo.use_token_and_open(write, digest, now=now, frame=frame), ending_reads_of=session
     )
-    await repo.insert_frame_session(session, frame)
+    if not won or wrong_uid:
+        await throttle.record_failure(per_address, EXCHANGE_FAILURES_PER_ADDRESS)
+        raise _session_expired()
+    if refusal is not None or frame is None:
+        raise refusal or _session_expired()
     return secret, frame, user, api_key
 
 

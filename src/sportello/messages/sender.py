@@ -145,10 +145,10 @@ class OutboundSender(PollingLoop):
         self._bucket = bucket or create_token_bucket(
             settings.redis_url, rate=rate, burst=max(1, int(rate * BURST_SECONDS))
         )
-        # Enough on the way to keep up the rate while outcomes wait for their commit (1/16 s of
-        # it), and few: each one Meta accepted whose answer a crash loses waits for its status
-        # webhook (`send_reconcile_seconds`) before it may go again.
-        self._max_in_flight = max(8, min(128, int(rate / 16)))
+        # Enough on the way to keep up the rate while outcomes wait for their commit (1/8 s of
+        # it, and at least 32 for a busy machine), and few: each one Meta accepted whose answer
+        # a crash loses waits for its status webhook (`send_reconcile_seconds`) before it may go again.
+        self._max_in_flight = max(32, min(128, int(rate / 8)))
         self._lanes: dict[str, asyncio.Lock] = {}
         self._tokens: dict[str, str] = {}
         _running.add(self)

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any, cast
 
-from sqlalchemy import exists, func, or_, select, update
+from sqlalchemy import ColumnElement, Table, and_, bindparam, case, exists, func, literal, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import aliased
 
+from sportello.chats.models import Chat
+from sportello.contacts.models import Contact
+from sportello.integrations.models import WhatsAppNumber
 from sportello.messages.models import Direction, Media, Message, SendStatus
 
 
@@ -40,45 +44,226 @@ async def insert_media(session: AsyncSession, media: Media) -> Media:
     return media
 
 
-async def list_due_outbound_ids(session: AsyncSession, *, now: datetime, limit: int) -> Sequence[int]:
+# The send queue, in SQLAlchemy Core: these run for every message sent, and rows are all they need.
+_messages = cast(Table, Message.__table__)
+_chats = cast(Table, Chat.__table__)
+_contacts = cast(Table, Contact.__table__)
+_numbers = cast(Table, WhatsAppNumber.__table__)
+
+
+@dataclass(frozen=True)
+class ClaimedMessage:
+    """An outbound message a sender holds, with what the call to Meta needs."""
+
+    id: int
+    uuid: str
+    account_id: int
+    chat_id: int
+    text: str
+    content: dict[str, Any]
+    reply_to_meta_id: str | None
+    attempts: int  # this attempt included
+    chat_uuid: str
+    contact_id: int
+    phone: str | None
+    whatsapp_user_id: str | None
+    number_id: int | None  # None: the number is no longer connected
+    phone_number_id: str
+    access_token_sealed: str
+
+
+@dataclass(frozen=True)
+class SendRetry:
+    id: int
+    next_attempt_at: datetime
+    error_code: int | None
+    error_message: str
+    answered: bool  # Meta answered, so it certainly does not have the message
+
+
+def _due(now: datetime, *, started_before: datetime) -> list[ColumnElement[bool]]:
     """Pending messages that may go now, each the oldest pending one of its chat: a later
-    message never overtakes one that waits for a retry (or is being sent)."""
-    earlier = aliased(Message)
-    rows = await session.scalars(
-        select(Message.id)
-        .where(
-            Message.send_status == SendStatus.PENDING,
-            Message.direction == Direction.OUTBOUND,
-            or_(Message.next_attempt_at.is_(None), Message.next_attempt_at <= now),
-            or_(Message.claimed_until.is_(None), Message.claimed_until < now),
-            ~exists().where(
-                earlier.chat_id == Message.chat_id,
-                earlier.send_status == SendStatus.PENDING,
-                earlier.direction == Direction.OUTBOUND,
-                earlier.id < Message.id,
-            ),
-        )
-        .order_by(Message.id)
+    message never overtakes one that waits for a retry (or is being sent). One whose last
+    attempt ended without Meta's answer waits until `started_before` has passed its start,
+    so the status webhook that names it can tell it was accepted."""
+    m = _messages
+    earlier = _messages.alias("earlier")
+    return [
+        m.c.send_status == SendStatus.PENDING,
+        m.c.direction == Direction.OUTBOUND,
+        or_(m.c.next_attempt_at.is_(None), m.c.next_attempt_at <= now),
+        or_(m.c.claimed_until.is_(None), m.c.claimed_until < now),
+        or_(m.c.attempt_started_at.is_(None), m.c.attempt_started_at <= started_before),
+        ~exists().where(
+            earlier.c.chat_id == m.c.chat_id,
+            earlier.c.send_status == SendStatus.PENDING,
+            earlier.c.direction == Direction.OUTBOUND,
+            earlier.c.id < m.c.id,
+        ),
+    ]
+
+
+async def claim_batch(
+    session: AsyncSession, *, now: datetime, limit: int, hold: timedelta, started_before: datetime
+) -> list[ClaimedMessage]:
+    """Take up to `limit` due messages (oldest first) in one statement: held for `hold`, their
+    attempt counted and started now. Rows another sender is claiming are skipped (PostgreSQL's
+    `SKIP LOCKED`; SQLite has one writer at a time)."""
+    m = _messages
+    due = (
+        select(m.c.id)
+        .where(*_due(now, started_before=started_before))
+        .order_by(m.c.id)
         .limit(limit)
+        .with_for_update(skip_locked=True)
     )
-    return rows.all()
-
-
-async def claim_outbound(session: AsyncSession, message_id: int, *, now: datetime, hold: timedelta) -> Message | None:
-    """Take a pending message for sending; `None` when another sender has it."""
     claimed = await session.execute(
-        update(Message)
+        m.update()
         .where(
-            Message.id == message_id,
-            Message.send_status == SendStatus.PENDING,
-            or_(Message.claimed_until.is_(None), Message.claimed_until < now),
-            or_(Message.next_attempt_at.is_(None), Message.next_attempt_at <= now),
+            m.c.id.in_(due.scalar_subquery()),
+            m.c.send_status == SendStatus.PENDING,
+            or_(m.c.claimed_until.is_(None), m.c.claimed_until < now),
         )
-        .values(claimed_until=now + hold)
+        .values(claimed_until=now + hold, attempts=m.c.attempts + 1, attempt_started_at=now)
+        .returning(m.c.id)
     )
-    if claimed.rowcount != 1:  # type: ignore[attr-defined]
-        return None
-    return await session.get(Message, message_id, populate_existing=True)
+    ids = sorted(claimed.scalars().all())
+    if not ids:
+        return []
+    c, k, n = _chats, _contacts, _numbers
+    rows = await session.execute(
+        select(
+            m.c.id,
+            m.c.uuid,
+            m.c.account_id,
+            m.c.chat_id,
+            m.c.text,
+            m.c.content,
+            m.c.reply_to_meta_id,
+            m.c.attempts,
+            c.c.uuid,
+            c.c.contact_id,
+            k.c.phone,
+            k.c.whatsapp_user_id,
+            n.c.id,
+            n.c.phone_number_id,
+            n.c.access_token_sealed,
+        )
+        .select_from(
+            m.join(c, c.c.id == m.c.chat_id)
+            .join(k, k.c.id == c.c.contact_id)
+            .outerjoin(n, and_(n.c.id == m.c.whatsapp_number_id, n.c.account_id == m.c.account_id))
+        )
+        .where(m.c.id.in_(ids))
+        .order_by(m.c.id)
+    )
+    return [
+        ClaimedMessage(
+            id=row[0],
+            uuid=row[1],
+            account_id=row[2],
+            chat_id=row[3],
+            text=row[4],
+            content=row[5] or {},
+            reply_to_meta_id=row[6],
+            attempts=row[7],
+            chat_uuid=row[8],
+            contact_id=row[9],
+            phone=row[10],
+            whatsapp_user_id=row[11],
+            number_id=row[12],
+            phone_number_id=row[13] or "",
+            access_token_sealed=row[14] or "",
+        )
+        for row in rows.all()
+    ]
+
+
+async def mark_sent_batch(session: AsyncSession, sent: Sequence[tuple[int, str]], *, now: datetime) -> None:
+    """Meta accepted these (message id, Meta's id). A status webhook may have come first: the
+    status it set stays, and so does the id it named."""
+    if not sent:
+        return
+    m = _messages
+    pending = m.c.send_status == SendStatus.PENDING
+    await session.execute(
+        m.update()
+        .where(m.c.id == bindparam("b_id"))
+        .values(
+            meta_id=func.coalesce(m.c.meta_id, bindparam("b_wamid")),
+            send_status=case((pending, literal(SendStatus.SENT, m.c.send_status.type)), else_=m.c.send_status),
+            sent_at=case((pending, literal(now, m.c.sent_at.type)), else_=m.c.sent_at),
+            attempt_started_at=None,
+            claimed_until=None,
+            error_code=None,
+            error_message="",
+        ),
+        [{"b_id": message_id, "b_wamid": wamid} for message_id, wamid in sent],
+    )
+
+
+async def retry_later_batch(session: AsyncSession, retries: Sequence[SendRetry]) -> None:
+    """Due again at their `next_attempt_at`; Meta's last word kept for the agent."""
+    m = _messages
+    for answered in (True, False):
+        group = [r for r in retries if r.answered is answered]
+        if not group:
+            continue
+        values: dict[str, Any] = {
+            "claimed_until": None,
+            "next_attempt_at": bindparam("b_due"),
+            "error_code": bindparam("b_code"),
+            "error_message": bindparam("b_text"),
+        }
+        if answered:
+            values["attempt_started_at"] = None
+        await session.execute(
+            m.update().where(m.c.id == bindparam("b_id")).values(values),
+            [
+                {"b_id": r.id, "b_due": r.next_attempt_at, "b_code": r.error_code, "b_text": r.error_message}
+                for r in group
+            ],
+        )
+
+
+async def fail_batch(session: AsyncSession, failures: Sequence[tuple[int, int | None, str]]) -> None:
+    """These end as `Error` (message id, Meta's code, the sentence for the agent)."""
+    if not failures:
+        return
+    m = _messages
+    await session.execute(
+        m.update()
+        .where(m.c.id == bindparam("b_id"))
+        .values(
+            send_status=SendStatus.ERROR,
+            error_code=bindparam("b_code"),
+            error_message=bindparam("b_text"),
+            attempt_started_at=None,
+            claimed_until=None,
+        ),
+        [{"b_id": message_id, "b_code": code, "b_text": text} for message_id, code, text in failures],
+    )
+
+
+async def chats_by_id(session: AsyncSession, ids: Iterable[int]) -> dict[int, Chat]:
+    """The chats of messages whose change is told live (one query for a batch)."""
+    wanted = set(ids)
+    if not wanted:
+        return {}
+    rows = await session.scalars(select(Chat).where(Chat.id.in_(wanted)))
+    return {chat.id: chat for chat in rows}
+
+
+async def set_media_id(session: AsyncSession, *, message_id: int, media: dict[str, Any]) -> dict[str, Any]:
+    """The file was uploaded to Meta: its media id is kept, so a retry does not upload it again."""
+    message = await session.get(Message, message_id)
+    assert message is not None
+    message.content = {**message.content, "media": media}
+    return message.content
+
+
+async def find_media(session: AsyncSession, *, uuid: str) -> Media | None:
+    return await session.scalar(select(Media).where(Media.uuid == uuid))
 
 
 async def find_by_uuid_in_chat(session: AsyncSession, *, chat_id: int, uuid: str) -> Message | None:

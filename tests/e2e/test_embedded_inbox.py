@@ -389,7 +389,7 @@ def test_an_agent_sends_a_paypal_request_and_the_customer_gets_a_working_link(se
     assert query["business"] == ["cassa@shop.example.com"] and query["amount"] == ["12.50"]
     assert query["currency_code"] == ["EUR"] and query["item_name"] == ["Giacca blu, taglia M"]
     # The card in the chat shows the opening, live.
-    expect(card).to_contain_text("Link aperto 1 volta/e")
+    expect(card).to_contain_text("Link aperto 1 volta, la prima")
 
     # With the toggle off the server refuses the same request.
     body = {"template": 1, "amount": "12.50", "currency": "EUR", "description": "x"}

@@ -27,6 +27,13 @@ function initial(name) {
   return /\p{L}/u.test(first) ? first.toUpperCase() : "#";
 }
 
+// An empty list says why: the filters, or (for a Chat Operator, who sees only their chats) nothing
+// assigned to them yet, or no customer has written at all.
+function emptyListText(hasFilters) {
+  if (hasFilters) return t("chats.empty_filtered");
+  return t(started?.viewer.user.role === "Chat Operator" ? "chats.empty_operator" : "chats.empty");
+}
+
 function chatRow(chat) {
   const name = contactName(chat.contact);
   const last = chat.last_message;
@@ -75,7 +82,7 @@ async function load() {
     show(list,
       data.results.length
         ? el("ul", { class: "chat-list", "aria-label": t("chats.list_label") }, data.results.map(chatRow))
-        : el("p", { class: "empty", id: "chats-empty" }, t(data.has_filters ? "chats.empty_filtered" : "chats.empty")),
+        : el("p", { class: "empty", id: "chats-empty" }, emptyListText(data.has_filters)),
       pager(data));
     emitIfChanged("chatsChanged", { chats: data.results, hasFilters: data.has_filters, page: state.page });
     emitIfChanged("hasUnreadChatsChanged", { hasUnreadChats: data.unread_chats > 0 });

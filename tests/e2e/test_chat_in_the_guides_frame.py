@@ -190,6 +190,13 @@ def page(browser_context: Any) -> Iterator[Page]:
     page.close()
 
 
+def shot(page: Page, language: str, name: str) -> None:
+    """Pictures of the chat in the host's frame, in English (SPORTELLO_SCREENSHOTS=folder)."""
+    if SCREENSHOTS is not None and language == "en":
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        page.locator("iframe").first.screenshot(path=str(SCREENSHOTS / f"{name}.png"))
+
+
 def rect(frame: Frame, selector: str) -> dict[str, float]:
     box: dict[str, float] = frame.evaluate(
         "(s) => { const r = document.querySelector(s).getBoundingClientRect();"
@@ -270,6 +277,7 @@ def test_the_chat_fits_the_guides_450x600_frame_and_320_pixels(
     expect(chat.locator("#mark-unread")).to_be_visible()
     expect(chat.locator("#toggle-contact")).to_be_visible()
     assert inside_the_frame(chat, "#chat-actions")
+    shot(page, language, "chat-menu-450x600")
     chat.locator("#assign").press("Escape")
     expect(chat.locator("#chat-actions")).to_be_hidden()
     expect(menu).to_be_focused()
@@ -286,6 +294,7 @@ def test_the_chat_fits_the_guides_450x600_frame_and_320_pixels(
     for code, value in {"ORDER": "A-7", "NAME": "Giulia", "SHOP": "Via Roma", "WHEN": "11:00"}.items():
         chat.locator(f"#field-{code}").fill(value)
     assert inside_the_frame(chat, "#template-send")
+    shot(page, language, "chat-templates-450x600")
     chat.locator("#template-send").click()
     # The confirmation is a short toast over the conversation, never over the composer.
     toast = chat.locator("#chat-status")
@@ -303,9 +312,7 @@ def test_the_chat_fits_the_guides_450x600_frame_and_320_pixels(
     expect(chat.locator("#announcer")).to_have_attribute("aria-live", "polite")
     setup.says(phone, "E avete anche il rosso?")
     expect(chat.locator("#announcer")).to_have_text(f"{texts['new']} Giulia Rossi: E avete anche il rosso?")
-    if SCREENSHOTS is not None and language == "en":
-        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        page.locator("iframe").screenshot(path=str(SCREENSHOTS / "chat-450x600.png"))
+    shot(page, language, "chat-450x600")
 
     # 320 px wide: nothing cut off, the header still one row, Send still in sight.
     page.evaluate("document.querySelector('iframe').width = 320")
@@ -315,6 +322,7 @@ def test_the_chat_fits_the_guides_450x600_frame_and_320_pixels(
     assert inside_the_frame(chat, "#paypal-send" if who == "manager" else "#template-send")
     chat.locator("#tab-reply").click()
     assert inside_the_frame(chat, "#reply-send")
+    shot(page, language, "chat-320x600")
 
 
 def test_every_chat_action_is_reached_by_keyboard_with_visible_focus(setup: Setup, page: Page) -> None:

@@ -353,9 +353,15 @@ def test_every_chat_action_is_reached_by_keyboard_with_visible_focus(setup: Setu
     page.keyboard.press("Enter")
     expect(chat.locator("#contact-panel")).to_be_visible()
     expect(chat.locator("#contact-panel")).to_contain_text(phone)
+    shot(page, "en", "chat-contact-320x600")
     page.keyboard.press("Escape")
     expect(chat.locator("#contact-panel")).to_be_hidden()
     expect(chat.locator("#chat-menu")).to_be_focused()
+    # With the mouse: the panel has its own named close button.
+    chat.locator("#chat-menu").click()
+    chat.locator("#toggle-contact").click()
+    chat.locator("#contact-panel").get_by_role("button", name="Close").click()
+    expect(chat.locator("#contact-panel")).to_be_hidden()
 
 
 NEVER = {
@@ -471,6 +477,8 @@ def test_icons_are_svg_and_the_pages_have_a_favicon(setup: Setup, page: Page) ->
     for button in ("#location", "#send"):
         expect(page.locator(f"{button} svg")).to_have_count(1)
     assert not EMOJI.search(page.locator("body").inner_text())
+    if SCREENSHOTS is not None:
+        page.screenshot(path=str(SCREENSHOTS / "emulator-phone.png"))
 
 
 def test_a_payment_link_opened_once_then_twice_is_said_in_each_language(setup: Setup, page: Page) -> None:
@@ -532,6 +540,7 @@ def test_a_rejected_template_is_edited_and_submitted_again_from_the_page(setup: 
         "Hola %%NOMBRE%%, las rebajas de verano empiezan hoy en la tienda."
     )
     expect(templates.locator("#example-NOMBRE")).to_have_value("Marco")
+    shot(page, "en", "templates-edit-450x600")
     templates.locator("#template-category").select_option("MARKETING")
     templates.locator("#template-body").fill("Hola %%NOMBRE%%, las rebajas de verano empiezan hoy: hasta un 30%.")
     templates.get_by_role("button", name="Guardar y enviar de nuevo").click()

@@ -112,11 +112,20 @@ async function assignSelect() {
 function renderPanel() {
   const c = chat.contact;
   const row = (label, value) => value ? [el("dt", {}, label), el("dd", { text: value })] : [];
-  show(panel, el("h2", {}, t("chat.contact")), el("dl", {},
+  const close = el("button", { type: "button", class: "icon-button panel-close", id: "close-contact",
+    "aria-label": t("common.close"), title: t("common.close"), onclick: closePanel }, icon("close"));
+  show(panel, el("div", { class: "panel-head" }, el("h2", {}, t("chat.contact")), close), el("dl", {},
     row(t("contact.name"), contactName(c)), row(t("contact.phone"), c.phone),
     row(t("contact.username"), c.username ? `@${c.username}` : ""), row(t("contact.email"), c.email),
     row(t("contact.language"), c.language), row(t("contact.tags"), c.tag_set.map((x) => `#${x}`).join(" ")),
     row(t("contact.operators"), chat.operators.map((o) => o.name).join(", "))));
+}
+
+// The contact panel closes back to the menu button that opened it.
+function closePanel() {
+  panel.hidden = true;
+  document.getElementById("toggle-contact")?.setAttribute("aria-expanded", "false");
+  document.getElementById("chat-menu")?.focus();
 }
 
 // The phone and username beside the name: a username customer's phone may arrive later.
@@ -178,11 +187,7 @@ async function renderHead(live) {
     if (!menu.hidden && !menu.contains(event.target) && !toggle.contains(event.target)) closeMenu();
   });
   panel.addEventListener("keydown", (event) => {
-    if (event.key === "Escape" && !panel.hidden) {
-      panel.hidden = true;
-      info.setAttribute("aria-expanded", "false");
-      toggle.focus();
-    }
+    if (event.key === "Escape" && !panel.hidden) closePanel();
   });
   const back = viewer.permissions.can_view_chat_list
     ? el("a", { href: pageUrl("/chats"), class: "back icon-button", id: "back-to-list", "aria-label": t("chat.back"),

@@ -120,6 +120,8 @@ def test_history_pages_stay_stable_while_messages_arrive(world: World, api: http
 def test_sending_rules_over_the_api(world: World, api: httpx.Client) -> None:
     to_phone = api.post("/api/1/messages/send/", json={"phone": "+34612345678", "text": "Hola"})
     assert to_phone.status_code == 409 and to_phone.json()["code"] == "window_closed"
+    # A customer who never wrote is not told they wrote more than 24 hours ago.
+    assert to_phone.json()["detail"].startswith("The customer has not written yet")
     note = api.post("/api/1/messages/send/", json={"phone": "+34612345678", "type": "Note", "text": "Call back"})
     assert note.status_code == 201 and note.json()["type"] == "Note"
     template = api.post("/api/1/messages/send/", json={"phone": "+34612345678", "type": "Template", "template": 99})

@@ -391,7 +391,7 @@ def test_an_agent_sends_a_paypal_request_and_the_customer_gets_a_working_link(se
     assert query["business"] == ["cassa@shop.example.com"] and query["amount"] == ["12.50"]
     assert query["currency_code"] == ["EUR"] and query["item_name"] == ["Giacca blu, taglia M"]
     # The card in the chat shows the opening, live.
-    expect(card).to_contain_text("Link aperto 1 volta/e")
+    expect(card).to_contain_text("Link aperto 1 volta, la prima")
 
     # With the toggle off the server refuses the same request.
     body = {"template": 1, "amount": "12.50", "currency": "EUR", "description": "x"}
@@ -729,6 +729,7 @@ def test_mark_as_unread_stays_while_the_chat_is_open(setup: Setup, page: Page) -
     expect(chat.locator("#messages")).to_contain_text("richiamo")
     chat.wait_for_function("true")
     wait_for(lambda: frame_json(chat, f"/web/api/chats/{chat_uuid}/")["unread_count"] == 0)
+    chat.locator("#chat-menu").click()
     chat.locator("#mark-unread").click()
     expect(chat.locator("#chat-status")).to_contain_text("unread")
     wait_event(page, "chatMessagesChanged", "data.chat.unread_count > 0")
@@ -750,6 +751,7 @@ def test_the_network_notice_goes_once_the_connection_is_back(setup: Setup, brows
         chat = frame_of(page)
         expect(chat.locator("#live-state")).to_have_attribute("data-state", "live")
         page.context.set_offline(True)
+        chat.locator("#chat-menu").click()
         chat.locator("#mark-unread").click()
         expect(chat.locator("#chat-status")).to_contain_text("cannot be reached")
         page.context.set_offline(False)

@@ -189,6 +189,7 @@ def test_a_chat_operator_sees_the_templates_but_cannot_request_submit_or_delete(
     for answer in (
         operator.post(API, json={**ORDER_READY, "name": "another_one"}),
         operator.post(f"{API}{draft['id']}/submit/"),
+        operator.patch(f"{API}{draft['id']}/", json={"category": "MARKETING"}),
         operator.delete(f"{API}{draft['id']}/"),
     ):
         assert answer.status_code == 403 and answer.json()["code"] == "forbidden", answer.text
@@ -200,7 +201,11 @@ def test_another_accounts_template_is_invisible(world: World) -> None:
     mine = shop.post(API, json=ORDER_READY).json()
     other = frame(world, seed_integration(world.settings, name="Acme"))
     assert listed(other)["count"] == 0
-    for answer in (other.post(f"{API}{mine['id']}/submit/"), other.delete(f"{API}{mine['id']}/")):
+    for answer in (
+        other.post(f"{API}{mine['id']}/submit/"),
+        other.patch(f"{API}{mine['id']}/", json={"category": "MARKETING"}),
+        other.delete(f"{API}{mine['id']}/"),
+    ):
         assert answer.status_code == 404 and answer.json()["code"] == "template_not_found", answer.text
     # The same name is free in another account.
     theirs = other.post(API, json=ORDER_READY)

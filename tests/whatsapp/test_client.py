@@ -211,6 +211,28 @@ async def test_templates_are_created_listed_and_deleted(graph: tuple[GraphApiCli
     assert await client.list_templates(access_token=TOKEN, waba_id=WABA) == []
 
 
+async def test_a_rejected_template_is_edited_and_reviewed_again(graph: tuple[GraphApiClient, FastAPI]) -> None:
+    client, app = graph
+    created = await client.create_template(
+        access_token=TOKEN,
+        waba_id=WABA,
+        name="summer_sale",
+        category="UTILITY",
+        language="es",
+        components=[{"type": "BODY", "text": "Hola {{1}}, rebajas hoy.", "example": {"body_text": [["Marco"]]}}],
+    )
+    edited = [{"type": "BODY", "text": "Hola {{1}}, rebajas de hasta un 30%.", "example": {"body_text": [["Marco"]]}}]
+    with pytest.raises(GraphApiError) as in_review:
+        await client.edit_template(access_token=TOKEN, template_id=created.id, category="MARKETING", components=edited)
+    assert in_review.value.code == 100, "a template still in review cannot be edited"
+    stored = app.state.emulator.templates[created.id]
+    stored.status, stored.reason = "REJECTED", "INCORRECT_CATEGORY"
+    await client.edit_template(access_token=TOKEN, template_id=created.id, category="MARKETING", components=edited)
+    [again] = await client.list_templates(access_token=TOKEN, waba_id=WABA)
+    assert again["id"] == created.id and again["status"] == "PENDING" and again["category"] == "MARKETING"
+    assert again["components"] == edited
+
+
 async def test_transport_failures_are_retryable() -> None:
     http = httpx.AsyncClient(base_url="http://127.0.0.1:1")
     client = GraphApiClient(http, base_url="http://127.0.0.1:1")

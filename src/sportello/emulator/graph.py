@@ -349,6 +349,43 @@ async def get_object(version: str, object_id: str, request: Request) -> Response
         return error.response()
 
 
+@router.post("/{version}/{template_id}")
+async def edit_template(version: str, template_id: str, request: Request) -> Response:
+    """Meta's template edit: a rejected, approved or paused template gets new components (and
+    category) and goes back to review; its name and language cannot change."""
+    state = _state(request)
+    try:
+        _check_version(version)
+        template = state.templates.get(template_id)
+        if template is None:
+            raise GraphError(100, f"Object with ID '{template_id[:30]}' does not exist.")
+        business = _authorize(request, state.business_by_waba(template.waba_id))
+        if template.status not in ("REJECTED", "APPROVED", "PAUSED"):
+            raise GraphError(100, f"A template that is {template.status} cannot be edited.")
+        try:
+            body: Any = await request.json()
+        except ValueError:
+            raise GraphError(100, "The request body is not valid JSON.") from None
+        if not isinstance(body, dict):
+            raise GraphError(100, "The request body must be an object.")
+        components = body.get("components", template.components)
+        if not isinstance(components, list) or not any(
+            isinstance(c, dict) and str(c.get("type", "")).upper() == "BODY" for c in components
+        ):
+            raise GraphError(100, "Param components needs a BODY component.")
+        category = body.get("category", template.category)
+        if category not in ("MARKETING", "UTILITY", "AUTHENTICATION"):
+            raise GraphError(100, "Param category must be MARKETING, UTILITY or AUTHENTICATION.")
+    except GraphError as error:
+        return error.response()
+    template.components, template.category = components, category
+    template.status, template.reason = "PENDING", ""
+    task = asyncio.create_task(_review(request, business, template))
+    request.app.state.tasks.add(task)
+    task.add_done_callback(request.app.state.tasks.discard)
+    return JSONResponse({"success": True})
+
+
 @router.delete("/{version}/{media_id}")
 async def delete_media(version: str, media_id: str, request: Request) -> Response:
     state = _state(request)

@@ -41,7 +41,13 @@ class Outgoing:
     reply_to_meta_id: str | None = None
 
 
-def _window_closed() -> Conflict:
+def _window_closed(last_inbound_at: datetime | None) -> Conflict:
+    if last_inbound_at is None:
+        # A chat the business started: the window opens only when the customer first answers.
+        return Conflict(
+            "The customer has not written yet: WhatsApp allows only templates until they answer.",
+            code="window_closed",
+        )
     return Conflict(
         "The customer last wrote more than 24 hours ago: WhatsApp allows only templates now. "
         "Send a template to reopen the conversation.",
@@ -84,7 +90,7 @@ async def send(
         if not outgoing.text.strip() and "media" not in outgoing.content:
             raise InvalidInput("Write a message.", code="empty_message", field="text")
         if not window_is_open(chat.last_inbound_at, now):
-            raise _window_closed()
+            raise _window_closed(chat.last_inbound_at)
     message = Message(
         uuid=uuid.uuid4().hex,
         account_id=chat.account_id,
@@ -334,7 +340,7 @@ async def retry(session: AsyncSession, *, chat: Chat, uuid: str) -> Message:
         raise Conflict("Only a message that failed is sent again.", code="message_not_failed")
     now = datetime.now(UTC)
     if message.kind is MessageKind.MESSAGE and not window_is_open(chat.last_inbound_at, now):
-        raise _window_closed()
+        raise _window_closed(chat.last_inbound_at)
     message.send_status = SendStatus.PENDING
     message.error_code = None
     message.error_message = ""

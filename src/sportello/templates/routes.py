@@ -141,6 +141,17 @@ async def web_request_template(
     return template_read(template)
 
 
+@web_router.patch("/{template_id}/")
+async def web_change_template(
+    template_id: TemplateId, body: TemplateUpdate, viewer: PageViewerThatCanChangeTemplates, session: DbSession
+) -> TemplateRead:
+    """The page's form, editing a rejected template (or a draft) before it is submitted again."""
+    template = await service.update_template(
+        session, account_id=viewer.user.account_id, template_id=template_id, data=body
+    )
+    return template_read(template)
+
+
 @web_router.post("/{template_id}/submit/")
 async def web_submit_template(
     template_id: TemplateId, viewer: PageViewerThatCanChangeTemplates, session: DbSession, graph: GraphDep

@@ -196,6 +196,9 @@ async def update_template(
         content,
     )
     await _unique(session, account_id=account_id, name=name, language=language, but=template.id)
+    if (name, language) != (template.name, template.language):
+        # Meta cannot rename a template it reviewed: under a new name or language it is a new request.
+        template.meta_template_id = None
     template.name, template.language, template.components = name, language, content.model_dump(mode="json")
     if data.category is not None:
         template.category = data.category
@@ -273,21 +276,32 @@ async def submit(session: AsyncSession, *, account_id: int, template_id: int, gr
             code="template_not_editable",
         )
     number = await _number(session, account_id)
+    access_token = graph.box.open(number.access_token_sealed)
     try:
-        created = await graph.client.create_template(
-            access_token=graph.box.open(number.access_token_sealed),
-            waba_id=number.waba_id,
-            name=template.name,
-            category=template.category.value,
-            language=template.language,
-            components=meta_components(template),
-            parameter_format=template.parameter_format.value,
-        )
+        if template.meta_template_id:
+            # Meta keeps a rejected template under its name (also one put back to draft here): it is
+            # edited and reviewed again, not created twice.
+            await graph.client.edit_template(
+                access_token=access_token,
+                template_id=template.meta_template_id,
+                category=template.category.value,
+                components=meta_components(template),
+            )
+        else:
+            created = await graph.client.create_template(
+                access_token=access_token,
+                waba_id=number.waba_id,
+                name=template.name,
+                category=template.category.value,
+                language=template.language,
+                components=meta_components(template),
+                parameter_format=template.parameter_format.value,
+            )
+            template.meta_template_id = created.id or None
     except GraphApiError as error:
         raise InvalidInput(
             f"Meta refused the template: {error.agent_message('en')}", code=f"meta_{error.code}"
         ) from error
-    template.meta_template_id = created.id or None
     template.waba_id = number.waba_id
     template.status = TemplateStatus.PENDING
     template.rejection_reason = template.rejection_code = template.rejection_recommendation = ""

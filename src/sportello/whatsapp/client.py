@@ -315,6 +315,16 @@ class GraphApiClient:
             category=str(data.get("category") or category),
         )
 
+    async def edit_template(
+        self, *, access_token: str, template_id: str, category: str, components: Sequence[dict[str, Any]]
+    ) -> None:
+        """Asks Meta to review a rejected (or approved, or paused) template again with new content;
+        its name and language stay (Meta's template edit: `POST /<template id>`)."""
+        body = {"category": category, "components": list(components)}
+        data = await self._json("POST", _path(template_id), access_token, json=body)
+        if data.get("success") is not True:
+            raise _unreadable(200, "Meta's answer does not confirm the edit")
+
     async def list_templates(
         self,
         *,

@@ -63,6 +63,18 @@ function choices(message) {
   return box.childElementCount ? box : null;
 }
 
+// Icons as inline SVG: a phone without an emoji font shows them too.
+const PIN = '<path d="M12 21s-7-6.2-7-11.5a7 7 0 0 1 14 0C19 14.8 12 21 12 21z"/><circle cx="12" cy="9.5" r="2.5"/>';
+const PICTURE = '<rect x="3" y="5" width="18" height="14" rx="2"/><circle cx="9" cy="10" r="1.5"/><path d="M21 16l-5-5-9 8"/>';
+const TICKS = '<path d="M2 12.5l4.5 4.5L16 7.5"/><path d="M10 16l1 1L21 7.5"/>';
+
+function icon(shapes) {
+  const svg = new DOMParser().parseFromString(`<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 24 24" width="1em"
+    height="1em" fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round" stroke-linejoin="round"
+    aria-hidden="true" focusable="false">${shapes}</svg>`, "image/svg+xml").documentElement;
+  return document.importNode(svg, true);
+}
+
 function render(data) {
   document.getElementById("business").textContent = data.business.name;
   const me = data.customer || {};
@@ -73,8 +85,9 @@ function render(data) {
     const item = el("li", { class: `msg ${m.direction}`, "data-wamid": m.wamid, "data-type": m.type });
     const payload = m.payload || {};
     let text = m.text;
-    if (m.type === "location") text = `📍 ${payload.name || ""} (${payload.latitude}, ${payload.longitude})`;
-    if (m.type === "image") text = `🖼 ${payload.caption || "picture"}`;
+    if (m.type === "location") text = `${payload.name || "Location"} (${payload.latitude}, ${payload.longitude})`;
+    if (m.type === "image") text = payload.caption || "picture";
+    if (m.type === "location" || m.type === "image") item.append(icon(m.type === "location" ? PIN : PICTURE), " ");
     item.append(el("span", { class: "text" }, text));
     const extra = m.direction === "out" ? choices(m) : null;
     if (extra) item.append(extra);
@@ -83,7 +96,8 @@ function render(data) {
       // The customer's own messages: two grey ticks once the business has them, blue once it read them.
       const read = m.status === "read";
       item.dataset.status = read ? "read" : "delivered";
-      meta.append(" ", el("span", { class: `ticks${read ? " read" : ""}`, "aria-label": read ? "Read" : "Delivered" }, "✓✓"));
+      meta.append(" ", el("span", { class: `ticks${read ? " read" : ""}`, "aria-label": read ? "Read" : "Delivered", role: "img" }));
+      meta.lastChild.append(icon(TICKS));
     }
     item.append(meta);
     return item;

@@ -2,15 +2,18 @@
 // assignments arrive live; the host is told `chatMessagesChanged` on first data and every change.
 import { boot } from "../boot.js";
 import { announce, el, show } from "../dom.js";
+import { icon } from "../icons.js";
 import { errorText, t } from "../i18n.js";
 import { composer } from "./composer.js";
 import { dayKey, formatDayLabel, formatDuration } from "./format.js";
 import { emitSoon } from "./host.js";
 import { KeyedNodes, reconcile } from "./keyed.js";
 import { LIVE_STATE_EVENT, throttled } from "./live.js";
-import { isShown, renderMessage } from "./message_view.js";
+import { announce as announceAloud } from "./announcer.js";
+import { isShown, messageSummary, renderMessage } from "./message_view.js";
 import { call, pageUrl } from "./session.js";
 import { startPage } from "./shell.js";
+import { toastRegion } from "./toast.js";
 import { applyUnreadDelta, setUnreadChats } from "./unread.js";
 
 const PAGE_SIZE = 30;
@@ -21,15 +24,17 @@ let chat = null;
 let olderCursor = null; // `next` of the oldest page loaded
 let pagesLoaded = 0;
 let viewer = null;
-const list = el("ol", { class: "messages", id: "messages", "aria-label": t("chat.messages"), "aria-live": "polite",
-  "aria-relevant": "additions" });
+// New messages are announced through #announcer (announceArrivals), not by the list redrawn whole.
+const list = el("ol", { class: "messages", id: "messages", "aria-label": t("chat.messages") });
 const scroller = el("div", { class: "scroller", tabindex: "0", "aria-label": t("chat.history") });
 const olderButton = el("button", { type: "button", class: "older", id: "load-older", hidden: true }, t("chat.load_older"));
 const headBox = el("div", { class: "chat-head" });
 const windowLine = el("p", { class: "window", id: "window-state", role: "status" });
-const status = el("p", { class: "status", role: "status", "aria-live": "polite", id: "chat-status" });
-const jump = el("button", { type: "button", class: "jump", id: "jump-to-new", hidden: true }, t("chat.new_messages"));
-const panel = el("aside", { class: "contact-panel", id: "contact-panel", hidden: true, "aria-label": t("chat.contact") });
+const status = toastRegion("chat-status");
+const jump = el("button", { type: "button", class: "jump", id: "jump-to-new", hidden: true }, t("chat.new_messages"), " ",
+  icon("down"));
+const panel = el("aside", { class: "contact-panel", id: "contact-panel", hidden: true, "aria-label": t("chat.contact"),
+  tabindex: "-1" });
 
 // A username user may come without a phone: their name, else their WhatsApp username.
 const contactName = (c) => `${c.first_name} ${c.last_name}`.trim() || (c.username ? `@${c.username}` : "") || c.phone;
@@ -201,7 +206,10 @@ function applyEvents(events) {
       ask = true;
     }
   }
-  if (drawn) renderList();
+  if (drawn) {
+    renderList();
+    announceArrivals();
+  }
   if (events.some((e) => e.data && e.unreadHandled)) {
     countThisChat();
     tell();
@@ -210,12 +218,17 @@ function applyEvents(events) {
   if (ask) refreshSoon();
 }
 
+// The 24-hour window as the agent needs to hear it: open (for how long), closed since the
+// customer's last message, or never opened because the customer has not written yet (a chat the
+// business started with a template).
 function renderWindow() {
   const closes = chat.window_closes_datetime ? new Date(chat.window_closes_datetime) : null;
   const left = closes ? closes - new Date() : 0;
   windowLine.dataset.open = String(left > 0);
-  windowLine.textContent = left > 0 ? t("chat.window_open", { time: formatDuration(left) }) : t("chat.window_closed");
-  document.dispatchEvent(new CustomEvent("sportello:window", { detail: { open: left > 0 } }));
+  windowLine.dataset.state = !closes ? "never" : left > 0 ? "open" : "closed";
+  windowLine.textContent = !closes ? t("chat.window_never")
+    : left > 0 ? t("chat.window_open", { time: formatDuration(left) }) : t("chat.window_closed");
+  document.dispatchEvent(new CustomEvent("sportello:window", { detail: { open: left > 0, never: !closes } }));
 }
 
 async function assignSelect() {
@@ -249,11 +262,20 @@ async function assignSelect() {
 function renderPanel() {
   const c = chat.contact;
   const row = (label, value) => value ? [el("dt", {}, label), el("dd", { text: value })] : [];
-  show(panel, el("h2", {}, t("chat.contact")), el("dl", {},
+  const close = el("button", { type: "button", class: "icon-button panel-close", id: "close-contact",
+    "aria-label": t("common.close"), title: t("common.close"), onclick: closePanel }, icon("close"));
+  show(panel, el("div", { class: "panel-head" }, el("h2", {}, t("chat.contact")), close), el("dl", {},
     row(t("contact.name"), contactName(c)), row(t("contact.phone"), c.phone),
     row(t("contact.username"), c.username ? `@${c.username}` : ""), row(t("contact.email"), c.email),
     row(t("contact.language"), c.language), row(t("contact.tags"), c.tag_set.map((x) => `#${x}`).join(" ")),
     row(t("contact.operators"), chat.operators.map((o) => o.name).join(", "))));
+}
+
+// The contact panel closes back to the menu button that opened it.
+function closePanel() {
+  panel.hidden = true;
+  document.getElementById("toggle-contact")?.setAttribute("aria-expanded", "false");
+  document.getElementById("chat-menu")?.focus();
 }
 
 // The phone and username beside the name: a username customer's phone may arrive later.
@@ -268,10 +290,13 @@ function renderWho() {
   if (ids) ids.textContent = contactIds(name);
 }
 
-async function renderHead() {
+// One compact row: back, the customer's name (and phone or username under it), the live state, and
+// the chat's actions behind a menu button, so the header stays one line in a 450 px frame.
+async function renderHead(live) {
   const name = contactName(chat.contact);
-  const markUnread = el("button", { type: "button", id: "mark-unread" }, t("chat.mark_unread"));
+  const markUnread = el("button", { type: "button", id: "mark-unread", class: "menu-item" }, t("chat.mark_unread"));
   markUnread.addEventListener("click", async () => {
+    closeMenu();
     try {
       await keepUnread();
       announce(status, t("chat.marked_unread"), "success");
@@ -279,19 +304,66 @@ async function renderHead() {
       announce(status, errorText(error), "error");
     }
   });
-  const info = el("button", { type: "button", id: "toggle-contact", "aria-expanded": "false",
+  const info = el("button", { type: "button", id: "toggle-contact", class: "menu-item", "aria-expanded": "false",
     "aria-controls": "contact-panel" }, t("chat.contact"));
   info.addEventListener("click", () => {
     panel.hidden = !panel.hidden;
     info.setAttribute("aria-expanded", String(!panel.hidden));
+    closeMenu();
+    if (!panel.hidden) panel.focus();
+  });
+  const assign = await assignSelect();
+  const menu = el("div", { class: "head-menu", id: "chat-actions", hidden: true, role: "group",
+    "aria-label": t("chat.actions") },
+  assign ? el("label", { class: "menu-field" }, el("span", { class: "small" }, t("chat.assign")), assign) : null,
+  markUnread, info);
+  const toggle = el("button", { type: "button", class: "icon-button", id: "chat-menu", "aria-expanded": "false",
+    "aria-controls": "chat-actions", "aria-label": t("chat.actions"), title: t("chat.actions") }, icon("more"));
+  function closeMenu({ focus = false } = {}) {
+    menu.hidden = true;
+    toggle.setAttribute("aria-expanded", "false");
+    if (focus) toggle.focus();
+  }
+  toggle.addEventListener("click", () => {
+    menu.hidden = !menu.hidden;
+    toggle.setAttribute("aria-expanded", String(!menu.hidden));
+    if (!menu.hidden) menu.querySelector("select, button")?.focus();
+  });
+  menu.addEventListener("keydown", (event) => {
+    if (event.key === "Escape") closeMenu({ focus: true });
+  });
+  document.addEventListener("click", (event) => {
+    if (!menu.hidden && !menu.contains(event.target) && !toggle.contains(event.target)) closeMenu();
+  });
+  panel.addEventListener("keydown", (event) => {
+    if (event.key === "Escape" && !panel.hidden) closePanel();
   });
   const back = viewer.permissions.can_view_chat_list
-    ? el("a", { href: pageUrl("/chats"), class: "back", id: "back-to-list", "aria-label": t("chat.back") }, "←")
+    ? el("a", { href: pageUrl("/chats"), class: "back icon-button", id: "back-to-list", "aria-label": t("chat.back"),
+      title: t("chat.back") }, icon("back"))
     : null;
   show(headBox, back,
-    el("div", { class: "who-box" }, el("h1", { id: "page-title", text: name }),
+    el("div", { class: "who-box" }, el("h1", { id: "page-title", text: name, title: name }),
       el("p", { class: "muted small", id: "contact-ids", text: contactIds(name) })),
-    el("div", { class: "head-actions" }, await assignSelect(), markUnread, info));
+    live, el("div", { class: "head-actions" }, toggle, menu));
+}
+
+// The composer takes the focus when the chat opens: the reply box, or (when only templates may be
+// sent) the Templates tab.
+function focusComposer() {
+  const reply = document.getElementById("reply");
+  if (reply && !reply.disabled) reply.focus();
+  else document.getElementById("tab-templates")?.focus();
+}
+
+// A screen reader hears of a customer's new message once, politely; not of those there on opening.
+let heardUpTo;
+function announceArrivals() {
+  const newest = newestFirst().find((m) => m.direction === "Inbound");
+  if (heardUpTo !== undefined && newest && newest.uuid !== heardUpTo) {
+    announceAloud(t("chat.new_message_from", { name: contactName(chat.contact), text: messageSummary(newest) }));
+  }
+  heardUpTo = newest?.uuid ?? null;
 }
 
 async function loadNewest() {
@@ -331,6 +403,7 @@ async function refresh() {
     payments = new Map(requests.filter((r) => r.message_uuid).map((r) => [r.message_uuid, r]));
     renderWindow();
     renderList();
+    announceArrivals();
     renderPanel();
     renderWho();
     if (countedUnread === null) {
@@ -401,9 +474,7 @@ async function main() {
       error.code === "chat_not_found" || error.status === 422 || error.status === 400 ? t("chat.not_found") : errorText(error)));
     return;
   }
-  const live = header.querySelector(".live");
-  await renderHead();
-  headBox.append(live);
+  await renderHead(header.querySelector(".live"));
   olderButton.addEventListener("click", loadOlder);
   jump.addEventListener("click", jumpToNewest);
   followTheReader();
@@ -422,9 +493,11 @@ async function main() {
     ? composer({ chatUuid: uuid, viewer, onSent: added, status, paypal, onPayment: refreshSoon,
       showTyping: Boolean(receipts?.send_read_receipts) }) : null;
   show(main, el("div", { class: "chat-layout" },
-    el("section", { class: "conversation", "aria-labelledby": "page-title" }, headBox, windowLine, status, scroller, jump, footer),
+    el("section", { class: "conversation", "aria-labelledby": "page-title" }, headBox, windowLine,
+      el("div", { class: "stage" }, scroller, jump, status), footer),
     panel));
   await refresh();
+  focusComposer();
   setInterval(renderWindow, 60000);
   document.addEventListener("visibilitychange", () => {
     if (document.visibilityState !== "visible" || !chat) return;

@@ -28,6 +28,13 @@ function initial(name) {
   return /\p{L}/u.test(first) ? first.toUpperCase() : "#";
 }
 
+// An empty list says why: the filters, or (for a Chat Operator, who sees only their chats) nothing
+// assigned to them yet, or no customer has written at all.
+function emptyListText(hasFilters) {
+  if (hasFilters) return t("chats.empty_filtered");
+  return t(started?.viewer.user.role === "Chat Operator" ? "chats.empty_operator" : "chats.empty");
+}
+
 function chatRow(chat) {
   const name = contactName(chat.contact);
   const last = chat.last_message;
@@ -69,7 +76,7 @@ let heardWhileLoading = [];
 
 function renderChats() {
   if (!view.chats.length) {
-    show(list, el("p", { class: "empty", id: "chats-empty" }, t(view.hasFilters ? "chats.empty_filtered" : "chats.empty")));
+    show(list, el("p", { class: "empty", id: "chats-empty" }, emptyListText(view.hasFilters)));
     pagerBox = null;
   } else {
     reconcile(rowList, view.chats.map((chat) => rows.node(chat.uuid, chat)));

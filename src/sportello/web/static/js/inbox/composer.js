@@ -121,6 +121,7 @@ export function composer({ chatUuid, viewer, onSent, status, paypal, onPayment, 
   document.addEventListener("sportello:window", (event) => {
     const open = event.detail.open;
     closedHint.hidden = open;
+    closedHint.textContent = t(event.detail.never ? "composer.window_never" : "composer.window_closed");
     reply.text.disabled = !open;
     reply.send.disabled = !open;
     fileInput.disabled = !open;
@@ -147,7 +148,7 @@ export function composer({ chatUuid, viewer, onSent, status, paypal, onPayment, 
     const send = el("button", { type: "submit", class: "primary", id: "template-send" }, t("composer.send_template"));
     const form = el("form", { class: "template-form" },
       el("label", { for: "template-choice" }, t("composer.choose_template")), picked.choose, picked.fields,
-      picked.preview, send);
+      picked.preview, el("div", { class: "send-row" }, send));
     form.addEventListener("submit", async (event) => {
       event.preventDefault();
       send.disabled = true;

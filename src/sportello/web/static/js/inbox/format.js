@@ -1,5 +1,5 @@
 // Dates, times and numbers in the page's language, with Intl.
-import { language } from "../i18n.js";
+import { language, t } from "../i18n.js";
 
 const time = new Intl.DateTimeFormat(language, { hour: "2-digit", minute: "2-digit" });
 const day = new Intl.DateTimeFormat(language, { weekday: "long", day: "numeric", month: "long", year: "numeric" });
@@ -38,4 +38,15 @@ export function formatDuration(ms) {
   const unit = (value, name) => new Intl.NumberFormat(language, { style: "unit", unit: name, unitDisplay: "long" })
     .format(value);
   return hours >= 1 ? unit(hours, "hour") : unit(minutes, "minute");
+}
+
+const plurals = new Intl.PluralRules(language);
+
+// A sentence with a count, by the language's plural rules: the catalog has `key.one` and `key.other`
+// (and `key.many` or others where a language needs them; `other` stands in for a form it lacks).
+export function tCount(key, count, params = {}) {
+  const values = { ...params, count: formatNumber(count) };
+  const exact = `${key}.${plurals.select(count)}`;
+  const text = t(exact, values);
+  return text === exact ? t(`${key}.other`, values) : text;
 }

@@ -1,7 +1,8 @@
 // One message as the chat shows it. Everything the customer sent becomes text nodes, never HTML.
 import { el } from "../dom.js";
+import { icon } from "../icons.js";
 import { language, t } from "../i18n.js";
-import { formatFull, formatTime } from "./format.js";
+import { formatFull, formatTime, tCount } from "./format.js";
 import { fileUrl } from "./session.js";
 
 const KIND_LABELS = {
@@ -23,18 +24,18 @@ export function messageSummary(message) {
 }
 
 const TICKS = {
-  Pending: ["🕓", "message.status_pending"],
-  Sent: ["✓", "message.status_sent"],
-  Delivered: ["✓✓", "message.status_delivered"],
-  Read: ["✓✓", "message.status_read"],
-  Error: ["⚠", "message.status_error"],
+  Pending: ["clock", "message.status_pending"],
+  Sent: ["check", "message.status_sent"],
+  Delivered: ["checks", "message.status_delivered"],
+  Read: ["checks", "message.status_read"],
+  Error: ["alert", "message.status_error"],
 };
 
 function tick(message) {
   const [symbol, key] = TICKS[message.send_status] || [];
   if (!symbol) return null;
   return el("span", { class: `tick tick-${message.send_status.toLowerCase()}`, role: "img", "aria-label": t(key),
-    title: t(key) }, symbol);
+    title: t(key) }, icon(symbol));
 }
 
 // Each file is downloaded once per page, however often the chat is drawn again.
@@ -69,7 +70,7 @@ function mediaBlock(message) {
       cachedFileUrl(path).then((url) => { player.src = url; }).catch(() => player.replaceWith(t("message.media_failed")));
       return player;
     }
-    const link = el("button", { type: "button", class: "document" }, "📄 ", file.filename || t("message.document"));
+    const link = el("button", { type: "button", class: "document" }, icon("file"), " ", file.filename || t("message.document"));
     link.addEventListener("click", async () => {
       const url = await cachedFileUrl(path);
       const anchor = el("a", { href: url, download: file.filename || "file" });
@@ -119,7 +120,7 @@ function locationBlock(location) {
   const { latitude, longitude, name, address } = location;
   const map = mapUrl(latitude, longitude);
   return el("div", { class: "location" },
-    el("p", { class: "location-name" }, "📍 ", name || `${latitude}, ${longitude}`),
+    el("p", { class: "location-name" }, icon("pin"), " ", el("span", { text: name || `${latitude}, ${longitude}` })),
     address && address !== name ? el("p", { class: "location-address small", text: address }) : null,
     map ? outLink(map, "map-link small", t("message.map_open")) : null);
 }
@@ -155,10 +156,10 @@ const telUrl = (phone) => {
 
 function buttonChip(button) {
   if (button.type === "URL" && webUrl(button.url)) {
-    return outLink(webUrl(button.url), "button-chip button-url", "🔗 ", el("span", { text: button.text }));
+    return outLink(webUrl(button.url), "button-chip button-url", icon("link"), " ", el("span", { text: button.text }));
   }
   if (button.type === "PHONE_NUMBER" && telUrl(button.phone_number)) {
-    return el("a", { href: telUrl(button.phone_number), class: "button-chip button-phone" }, "📞 ",
+    return el("a", { href: telUrl(button.phone_number), class: "button-chip button-phone" }, icon("phone"), " ",
       el("span", { text: button.text }));
   }
   return el("span", { class: "button-chip" }, button.text);
@@ -181,7 +182,7 @@ function extras(message) {
     for (const person of content.contacts) {
       const name = person?.name?.formatted_name || "";
       const phones = (person?.phones || []).map((p) => p.phone).filter(Boolean).join(", ");
-      parts.push(el("p", { class: "contact-card" }, "👤 ", [name, phones].filter(Boolean).join(" · ")));
+      parts.push(el("p", { class: "contact-card" }, icon("user"), " ", [name, phones].filter(Boolean).join(" · ")));
     }
   }
   if (message.buttons?.length) {
@@ -189,7 +190,7 @@ function extras(message) {
       message.buttons.map(buttonChip)));
   }
   if (content.list) {
-    parts.push(el("div", { class: "buttons" }, el("span", { class: "button-chip" }, content.list.button || "☰")));
+    parts.push(el("div", { class: "buttons" }, el("span", { class: "button-chip" }, content.list.button || icon("list", { label: t("message.list") }))));
   }
   if (content.interactive || content.button) parts.push(el("p", { class: "muted small" }, t("message.quick_reply")));
   if (content.forwarded) parts.unshift(el("p", { class: "muted small" }, t("message.forwarded")));
@@ -201,7 +202,7 @@ function paymentCard(payment) {
   const amount = new Intl.NumberFormat(language, { style: "currency", currency: payment.currency })
     .format(Number(payment.amount));
   const opened = payment.opened_count
-    ? t("paypal.opened", { count: payment.opened_count, when: formatFull(payment.first_opened_datetime) })
+    ? tCount("paypal.opened", payment.opened_count, { when: formatFull(payment.first_opened_datetime) })
     : t("paypal.not_opened");
   return el("div", { class: `payment-card${payment.opened_count ? " opened" : ""}`, "data-payment-id": payment.id },
     el("p", { class: "payment-title" }, "PayPal · ", el("strong", {}, amount)),

@@ -53,7 +53,9 @@ export function paypalPanel({ chatUuid, settings, status, onSent }) {
   const form = (templates) => {
     const decimalsOf = (code) => settings.currencies.find((c) => c.code === code)?.decimals ?? 2;
     // The template in the page's language first: the agent usually writes in it.
-    const preferred = templates.find((x) => x.language.split("_")[0] === language) || templates[0];
+    const inPageLanguage = (x) => x.language.split("_")[0] === language;
+    templates = [...templates.filter(inPageLanguage), ...templates.filter((x) => !inPageLanguage(x))];
+    const preferred = templates[0];
     const choose = el("select", { id: "paypal-template" },
       templates.map((x) => el("option", { value: String(x.id), selected: x === preferred }, `${x.name} (${x.language})`)));
     const amount = el("input", { id: "paypal-amount", inputmode: "decimal", autocomplete: "off", required: true,
@@ -90,7 +92,7 @@ export function paypalPanel({ chatUuid, settings, status, onSent }) {
         field("paypal-currency-choice", t("paypal.currency"), currency)),
       amountError_, shown,
       field("paypal-description", t("paypal.description"), description),
-      el("p", { class: "muted small" }, t("paypal.preview")), preview, send);
+      el("p", { class: "muted small" }, t("paypal.preview")), preview, el("div", { class: "send-row" }, send));
     formEl.addEventListener("submit", async (event) => {
       event.preventDefault();
       if (!amount.value.trim()) amountError_.textContent = t("error.amount_not_a_number");

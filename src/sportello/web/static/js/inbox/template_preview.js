@@ -2,6 +2,7 @@
 // placeholders filled. Shared by the templates page (the request form) and the chat's Templates tab.
 // Everything becomes text nodes: a template or an example can never inject markup.
 import { el } from "../dom.js";
+import { icon } from "../icons.js";
 
 // The same rule as the server's (sportello/templates/placeholders.py).
 const PLACEHOLDER = /%%([A-Z][A-Z0-9_]{0,63})%%/g;
@@ -71,8 +72,8 @@ export function renderPreview(content, values = {}) {
     bubble,
     buttons.length
       ? el("ul", { class: "wa-buttons" }, buttons.map((button) => el("li", { class: "wa-button" },
-        button.type === "URL" ? el("span", { "aria-hidden": "true", class: "wa-button-icon" }, "↗") : null,
-        button.type === "PHONE_NUMBER" ? el("span", { "aria-hidden": "true", class: "wa-button-icon" }, "✆") : null,
+        button.type === "URL" ? icon("link", { className: "wa-button-icon" }) : null,
+        button.type === "PHONE_NUMBER" ? icon("phone", { className: "wa-button-icon" }) : null,
         String(button.text))))
       : null);
 }

@@ -54,6 +54,7 @@ let latest = new Map(); // template id → template, as last listed
 let firstLoad = true;
 let shownPage = null;
 let canManage = false;
+let editInForm = null; // set by the request form: fills it with a template to change and submit again
 
 const pageStatus = el("p", { class: "status", role: "status", "aria-live": "polite", id: "templates-status" });
 const listRegion = el("div", { id: "templates-list", "aria-busy": "true" });
@@ -97,7 +98,9 @@ function statusCell(template) {
 // Meta's reason code said in the agent's language; a code Meta adds later, or a template
 // rejected before Sportello kept codes, reads as Meta wrote it.
 function rejectionText(template) {
-  const code = template.rejection_code || "";
+  // A reason stored as Meta's bare code (before codes were kept apart) reads as the same sentence.
+  const bare = /^[A-Z_]+$/.test(template.rejection_reason || "") ? template.rejection_reason : "";
+  const code = template.rejection_code || bare;
   const key = `templates.rejection.${code}`;
   const sentence = t(key);
   if (code && sentence !== key) return sentence;
@@ -109,8 +112,13 @@ function rowActions(template) {
   const deleteButton = el("button", { type: "button", class: "danger delete-template",
     "aria-label": t("templates.delete_named", { name: template.name }), onclick: () => confirming() },
   t("templates.delete"));
+  const changeable = template.status === "draft" || template.status === "rejected";
   const normal = () => show(cell, el("div", { class: "row-actions" },
-    template.status === "draft" || template.status === "rejected"
+    changeable && editInForm
+      ? el("button", { type: "button", class: "edit-template", "aria-label": t("templates.edit_named", { name: template.name }),
+        onclick: () => editInForm(template) }, t("templates.edit"))
+      : null,
+    changeable
       ? el("button", { type: "button", class: "submit-template",
         "aria-label": t("templates.submit_named", { name: template.name }),
         onclick: (event) => submitExisting(template, event.currentTarget) }, t("templates.submit"))
@@ -366,6 +374,8 @@ function paymentProblem(codes) {
 function requestForm() {
   const examples = {}; // code → example, kept while a code comes and goes
   let saved = null; // the draft this form created and could not submit: {key, template}
+  let editing = null; // the rejected template (or draft) being changed, to submit again
+  let keptButtons = []; // its buttons this form does not edit (a link, a phone number): kept as they are
 
   const name = el("input", { id: "template-name", required: true, maxlength: 512, autocomplete: "off",
     spellcheck: "false", autocapitalize: "none", pattern: "[a-z0-9_]+" });
@@ -406,8 +416,8 @@ function requestForm() {
     header: header.value,
     body: body.value,
     footer: footer.value,
-    buttons: buttonInputs().map((input) => ({ type: "QUICK_REPLY", text: input.value.trim() }))
-      .filter((button) => button.text),
+    buttons: [...buttonInputs().map((input) => ({ type: "QUICK_REPLY", text: input.value.trim() }))
+      .filter((button) => button.text), ...keptButtons],
   });
 
   function checkName() {
@@ -491,6 +501,9 @@ function requestForm() {
   }
 
   function reset() {
+    editing = null;
+    keptButtons = [];
+    showMode();
     for (const input of [name, header, body, footer]) input.value = "";
     for (const code of Object.keys(examples)) delete examples[code];
     buttonList.replaceChildren();
@@ -502,6 +515,43 @@ function requestForm() {
     counters.forEach((c) => c.update());
     redraw();
   }
+
+  const title = () => document.getElementById("template-request-title");
+  const cancelEdit = el("button", { type: "button", id: "template-cancel-edit", hidden: true,
+    onclick: () => { reset(); name.focus(); } }, t("templates.cancel_edit"));
+  function showMode() {
+    if (title()) title().textContent = editing ? t("templates.edit_title", { name: editing.name }) : t("templates.request_title");
+    submit.textContent = editing ? t("templates.resubmit") : t("templates.submit_request");
+    cancelEdit.hidden = !editing;
+  }
+
+  // A rejected template (or a draft) back in the form, as it was requested, to fix and submit again.
+  editInForm = (template) => {
+    reset();
+    editing = template;
+    const current = template.content || {};
+    name.value = template.name;
+    languageSelect.value = template.language;
+    if (languageSelect.value !== template.language) {
+      languageSelect.append(el("option", { value: template.language }, languageLabel(template.language)));
+      languageSelect.value = template.language;
+    }
+    payment.checked = template.subcategory === PAYMENT;
+    category.value = template.category;
+    category.disabled = payment.checked;
+    header.value = current.header || "";
+    body.value = current.body || "";
+    footer.value = current.footer || "";
+    Object.assign(examples, current.examples || {});
+    keptButtons = (current.buttons || []).filter((b) => b.type !== "QUICK_REPLY");
+    for (const button of current.buttons || []) if (button.type === "QUICK_REPLY") addQuickReply(button.text);
+    checkName();
+    counters.forEach((c) => c.update());
+    redraw();
+    showMode();
+    formError.replaceChildren();
+    body.focus();
+  };
 
   function fail(text, focusId = null) {
     show(formError, el("p", { class: "alert", role: "alert", id: "template-form-error" }, text));
@@ -529,6 +579,7 @@ function requestForm() {
       content: { ...current, examples: Object.fromEntries(codes.map((code) => [code, examples[code].trim()])) },
     };
     const key = JSON.stringify(payload);
+    if (editing) return resubmit(payload);
     submit.disabled = true;
     submit.setAttribute("aria-busy", "true");
     announce(formStatus, t("templates.sending"));
@@ -556,6 +607,32 @@ function requestForm() {
       saved = null;
       reset();
       announce(formStatus, t("templates.submitted", { name: draft.name }), "success");
+    } finally {
+      submit.disabled = false;
+      submit.removeAttribute("aria-busy");
+      await load();
+    }
+  }
+
+  // The changed template saved over the one being edited, then submitted to Meta again.
+  async function resubmit(payload) {
+    const template = editing;
+    submit.disabled = true;
+    submit.setAttribute("aria-busy", "true");
+    announce(formStatus, t("templates.sending"));
+    try {
+      try {
+        await call("PATCH", `${API}${template.id}/`, payload);
+      } catch (error) {
+        return fail(templateError(error), error.code === "template_exists" ? "template-name" : null);
+      }
+      try {
+        await call("POST", `${API}${template.id}/submit/`);
+      } catch (error) {
+        return fail(t("templates.submit_failed", { name: payload.name, error: templateError(error) }));
+      }
+      reset();
+      announce(formStatus, t("templates.submitted", { name: payload.name }), "success");
     } finally {
       submit.disabled = false;
       submit.removeAttribute("aria-busy");
@@ -600,7 +677,7 @@ function requestForm() {
     el("h3", { id: "template-preview-title" }, t("templates.preview")),
     preview),
   // After the preview, so that on a narrow screen the message is seen before it is sent.
-  el("div", { class: "request-actions" }, formError, el("div", { class: "actions" }, submit), formStatus));
+  el("div", { class: "request-actions" }, formError, el("div", { class: "actions" }, submit, cancelEdit), formStatus));
   body.setAttribute("aria-describedby", "template-body-hint template-placeholders-help template-body-problems");
   header.setAttribute("aria-describedby", "template-header-hint template-placeholders-help");
   reset();

@@ -29,8 +29,7 @@ from sportello.messages.models import Direction, Media, Message, MessageKind, Se
 from sportello.payments import repository as payments_repo
 from sportello.realtime import service as live
 from sportello.templates.models import Template, TemplateStatus
-from sportello.webhooks.models import WebhookEvent
-from sportello.webhooks.processor import Deferred
+from sportello.webhooks.processor import ClaimedEvent, Deferred
 from sportello.whatsapp.statuses import next_status
 from sportello.whatsapp.user_ids import is_bsuid
 from sportello.whatsapp.webhook_payload import (
@@ -77,7 +76,7 @@ class _Signers:
         return f"Not applied, not signed with the app secret of {names}."
 
 
-async def apply_event(session: AsyncSession, event: WebhookEvent) -> str:
+async def apply_event(session: AsyncSession, event: ClaimedEvent) -> str:
     """Apply what the event's signers may change; returns the note of what was refused ("" when
     nothing was)."""
     signers = _Signers(None if event.signed_by is None else frozenset(event.signed_by))

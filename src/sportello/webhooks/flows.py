@@ -52,6 +52,7 @@ TEMPLATE_EVENTS = {
 
 
 logger = logging.getLogger("sportello.webhooks")
+_NUMBERS_KEY = "sportello.webhooks.numbers"
 
 
 @dataclass
@@ -81,7 +82,8 @@ async def apply_event(session: AsyncSession, event: ClaimedEvent) -> str:
     nothing was)."""
     signers = _Signers(None if event.signed_by is None else frozenset(event.signed_by))
     deferred: list[str] = []
-    for change in parse_webhook(event.body):
+    changes = parse_webhook(event.body)
+    for change in changes:
         if isinstance(change, InboundMessage):
             await _inbound(session, change, signers)
         elif isinstance(change, StatusUpdate):
@@ -104,12 +106,21 @@ async def apply_event(session: AsyncSession, event: ClaimedEvent) -> str:
         # The rest of the event is applied and committed only with it: everything in it is
         # idempotent, so applying it again later is harmless.
         raise Deferred(f"status for a message not stored yet: {', '.join(deferred[:3])}")
+    # What the next event reads must see this one. Statuses alone need no flush: the next event
+    # finds the same message object in the session, so sent, delivered and read arriving
+    # together leave it as one UPDATE at the end of the batch.
+    if not all(isinstance(c, StatusUpdate) and not c.recipient_user_id for c in changes):
+        await session.flush()
     return note
 
 
 async def _number(session: AsyncSession, phone_number_id: str, signers: _Signers) -> WhatsAppNumber | None:
     """The number an entry names, when the body was signed with its app secret."""
-    number = await integrations_service.find_number(session, phone_number_id=phone_number_id)
+    # Looked up once per batch (the session is the batch's transaction), not once per entry.
+    known: dict[str, WhatsAppNumber | None] = session.info.setdefault(_NUMBERS_KEY, {})
+    if phone_number_id not in known:
+        known[phone_number_id] = await integrations_service.find_number(session, phone_number_id=phone_number_id)
+    number = known[phone_number_id]
     if number is None:
         return None  # a number no account has (any more): nothing to file it under
     if not signers.signed(number):

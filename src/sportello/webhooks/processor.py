@@ -4,14 +4,19 @@ cause is fixed; one that needs something not there yet (a status before its mess
 
 Events are taken in batches, oldest first, and a batch is one transaction: claimed in one
 statement (`kit.queue`; on PostgreSQL with `SKIP LOCKED`, so several processors share the work),
-applied one after the other in id order (Meta's order, so a chat's messages keep theirs), each in
-a SAVEPOINT of its own (a failing event is rolled back alone and marked `failed`, the rest go
-on), and marked in one statement. A crash anywhere rolls the whole batch back, claim included:
+applied one after the other in id order (Meta's order, so a chat's messages keep theirs), and
+marked in one statement. Should any event of a batch raise, the transaction is rolled back and
+the batch applied again in a new one with a SAVEPOINT per event, so a failing event is rolled
+back alone and marked `failed` (a deferred one waits), the rest go on. The common batch thus
+costs no statement per event beyond the event's own, and changes to one row by several events
+of it (a message's sent, delivered, read) reach the database as one UPDATE when the flow does
+not flush between them. A crash anywhere rolls the whole batch back, claim included:
 nothing is half applied, nothing applied twice."""
 
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -19,7 +24,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from sportello.db.unit_of_work import unit_of_work
+from sportello.db.unit_of_work import rollback, unit_of_work
 from sportello.kit.queue import QueueLoop, backoff
 from sportello.webhooks import repository as repo
 from sportello.webhooks.models import WebhookEvent, WebhookState
@@ -29,9 +34,12 @@ logger = logging.getLogger("sportello.webhooks")
 # claim is part of the batch's transaction, so a crash rolls it back at once.
 CLAIM_HOLD = timedelta(seconds=60)
 MAX_DEFERRALS = 12
-# Events per transaction: more is fewer commits, but on SQLite the batch holds the one write
-# lock while it runs, and incoming webhooks wait for it.
-BATCH_SIZE = 50
+# Events per transaction at most.
+BATCH_SIZE = 100
+# On SQLite a batch holds the one write lock while it runs, and incoming webhooks wait for it to
+# be stored: a batch stops taking events after this long (what it did not reach is released).
+SQLITE_BATCH_SECONDS = 0.025
+MIN_BATCH = 8  # events a batch takes before it looks at the time
 
 
 class Deferred(Exception):
@@ -56,45 +64,87 @@ ApplyEvent = Callable[[AsyncSession, ClaimedEvent], Awaitable[str]]
 async def process_pending(
     sessionmaker: async_sessionmaker[AsyncSession], apply: ApplyEvent, *, limit: int = BATCH_SIZE
 ) -> int:
-    """Apply one batch of due events in one transaction; returns how many were claimed (0 when
-    none was due)."""
+    """Apply one batch of due events in one transaction; returns how many it settled (processed,
+    failed or deferred; 0 when none was due)."""
     async with unit_of_work(sessionmaker) as session:
-        rows = await repo.QUEUE.claim(
-            session,
-            limit=limit,
-            hold=CLAIM_HOLD,
-            columns=(WebhookEvent.body, WebhookEvent.signed_by, WebhookEvent.attempts),
-        )
-        processed: list[int] = []
-        marked: list[dict[str, Any]] = []
-        for row in rows:
-            event = ClaimedEvent(id=int(row[0]), body=bytes(row[1]), signed_by=row[2], attempts=int(row[3]))
-            try:
-                async with session.begin_nested():
-                    note = await apply(session, event)
-            except Deferred as wait:
-                state = WebhookState.FAILED if event.attempts >= MAX_DEFERRALS else WebhookState.RECEIVED
-                await repo.QUEUE.retry_later(
-                    session, event.id, delay=backoff(event.attempts), state=state, error=str(wait)[:2000]
-                )
-            except Exception as exc:
-                logger.exception("webhook event failed", extra={"event_id": event.id})
-                error = f"{type(exc).__name__}: {exc}"[:2000]
-                marked.append({"id": event.id, "state": WebhookState.FAILED, "error": error, "processed_at": None})
-            else:
-                if note:
-                    marked.append(
-                        {"id": event.id, "state": WebhookState.PROCESSED, "error": note[:2000], "processed_at": None}
-                    )
-                else:
-                    processed.append(event.id)
-        now = datetime.now(UTC)
-        await repo.QUEUE.finish(session, processed, state=WebhookState.PROCESSED, processed_at=now, error="")
-        for mark in marked:
-            if mark["state"] is WebhookState.PROCESSED:
-                mark["processed_at"] = now
-        await repo.QUEUE.finish_each(session, marked)
-    return len(rows)
+        events = await _claim(session, limit)
+        budget = SQLITE_BATCH_SECONDS if session.get_bind().dialect.name == "sqlite" else None
+        outcomes = await _apply_together(session, apply, events, budget)
+        if outcomes is not None:
+            await repo.QUEUE.release(session, [event.id for event in events[len(outcomes) :]])
+            await _settle(session, events, outcomes)
+            return len(outcomes)
+        await rollback(session)
+    # Something in the batch failed or must wait: the batch again, each event on its own.
+    async with unit_of_work(sessionmaker) as session:
+        events = await _claim(session, len(events))
+        await _settle(session, events, [await _apply_alone(session, apply, event) for event in events])
+    return len(events)
+
+
+async def _claim(session: AsyncSession, limit: int) -> list[ClaimedEvent]:
+    rows = await repo.QUEUE.claim(
+        session,
+        limit=limit,
+        hold=CLAIM_HOLD,
+        columns=(WebhookEvent.body, WebhookEvent.signed_by, WebhookEvent.attempts),
+    )
+    return [ClaimedEvent(id=int(row[0]), body=bytes(row[1]), signed_by=row[2], attempts=int(row[3])) for row in rows]
+
+
+# (state, error, backoff): PROCESSED with the flow's note, FAILED with the error, or RECEIVED
+# again after a backoff (a deferral).
+_Outcome = tuple[WebhookState, str, timedelta | None]
+
+
+async def _apply_together(
+    session: AsyncSession, apply: ApplyEvent, events: list[ClaimedEvent], budget: float | None
+) -> list[_Outcome] | None:
+    """The common case, cheaply: the batch's events one after the other in its transaction, with
+    no savepoint. `None` when one raised (the caller rolls the transaction back). With a `budget`,
+    the events after it ran out are left out of the returned list, for the next batch."""
+    started = time.monotonic()
+    outcomes: list[_Outcome] = []
+    try:
+        for event in events:
+            if budget is not None and len(outcomes) >= MIN_BATCH and time.monotonic() - started > budget:
+                break
+            outcomes.append((WebhookState.PROCESSED, await apply(session, event), None))
+        await session.flush()
+    except Exception:
+        return None
+    return outcomes
+
+
+async def _apply_alone(session: AsyncSession, apply: ApplyEvent, event: ClaimedEvent) -> _Outcome:
+    try:
+        async with session.begin_nested():
+            return (WebhookState.PROCESSED, await apply(session, event), None)
+    except Deferred as wait:
+        state = WebhookState.FAILED if event.attempts >= MAX_DEFERRALS else WebhookState.RECEIVED
+        return (state, str(wait), backoff(event.attempts))
+    except Exception as exc:
+        logger.exception("webhook event failed", extra={"event_id": event.id})
+        return (WebhookState.FAILED, f"{type(exc).__name__}: {exc}", None)
+
+
+async def _settle(session: AsyncSession, events: list[ClaimedEvent], outcomes: list[_Outcome]) -> None:
+    """One statement for the events processed without a note (nearly all); the rest one by one."""
+    now = datetime.now(UTC)
+    processed = [
+        e.id
+        for e, (state, note, _) in zip(events, outcomes, strict=False)
+        if (state, note) == (WebhookState.PROCESSED, "")
+    ]
+    await repo.QUEUE.finish(session, processed, state=WebhookState.PROCESSED, processed_at=now, error="")
+    marked: list[dict[str, Any]] = []
+    for event, (state, note, wait) in zip(events, outcomes, strict=False):
+        if wait is not None:
+            await repo.QUEUE.retry_later(session, event.id, delay=wait, state=state, error=note[:2000])
+        elif (state, note) != (WebhookState.PROCESSED, ""):
+            processed_at = now if state is WebhookState.PROCESSED else None
+            marked.append({"id": event.id, "state": state, "error": note[:2000], "processed_at": processed_at})
+    await repo.QUEUE.finish_each(session, marked)
 
 
 def wake_local_processors() -> None:

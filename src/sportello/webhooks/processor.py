@@ -28,6 +28,7 @@ from sportello.db.unit_of_work import rollback, unit_of_work
 from sportello.kit.queue import QueueLoop, backoff
 from sportello.webhooks import repository as repo
 from sportello.webhooks.models import WebhookEvent, WebhookState
+from sportello.webhooks.writer import WebhookWriter, writer_for
 
 logger = logging.getLogger("sportello.webhooks")
 # Only a bound for a processor that dies without rolling back (its connection kept open): the
@@ -37,9 +38,9 @@ MAX_DEFERRALS = 12
 # Events per transaction at most.
 BATCH_SIZE = 100
 # On SQLite a batch holds the one write lock while it runs, and incoming webhooks wait for it to
-# be stored: a batch stops taking events after this long (what it did not reach is released).
-SQLITE_BATCH_SECONDS = 0.025
-MIN_BATCH = 8  # events a batch takes before it looks at the time
+# be stored: a batch stops taking events after this long (what it did not reach is released),
+# and takes turns with the webhook writer of its process (`WebhookWriter.write_turn`).
+SQLITE_BATCH_SECONDS = 0.05
 
 
 class Deferred(Exception):
@@ -66,17 +67,18 @@ async def process_pending(
 ) -> int:
     """Apply one batch of due events in one transaction; returns how many it settled (processed,
     failed or deferred; 0 when none was due)."""
-    async with unit_of_work(sessionmaker) as session:
+    writer = writer_for(sessionmaker)
+    async with writer.write_turn(), unit_of_work(sessionmaker) as session:
         events = await _claim(session, limit)
-        budget = SQLITE_BATCH_SECONDS if session.get_bind().dialect.name == "sqlite" else None
-        outcomes = await _apply_together(session, apply, events, budget)
+        sqlite = session.get_bind().dialect.name == "sqlite"
+        outcomes = await _apply_together(session, apply, events, writer if sqlite else None)
         if outcomes is not None:
             await repo.QUEUE.release(session, [event.id for event in events[len(outcomes) :]])
             await _settle(session, events, outcomes)
             return len(outcomes)
         await rollback(session)
     # Something in the batch failed or must wait: the batch again, each event on its own.
-    async with unit_of_work(sessionmaker) as session:
+    async with writer.write_turn(), unit_of_work(sessionmaker) as session:
         events = await _claim(session, len(events))
         await _settle(session, events, [await _apply_alone(session, apply, event) for event in events])
     return len(events)
@@ -92,22 +94,28 @@ async def _claim(session: AsyncSession, limit: int) -> list[ClaimedEvent]:
     return [ClaimedEvent(id=int(row[0]), body=bytes(row[1]), signed_by=row[2], attempts=int(row[3])) for row in rows]
 
 
+def _time_to_yield(writer: WebhookWriter, done: int, elapsed: float) -> bool:
+    """Answering Meta comes first: a batch ends at once (after one event) when webhooks wait."""
+    return done > 0 and (writer.has_waiting or elapsed > SQLITE_BATCH_SECONDS)
+
+
 # (state, error, backoff): PROCESSED with the flow's note, FAILED with the error, or RECEIVED
 # again after a backoff (a deferral).
 _Outcome = tuple[WebhookState, str, timedelta | None]
 
 
 async def _apply_together(
-    session: AsyncSession, apply: ApplyEvent, events: list[ClaimedEvent], budget: float | None
+    session: AsyncSession, apply: ApplyEvent, events: list[ClaimedEvent], writer: WebhookWriter | None
 ) -> list[_Outcome] | None:
     """The common case, cheaply: the batch's events one after the other in its transaction, with
-    no savepoint. `None` when one raised (the caller rolls the transaction back). With a `budget`,
-    the events after it ran out are left out of the returned list, for the next batch."""
+    no savepoint. `None` when one raised (the caller rolls the transaction back). Given the
+    `writer` (SQLite), the batch ends early when webhooks wait to be stored; the events it did
+    not reach are left out of the returned list, for the next batch."""
     started = time.monotonic()
     outcomes: list[_Outcome] = []
     try:
         for event in events:
-            if budget is not None and len(outcomes) >= MIN_BATCH and time.monotonic() - started > budget:
+            if writer is not None and _time_to_yield(writer, len(outcomes), time.monotonic() - started):
                 break
             outcomes.append((WebhookState.PROCESSED, await apply(session, event), None))
         await session.flush()

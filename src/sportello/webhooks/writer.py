@@ -12,8 +12,10 @@ poll."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import weakref
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -39,6 +41,25 @@ class WebhookWriter:
         self._sessionmaker = sessionmaker
         self._waiting: list[_Received] = []
         self._task: asyncio.Task[None] | None = None
+        bind = sessionmaker.kw.get("bind")
+        self._one_writer = bind is not None and bind.dialect.name == "sqlite"
+        self._turn = asyncio.Lock()
+
+    @property
+    def has_waiting(self) -> bool:
+        """Bodies are waiting for their commit: a processing batch should end soon."""
+        return bool(self._waiting)
+
+    @contextlib.asynccontextmanager
+    async def write_turn(self) -> AsyncIterator[None]:
+        """On SQLite (one writer at a time), this process's writes to it take turns here, in
+        order of arrival: waiting in SQLite's busy handler instead (a sleep and retry) lets the
+        processor's back-to-back batches take the lock again and again while webhooks wait."""
+        if not self._one_writer:
+            yield
+            return
+        async with self._turn:
+            yield
 
     async def store(self, body: bytes, signed_by: list[int]) -> None:
         """Return once `body` is committed; raise `Unavailable` when its commit failed."""
@@ -52,11 +73,13 @@ class WebhookWriter:
 
     async def _write_all(self) -> None:
         while self._waiting:
-            batch, self._waiting = self._waiting[:MAX_BATCH], self._waiting[MAX_BATCH:]
             try:
-                async with self._sessionmaker() as session:
-                    await repo.insert_many(session, [(r.body, r.signed_by) for r in batch])
-                    await session.commit()
+                async with self.write_turn():
+                    # Taken once it is our turn: what arrived while waiting goes in this commit too.
+                    batch, self._waiting = self._waiting[:MAX_BATCH], self._waiting[MAX_BATCH:]
+                    async with self._sessionmaker() as session:
+                        await repo.insert_many(session, [(r.body, r.signed_by) for r in batch])
+                        await session.commit()
             except Exception:
                 logger.exception("webhook bodies not stored", extra={"count": len(batch)})
                 for received in batch:

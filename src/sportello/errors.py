@@ -50,3 +50,10 @@ class RateLimited(SportelloError):
     def __init__(self, detail: str, *, retry_after: int, code: str | None = None) -> None:
         super().__init__(detail, code=code)
         self.retry_after = max(1, retry_after)
+
+
+class Unavailable(SportelloError):
+    """Sportello cannot do it right now (its database refused a write): the caller should retry."""
+
+    status_code = 503
+    default_code = "unavailable"

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
+import math
+import time
 import weakref
+from dataclasses import dataclass, field
 
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from sportello.accounts import service as accounts_service
+from sportello.db.unit_of_work import after_commit
 from sportello.errors import InvalidInput
 from sportello.integrations import repository as repo
 from sportello.integrations.models import WhatsAppNumber
@@ -40,6 +45,7 @@ async def connect_whatsapp(
     sealed_token = box.seal(_required(access_token, "access_token", "The access token"))
     sealed_secret = box.seal(_required(app_secret, "app_secret", "The app secret"))
     existing = await repo.find_by_phone_number_id(session, phone_number_id)
+    after_commit(session, forget_app_secrets)
     if existing is not None:
         if existing.account_id != account_id:
             raise InvalidInput(
@@ -66,24 +72,77 @@ async def connect_whatsapp(
     )
 
 
-# Opened app secrets by ciphertext, per box: a webhook is checked against every app's secret,
-# and Fernet is too slow to run once per number per webhook. Keyed by the ciphertext, so a
-# secret changed by `connect_whatsapp` (here or in another process: the CLI) is a new key, read
-# on the next webhook, and the old one is dropped.
-_opened_secrets: weakref.WeakKeyDictionary[SecretBox, dict[str, str]] = weakref.WeakKeyDictionary()
+# The app secrets, opened once per process. A webhook is checked against every connected app's
+# secret, and reading and opening them (Fernet) per webhook cost more than the rest of the
+# ingest. What keeps the copy true:
+# - a change made in this process (`connect_whatsapp`) drops it as soon as it commits;
+# - a body that matches no secret known here re-reads them before it is refused (at most once a
+#   second, so a flood of forgeries cannot turn into a flood of queries): a number connected or
+#   re-keyed by another process (the CLI, another web process) is accepted from its first webhook;
+# - otherwise the copy is re-read every `REVALIDATE_SECONDS` (one small query, and Fernet only
+#   for a ciphertext not seen before), so a secret replaced or a number removed elsewhere stops
+#   being accepted within seconds. Within that window an old secret may still be taken as a
+#   signer; that is the price of not reading the table on every webhook, and it is bounded.
+REVALIDATE_SECONDS = 5.0
+MISS_REREAD_SECONDS = 1.0
+
+
+@dataclass
+class _OpenedSecrets:
+    numbers: dict[str, list[int]] = field(default_factory=dict)  # app secret → our number ids
+    opened: dict[str, str] = field(default_factory=dict)  # ciphertext → secret
+    read_at: float = -math.inf  # time.monotonic() of the last read; -inf: never / dropped
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+
+
+_secrets_by_box: weakref.WeakKeyDictionary[SecretBox, _OpenedSecrets] = weakref.WeakKeyDictionary()
+
+
+def forget_app_secrets() -> None:
+    """Drop every opened copy: the next webhook reads the secrets again."""
+    for cached in list(_secrets_by_box.values()):
+        cached.read_at = -math.inf
+
+
+async def _read_secrets(
+    session: AsyncSession, box: SecretBox, known: dict[str, str]
+) -> tuple[dict[str, list[int]], dict[str, str]]:
+    sealed_secrets = await repo.list_sealed_app_secrets(session)
+    opened = {sealed: known.get(sealed) or box.open(sealed) for _, sealed in sealed_secrets}
+    numbers: dict[str, list[int]] = {}
+    for number_id, sealed in sealed_secrets:
+        numbers.setdefault(opened[sealed], []).append(number_id)
+    return numbers, opened
 
 
 async def numbers_by_app_secret(session: AsyncSession, *, box: SecretBox) -> dict[str, list[int]]:
     """Every connected number's app secret → our ids of the numbers that have it (numbers of one
-    Meta app share its secret)."""
-    sealed_secrets = await repo.list_sealed_app_secrets(session)
-    known = _opened_secrets.get(box, {})
-    opened = {sealed: known.get(sealed) or box.open(sealed) for _, sealed in sealed_secrets}
-    _opened_secrets[box] = opened
-    numbers: dict[str, list[int]] = {}
-    for number_id, sealed in sealed_secrets:
-        numbers.setdefault(opened[sealed], []).append(number_id)
+    Meta app share its secret), read now."""
+    cached = _secrets_by_box.get(box)
+    numbers, _ = await _read_secrets(session, box, cached.opened if cached else {})
     return numbers
+
+
+async def app_secrets(
+    sessionmaker: async_sessionmaker[AsyncSession], *, box: SecretBox, after_miss: bool = False
+) -> dict[str, list[int]]:
+    """`numbers_by_app_secret` from this process's copy, read again when it is older than
+    `REVALIDATE_SECONDS`, dropped by a change here, or (`after_miss`) when a body matched none of
+    it and the last read is more than `MISS_REREAD_SECONDS` old."""
+    cached = _secrets_by_box.get(box)
+    if cached is None:
+        cached = _secrets_by_box.setdefault(box, _OpenedSecrets())
+    limit = MISS_REREAD_SECONDS if after_miss else REVALIDATE_SECONDS
+    if time.monotonic() - cached.read_at < limit:
+        return cached.numbers
+    async with cached.lock:
+        if time.monotonic() - cached.read_at < limit:
+            return cached.numbers  # read by another request while this one waited
+        read_at = time.monotonic()
+        async with sessionmaker() as session:
+            cached.numbers, cached.opened = await _read_secrets(session, box, cached.opened)
+        cached.read_at = read_at
+    return cached.numbers
 
 
 async def find_number(session: AsyncSession, *, phone_number_id: str) -> WhatsAppNumber | None:

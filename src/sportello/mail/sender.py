@@ -6,7 +6,6 @@ failed send is retried later with backoff, up to a bound, and its error kept for
 from __future__ import annotations
 
 import logging
-import weakref
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 
@@ -14,13 +13,14 @@ import aiosmtplib
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from sportello.db.unit_of_work import unit_of_work
-from sportello.kit.background import PollingLoop
+from sportello.kit.queue import QueueLoop, backoff
 from sportello.mail import repository as repo
 from sportello.mail.models import OutboxEmail
 from sportello.settings import Settings
 
 logger = logging.getLogger("sportello.mail")
 CLAIM_HOLD = timedelta(seconds=60)
+BATCH_SIZE = 20
 
 
 async def _send(settings: Settings, to: str, subject: str, body: str) -> None:
@@ -45,53 +45,45 @@ async def deliver_pending(sessionmaker: async_sessionmaker[AsyncSession], settin
     if not settings.smtp_host:
         return 0
     async with unit_of_work(sessionmaker) as session:
-        due = await repo.list_due_ids(session, now=datetime.now(UTC))
+        claimed = await repo.QUEUE.claim(
+            session,
+            limit=BATCH_SIZE,
+            hold=CLAIM_HOLD,
+            columns=(OutboxEmail.to_address, OutboxEmail.subject, OutboxEmail.body, OutboxEmail.attempts),
+        )
     sent = 0
-    for email_id in due:
-        async with unit_of_work(sessionmaker) as session:
-            email = await repo.claim(session, email_id, now=datetime.now(UTC), hold=CLAIM_HOLD)
-            if email is None:
-                continue
-            to, subject, body, attempts = email.to_address, email.subject, email.body, email.attempts
+    for email_id, to, subject, body, attempts in claimed:
         try:
             await _send(settings, to, subject, body)
         except (aiosmtplib.SMTPException, OSError, TimeoutError) as exc:
             logger.warning("email not sent", extra={"email_id": email_id, "attempt": attempts, "error": str(exc)})
             async with unit_of_work(sessionmaker) as session:
-                failed = await session.get(OutboxEmail, email_id)
-                if failed is not None:
-                    failed.last_error = str(exc)[:1000]
-                    failed.claimed_until = datetime.now(UTC) + timedelta(seconds=min(3600, 15 * 2**attempts))
+                await repo.QUEUE.retry_later(
+                    session, email_id, delay=backoff(attempts, base=15, cap=3600), last_error=str(exc)[:1000]
+                )
             continue
+        # Marked at once, not with the batch: a crash after SMTP took it resends only this one.
         async with unit_of_work(sessionmaker) as session:
-            done = await session.get(OutboxEmail, email_id)
-            if done is not None:
-                done.sent_at = datetime.now(UTC)
-                done.last_error = None
+            await repo.QUEUE.finish(session, [email_id], sent_at=datetime.now(UTC), last_error=None)
         sent += 1
         logger.info("email sent", extra={"email_id": email_id, "to": to})
     return sent
 
 
-_running: weakref.WeakSet[MailSender] = weakref.WeakSet()
-
-
 def wake_local_senders() -> None:
     """Called after a commit that queued email: this process's sender goes at once, not at its next poll."""
-    for sender in list(_running):
-        sender.wake()
+    repo.QUEUE.wake()
 
 
-class MailSender(PollingLoop):
+class MailSender(QueueLoop):
     """Delivers the outbox; does nothing without SMTP settings."""
 
     name = "mail-sender"
 
     def __init__(self, sessionmaker: async_sessionmaker[AsyncSession], settings: Settings) -> None:
-        super().__init__(settings.mail_poll_seconds)
+        super().__init__(repo.QUEUE, settings.mail_poll_seconds)
         self._sessionmaker = sessionmaker
         self._settings = settings
-        _running.add(self)
 
     def start(self) -> None:
         if self._settings.smtp_host:

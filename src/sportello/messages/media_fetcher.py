@@ -8,14 +8,14 @@ import asyncio
 import logging
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from sportello.db.unit_of_work import unit_of_work
 from sportello.integrations.models import WhatsAppNumber
-from sportello.kit.background import PollingLoop
 from sportello.kit.encryption import SecretBox
 from sportello.kit.private_files import write_private_file
+from sportello.kit.queue import DurableQueue, QueueLoop, backoff
 from sportello.messages.models import Media, MediaStatus, Message
 from sportello.realtime import service as live
 from sportello.settings import Settings
@@ -24,6 +24,9 @@ from sportello.whatsapp.errors import GraphApiError
 
 logger = logging.getLogger("sportello.media")
 MAX_ATTEMPTS = 5
+BATCH_SIZE = 10
+# How long a download may take before another fetcher may try the same file.
+CLAIM_HOLD = timedelta(minutes=5)
 # Meta's limits per kind (bytes).
 SIZE_LIMITS = {
     "image": 5 * 1024**2,
@@ -39,30 +42,45 @@ def media_path(account_id: int, media_uuid: str) -> str:
     return f"media/{account_id}/{media_uuid}"
 
 
+# Media waiting for its bytes; `next_attempt_at` is the lease while a fetcher downloads it and
+# the backoff after a failure. Attempts count failures only (the fetcher adds them), not claims.
+QUEUE = DurableQueue(
+    name="media",
+    id_column=Media.id,
+    lease=Media.next_attempt_at,
+    waiting=(Media.status == MediaStatus.PENDING) & Media.meta_media_id.is_not(None),
+)
+
+
 async def fetch_pending(
     sessionmaker: async_sessionmaker[AsyncSession], settings: Settings, box: SecretBox, client: GraphApiClient
 ) -> int:
-    now = datetime.now(UTC)
     async with unit_of_work(sessionmaker) as session:
-        rows = (
-            await session.execute(
-                select(Media, WhatsAppNumber)
-                .join(Message, Message.id == Media.message_id)
-                .join(WhatsAppNumber, WhatsAppNumber.id == Message.whatsapp_number_id)
-                .where(
-                    Media.status == MediaStatus.PENDING,
-                    Media.meta_media_id.is_not(None),
-                    or_(Media.next_attempt_at.is_(None), Media.next_attempt_at <= now),
+        claimed = await QUEUE.claim(
+            session,
+            limit=BATCH_SIZE,
+            hold=CLAIM_HOLD,
+            columns=(Media.uuid, Media.account_id, Media.kind, Media.meta_media_id, Media.message_id),
+        )
+        sealed_tokens = dict(
+            (
+                await session.execute(
+                    select(Message.id, WhatsAppNumber.access_token_sealed)
+                    .join(WhatsAppNumber, WhatsAppNumber.id == Message.whatsapp_number_id)
+                    .where(Message.id.in_([row[5] for row in claimed]))
                 )
-                .order_by(Media.id)
-                .limit(10)
-            )
-        ).all()
-        jobs = [
-            (m.id, m.uuid, m.account_id, m.kind, str(m.meta_media_id), box.open(n.access_token_sealed)) for m, n in rows
-        ]
-    for media_id, media_uuid, account_id, kind, meta_media_id, token in jobs:
+            ).all()
+        )
+    opened: dict[str, str] = {}
+    jobs = [
+        (media_id, media_uuid, account_id, kind, str(meta_media_id), sealed_tokens.get(message_id))
+        for media_id, media_uuid, account_id, kind, meta_media_id, message_id in claimed
+    ]
+    for media_id, media_uuid, account_id, kind, meta_media_id, sealed in jobs:
         try:
+            if sealed is None:
+                raise GraphApiError(http_status=410, code=0, message="its number is no longer connected")
+            token = opened.get(sealed) or opened.setdefault(sealed, box.open(sealed))
             info = await client.get_media(access_token=token, media_id=meta_media_id)
             limit = SIZE_LIMITS.get(kind, SIZE_LIMITS["document"])
             if info.file_size is not None and info.file_size > limit:
@@ -79,9 +97,10 @@ async def fetch_pending(
                     retry = error.is_retryable or error.http_status in (0, 404) or error.http_status >= 500
                     if media.attempts >= MAX_ATTEMPTS or not retry:
                         media.status = MediaStatus.FAILED
+                        media.next_attempt_at = None
                         await _tell_pages(session, media)
                     else:
-                        media.next_attempt_at = datetime.now(UTC) + timedelta(seconds=2**media.attempts)
+                        media.next_attempt_at = datetime.now(UTC) + backoff(media.attempts)
             logger.warning("media not fetched", extra={"media": media_uuid, "error": error.message})
             continue
         async with unit_of_work(sessionmaker) as session:
@@ -92,6 +111,7 @@ async def fetch_pending(
                 media.mime_type = info.mime_type or media.mime_type
                 media.status = MediaStatus.READY
                 media.error = ""
+                media.next_attempt_at = None
                 await _tell_pages(session, media)
     return len(jobs)
 
@@ -103,13 +123,13 @@ async def _tell_pages(session: AsyncSession, media: Media) -> None:
         await live.record_message(session, message)
 
 
-class MediaFetcher(PollingLoop):
+class MediaFetcher(QueueLoop):
     name = "media-fetcher"
 
     def __init__(
         self, sessionmaker: async_sessionmaker[AsyncSession], settings: Settings, box: SecretBox, client: GraphApiClient
     ) -> None:
-        super().__init__(settings.webhook_poll_seconds)
+        super().__init__(QUEUE, settings.webhook_poll_seconds)
         self._args = (sessionmaker, settings, box, client)
 
     async def round(self) -> int:

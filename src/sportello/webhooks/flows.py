@@ -29,8 +29,7 @@ from sportello.messages.models import Direction, Media, Message, MessageKind, Se
 from sportello.payments import repository as payments_repo
 from sportello.realtime import service as live
 from sportello.templates.models import Template, TemplateStatus
-from sportello.webhooks.models import WebhookEvent
-from sportello.webhooks.processor import Deferred
+from sportello.webhooks.processor import ClaimedEvent, Deferred
 from sportello.whatsapp.statuses import next_status
 from sportello.whatsapp.user_ids import is_bsuid
 from sportello.whatsapp.webhook_payload import (
@@ -53,6 +52,7 @@ TEMPLATE_EVENTS = {
 
 
 logger = logging.getLogger("sportello.webhooks")
+_NUMBERS_KEY = "sportello.webhooks.numbers"
 
 
 @dataclass
@@ -77,12 +77,13 @@ class _Signers:
         return f"Not applied, not signed with the app secret of {names}."
 
 
-async def apply_event(session: AsyncSession, event: WebhookEvent) -> str:
+async def apply_event(session: AsyncSession, event: ClaimedEvent) -> str:
     """Apply what the event's signers may change; returns the note of what was refused ("" when
     nothing was)."""
     signers = _Signers(None if event.signed_by is None else frozenset(event.signed_by))
     deferred: list[str] = []
-    for change in parse_webhook(event.body):
+    changes = parse_webhook(event.body)
+    for change in changes:
         if isinstance(change, InboundMessage):
             await _inbound(session, change, signers)
         elif isinstance(change, StatusUpdate):
@@ -105,12 +106,21 @@ async def apply_event(session: AsyncSession, event: WebhookEvent) -> str:
         # The rest of the event is applied and committed only with it: everything in it is
         # idempotent, so applying it again later is harmless.
         raise Deferred(f"status for a message not stored yet: {', '.join(deferred[:3])}")
+    # What the next event reads must see this one. Statuses alone need no flush: the next event
+    # finds the same message object in the session, so sent, delivered and read arriving
+    # together leave it as one UPDATE at the end of the batch.
+    if not all(isinstance(c, StatusUpdate) and not c.recipient_user_id for c in changes):
+        await session.flush()
     return note
 
 
 async def _number(session: AsyncSession, phone_number_id: str, signers: _Signers) -> WhatsAppNumber | None:
     """The number an entry names, when the body was signed with its app secret."""
-    number = await integrations_service.find_number(session, phone_number_id=phone_number_id)
+    # Looked up once per batch (the session is the batch's transaction), not once per entry.
+    known: dict[str, WhatsAppNumber | None] = session.info.setdefault(_NUMBERS_KEY, {})
+    if phone_number_id not in known:
+        known[phone_number_id] = await integrations_service.find_number(session, phone_number_id=phone_number_id)
+    number = known[phone_number_id]
     if number is None:
         return None  # a number no account has (any more): nothing to file it under
     if not signers.signed(number):

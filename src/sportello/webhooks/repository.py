@@ -3,46 +3,44 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from typing import cast
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import Table, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from sportello.db.base import utcnow
+from sportello.kit.queue import DurableQueue
 from sportello.webhooks.models import WebhookEvent, WebhookState
 
+# Stored events waiting to be applied; `claimed_until` is the lease, and the backoff of an
+# event that waits for something not stored yet.
+QUEUE = DurableQueue(
+    name="webhook-events",
+    id_column=WebhookEvent.id,
+    lease=WebhookEvent.claimed_until,
+    waiting=WebhookEvent.state == WebhookState.RECEIVED,
+    attempts=WebhookEvent.attempts,
+)
 
-async def insert(session: AsyncSession, event: WebhookEvent) -> WebhookEvent:
-    session.add(event)
-    await session.flush()
-    return event
 
-
-async def list_due_ids(session: AsyncSession, *, now: datetime, limit: int = 50) -> Sequence[int]:
-    rows = await session.scalars(
-        select(WebhookEvent.id)
-        .where(
-            WebhookEvent.state == WebhookState.RECEIVED,
-            or_(WebhookEvent.claimed_until.is_(None), WebhookEvent.claimed_until < now),
-        )
-        .order_by(WebhookEvent.id)
-        .limit(limit)
+async def insert_many(session: AsyncSession, received: Sequence[tuple[bytes, list[int]]]) -> None:
+    """Store (body, signed_by) pairs in one statement: Core, no ORM objects on the ingest path."""
+    now = utcnow()
+    await session.execute(
+        insert(cast(Table, WebhookEvent.__table__)),
+        [
+            {
+                "body": body,
+                "signed_by": signed_by,
+                "state": WebhookState.RECEIVED,
+                "attempts": 0,
+                "error": "",
+                "phone_number_id": "",
+                "created_at": now,
+            }
+            for body, signed_by in received
+        ],
     )
-    return rows.all()
-
-
-async def claim(session: AsyncSession, event_id: int, *, now: datetime, hold: timedelta) -> WebhookEvent | None:
-    claimed = await session.execute(
-        update(WebhookEvent)
-        .where(
-            WebhookEvent.id == event_id,
-            WebhookEvent.state == WebhookState.RECEIVED,
-            or_(WebhookEvent.claimed_until.is_(None), WebhookEvent.claimed_until < now),
-        )
-        .values(claimed_until=now + hold, attempts=WebhookEvent.attempts + 1)
-    )
-    if claimed.rowcount != 1:  # type: ignore[attr-defined]
-        return None
-    return await session.get(WebhookEvent, event_id, populate_existing=True)
 
 
 async def reset_for_replay(
@@ -58,7 +56,5 @@ async def reset_for_replay(
 
 
 async def count_by_state(session: AsyncSession) -> dict[str, int]:
-    from sqlalchemy import func
-
     rows = await session.execute(select(WebhookEvent.state, func.count()).group_by(WebhookEvent.state))
     return {str(state): int(count) for state, count in rows.all()}

@@ -6,8 +6,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import PlainTextResponse
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from sportello.kit.deps import AppSecretBox, AppSettings, DbSession
+from sportello.kit.deps import AppSecretBox, AppSettings
 from sportello.webhooks import service
 from sportello.whatsapp.signature import check_verification
 
@@ -28,8 +29,10 @@ async def verify(
 
 
 @router.post("/webhooks/whatsapp", summary="Meta's webhook deliveries")
-async def receive(request: Request, session: DbSession, box: AppSecretBox) -> dict[str, str]:
-    """Stored as received, answered at once; processed after the answer (and replayable)."""
+async def receive(request: Request, box: AppSecretBox) -> dict[str, str]:
+    """Stored as received (committed before the answer, with other webhooks of the moment),
+    processed after the answer (and replayable). No unit of work: the writer owns the commit."""
     body = await request.body()
-    await service.receive(session, body=body, signature=request.headers.get("x-hub-signature-256"), box=box)
+    sessionmaker: async_sessionmaker[AsyncSession] = request.app.state.sessionmaker
+    await service.receive(sessionmaker, body=body, signature=request.headers.get("x-hub-signature-256"), box=box)
     return {"status": "received"}

@@ -20,7 +20,9 @@ def measure(args: argparse.Namespace, result: harness.Result) -> None:
     suffix = f" [{harness.MULTI}]" if args.multi else ""
     with harness.site(args.multi) as where, harness.processes() as stack:
         seeded = harness.seed(where)
-        urls = [stack.sportello(where, f"web-{i}").url for i in range(2 if args.multi else 1)]
+        webs = [stack.sportello(where, f"web-{i}", wait=False) for i in range(2 if args.multi else 1)]
+        harness.ready(*webs)
+        urls = [web.url for web in webs]
         if args.multi:
             stack.worker(where, "worker")
         mint_body = json.dumps({"email": seeded.email, "private_key": seeded.private_key}).encode()

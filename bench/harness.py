@@ -18,6 +18,7 @@ import asyncio
 import contextlib
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -174,17 +175,25 @@ def free_port() -> int:
         return port
 
 
+_PIDS = "SPORTELLO_BENCH_PIDS"
+
+
 class Process:
     """A child process in its own process group, its output in a log file; `stop` ends the group."""
 
     def __init__(self, label: str, command: list[str], env: dict[str, str], log_dir: Path) -> None:
         self.label = label
         self.url = ""
+        self.ready_url = ""
         self.log_path = log_dir / f"{label}.log"
         self._log = self.log_path.open("wb")
         self.popen = subprocess.Popen(
             command, env=env, stdout=self._log, stderr=subprocess.STDOUT, cwd=ROOT, start_new_session=True
         )
+        # scripts/bench.sh ends these groups itself should this process die before it can.
+        if os.environ.get(_PIDS):
+            with Path(os.environ[_PIDS]).open("a") as pids:
+                pids.write(f"{self.popen.pid}\n")
 
     def alive(self) -> bool:
         return self.popen.poll() is None
@@ -220,6 +229,12 @@ def wait_http(url: str, process: Process, timeout: float = 60) -> None:
     raise RuntimeError(f"{process.label} did not answer {url} within {timeout} s:\n{process.log_tail()}")
 
 
+def ready(*started: Process) -> None:
+    """Until each of `started` answers on its readiness URL (they start in parallel meanwhile)."""
+    for process in started:
+        wait_http(process.ready_url, process)
+
+
 _SPORTELLO = "import sys; from sportello.cli import main; sys.argv[0] = 'sportello'; main()"
 
 
@@ -238,6 +253,7 @@ class Site:
     database_url: str
     redis_url: str | None
     multi: bool
+    cache: Path | None = None
 
     def env(self, **settings: Any) -> dict[str, str]:
         values: dict[str, Any] = {
@@ -261,20 +277,30 @@ class Site:
         return Settings(data_dir=self.data_dir, database_url=self.database_url, redis_url=self.redis_url)
 
 
+_CACHE = "SPORTELLO_BENCH_CACHE"
+
+
 @contextlib.contextmanager
 def site(multi: bool) -> Iterator[Site]:
     """A temporary data folder and a migrated database: SQLite in the folder, or with `multi` a
-    throwaway PostgreSQL database (dropped at the end) and Redis."""
+    throwaway PostgreSQL database (dropped at the end) and Redis. When `SPORTELLO_BENCH_CACHE`
+    names a folder (scripts/bench.sh sets one per run), the SQLite folder is migrated and seeded
+    once there and copied for each benchmark."""
     from sportello.db.migrate import upgrade_database
 
     with tempfile.TemporaryDirectory(prefix="sportello-bench-") as folder:
         data = Path(folder) / "data"
-        data.mkdir(mode=0o700)
         if not multi:
+            cached = Path(os.environ[_CACHE]) / "sqlite" if os.environ.get(_CACHE) else None
+            if cached is not None and (cached / "seeded.json").exists():
+                shutil.copytree(cached, data)
+            else:
+                data.mkdir(mode=0o700)
             url = f"sqlite+aiosqlite:///{data / 'sportello.db'}"
             upgrade_database(url)
-            yield Site(data, url, None, False)
+            yield Site(data, url, None, False, cached)
             return
+        data.mkdir(mode=0o700)
         name = f"sportello_bench_{uuid.uuid4().hex[:10]}"
         asyncio.run(_postgres_admin(f'CREATE DATABASE "{name}"'))
         try:
@@ -307,20 +333,25 @@ class Stack(contextlib.ExitStack):
         self.callback(process.stop)
         return process
 
-    def sportello(self, where: Site, label: str, *, port: int | None = None, **settings: Any) -> Process:
-        """`sportello serve` on a free port, once `/healthz` answers (its base URL in `.url`)."""
+    def sportello(
+        self, where: Site, label: str, *, port: int | None = None, wait: bool = True, **settings: Any
+    ) -> Process:
+        """`sportello serve` on a free port, once `/healthz` answers (its base URL in `.url`);
+        with `wait=False` at once (then `ready(…)` several started together)."""
         port = port or free_port()
         env = where.env(host="127.0.0.1", port=port, **settings)
         process = self.start(label, [sys.executable, "-c", _SPORTELLO, "serve"], env)
         process.url = f"http://127.0.0.1:{port}"
-        wait_http(f"{process.url}/healthz", process)
+        process.ready_url = f"{process.url}/healthz"
+        if wait:
+            ready(process)
         return process
 
     def worker(self, where: Site, label: str, **settings: Any) -> Process:
         """`sportello worker` (sender, webhook processor, mail); stop it with `.stop()`."""
         return self.start(label, [sys.executable, "-c", _SPORTELLO, "worker"], where.env(**settings))
 
-    def emulator(self, label: str, config: dict[str, Any], *, port: int | None = None) -> Process:
+    def emulator(self, label: str, config: dict[str, Any], *, port: int | None = None, wait: bool = True) -> Process:
         """The Cloud API emulator (`sportello emulator`) with `config` (EmulatorConfig's fields)."""
         port = port or free_port()
         path = self.log_dir / f"{label}.json"
@@ -328,17 +359,21 @@ class Stack(contextlib.ExitStack):
         command = [sys.executable, "-c", _SPORTELLO, "emulator", "--port", str(port), "--config", str(path)]
         process = self.start(label, command, python_env())
         process.url = f"http://127.0.0.1:{port}"
-        wait_http(f"{process.url}/_emulator/health", process)
+        process.ready_url = f"{process.url}/_emulator/health"
+        if wait:
+            ready(process)
         return process
 
-    def bare_webhook(self, label: str, app_secret: str) -> Process:
+    def bare_webhook(self, label: str, app_secret: str, *, wait: bool = True) -> Process:
         """The baseline: a bare FastAPI endpoint in its own uvicorn that reads the body and checks the HMAC."""
         port = free_port()
         command = [sys.executable, "-m", "uvicorn", "--app-dir", str(ROOT / "bench"), "_bare_webhook:app"]
         command += ["--host", "127.0.0.1", "--port", str(port), "--no-access-log", "--log-level", "warning"]
         process = self.start(label, command, python_env({"BARE_APP_SECRET": app_secret}))
         process.url = f"http://127.0.0.1:{port}"
-        wait_http(f"{process.url}/healthz", process)
+        process.ready_url = f"{process.url}/healthz"
+        if wait:
+            ready(process)
         return process
 
 
@@ -533,21 +568,40 @@ class Seeded:
     private_key: str
 
 
-def seed(where: Site, webhook_url: str = "http://127.0.0.1:9/webhooks/whatsapp") -> Seeded:
+def seed(where: Site) -> Seeded:
     """Seeds through Sportello's services, as the test suite does (tests/support), before any
-    server starts. `webhook_url` is where the emulator will deliver this business's webhooks."""
+    server starts (or finds the seeding of a cached folder). The business's `webhook_url`, where
+    the emulator delivers, is the caller's to set."""
     sys.path.insert(0, str(ROOT / "tests"))
     from sportello.accounts.models import Role
     from sportello.emulator.config import Business
+
+    record = where.data_dir / "seeded.json"
+    if record.exists():
+        saved = json.loads(record.read_text())
+        return Seeded(Business(**saved.pop("business")), **saved)
     from support.seeding import add_service_user_with_key
     from support.world import connect
 
-    business = Business(webhook_url=webhook_url)
+    business = Business()
     settings = where.settings()
     account_id, number_id = connect(settings, business)
     integration = add_service_user_with_key(settings, account_id, role=Role.CHAT_MANAGER, name="Bench CRM")
-    return Seeded(business, account_id, number_id, integration.api_key, integration.email, integration.private_key)
+    seeded = Seeded(business, account_id, number_id, integration.api_key, integration.email, integration.private_key)
+    record.write_text(json.dumps(asdict(seeded)))
+    if where.cache is not None and not where.cache.exists():
+        copying = where.cache.with_name(f"{where.cache.name}.{os.getpid()}")
+        shutil.copytree(where.data_dir, copying)
+        with contextlib.suppress(OSError):  # another benchmark cached it first
+            copying.rename(where.cache)
+    return seeded
 
 
 def emulator_config(business: Any, **options: Any) -> dict[str, Any]:
     return {"businesses": [asdict(business)], **options}
+
+
+if __name__ == "__main__":
+    # `python bench/harness.py`: migrate and seed the SQLite folder of $SPORTELLO_BENCH_CACHE once.
+    with site(False) as prepared:
+        seed(prepared)

@@ -70,15 +70,19 @@ def measure(args: argparse.Namespace, result: harness.Result) -> None:
         business = seeded.business
         web_ports = [harness.free_port() for _ in range(2 if args.multi else 1)]
         business.webhook_url = f"http://127.0.0.1:{web_ports[0]}/webhooks/whatsapp"
-        emulator = stack.emulator("emulator", harness.emulator_config(business)).url
-        bare = [stack.bare_webhook(f"bare-{i}", business.app_secret).url for i in range(len(web_ports))]
-        workers_inside = not args.multi
-        urls = [
-            stack.sportello(where, f"web-{i}", port=port, graph_api_base_url=emulator, run_workers=workers_inside).url
+        emulator = stack.emulator("emulator", harness.emulator_config(business), wait=False)
+        bares = [stack.bare_webhook(f"bare-{i}", business.app_secret, wait=False) for i in range(len(web_ports))]
+        emulator_url = emulator.url
+        webs = [
+            stack.sportello(
+                where, f"web-{i}", port=port, graph_api_base_url=emulator_url, run_workers=not args.multi, wait=False
+            )
             for i, port in enumerate(web_ports)
         ]
+        harness.ready(emulator, *bares, *webs)
+        bare, urls = [p.url for p in bares], [p.url for p in webs]
         if args.multi:
-            stack.worker(where, "worker", graph_api_base_url=emulator)
+            stack.worker(where, "worker", graph_api_base_url=emulator_url)
 
         bare_requests = signed_requests(bare, business, total, "bare")
         bare_load = asyncio.run(

@@ -148,9 +148,9 @@ async def call_emulator_directly(url: str, business: Any, total: int) -> harness
 def measure(args: argparse.Namespace, result: harness.Result) -> None:
     # --quick only walks the path: today's sender is far below the rates, and the smoke test waits.
     fast_total = 100 if args.quick else 3000
-    hold_seconds = 1 if args.quick else 60
+    hold_seconds: float = 1 if args.quick else 60
     default_rate = 80
-    hold_total = 100 if args.quick else default_rate * (hold_seconds + 5) // CUSTOMERS * CUSTOMERS
+    hold_total = 100 if args.quick else int(default_rate * (hold_seconds + 5)) // CUSTOMERS * CUSTOMERS
     suffix = f" [{harness.MULTI}]" if args.multi else ""
     emulator_options = {"number_rate_per_second": 10_000, "pair_burst": None}
     with harness.site(args.multi) as where, harness.processes() as stack:

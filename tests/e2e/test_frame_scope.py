@@ -13,13 +13,10 @@ from urllib.parse import quote
 import httpx
 import pytest
 from playwright.sync_api import Page, expect
-from starlette.applications import Starlette
-from starlette.responses import HTMLResponse, Response
-from starlette.routing import Route
 
 from sportello.accounts.models import Role
 from sportello.settings import Settings
-from support.browser import as_the_frame, chromium, frame_of
+from support.browser import as_the_frame, chromium, frame_of, host_app
 from support.databases import make_sqlite_template, sqlite_url
 from support.seeding import Integration, add_service_user_with_key
 from support.servers import free_port, running_server
@@ -42,16 +39,6 @@ frames.forEach((src, index) => {
   document.getElementById("frames").appendChild(frame);
 });
 """
-
-
-def _host_app() -> Starlette:
-    async def page(_request: object) -> HTMLResponse:
-        return HTMLResponse(HOST_PAGE)
-
-    async def script(_request: object) -> Response:
-        return Response(HOST_JS, media_type="text/javascript")
-
-    return Starlette(routes=[Route("/", page), Route("/host.js", script)])
 
 
 class Setup:
@@ -102,7 +89,7 @@ def setup(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Setup]:
         desk = add_service_user_with_key(
             world.settings, world.account_id, role=Role.CHAT_MANAGER, name="Desk", allowed_origins=[host]
         )
-        with running_server(_host_app(), port=host_port):
+        with running_server(host_app(HOST_PAGE, HOST_JS), port=host_port):
             yield Setup(world, host, desk)
 
 

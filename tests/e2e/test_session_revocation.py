@@ -14,13 +14,10 @@ from urllib.parse import quote
 import httpx
 import pytest
 from playwright.sync_api import Page, WebSocket, expect
-from starlette.applications import Starlette
-from starlette.responses import HTMLResponse, Response
-from starlette.routing import Route
 
 from sportello.accounts.models import Role
 from sportello.settings import Settings
-from support.browser import chromium
+from support.browser import chromium, host_app
 from support.databases import make_sqlite_template, sqlite_url
 from support.seeding import Integration, add_service_user_with_key
 from support.servers import free_port, running_server
@@ -70,16 +67,6 @@ class Setup:
         return f"{self.host}/?src={quote(src)}"
 
 
-def _host_app() -> Starlette:
-    async def page(_request: object) -> HTMLResponse:
-        return HTMLResponse(HOST_PAGE)
-
-    async def script(_request: object) -> Response:
-        return Response(HOST_JS, media_type="text/javascript")
-
-    return Starlette(routes=[Route("/", page), Route("/host.js", script)])
-
-
 @pytest.fixture(scope="module")
 def setup(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Setup]:
     data = tmp_path_factory.mktemp("session-revocation")
@@ -88,7 +75,7 @@ def setup(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Setup]:
     host_port = free_port()
     # `localhost` against Sportello's `127.0.0.1`: another site, so the iframe is a third party.
     host = f"http://localhost:{host_port}"
-    with running_world(settings) as world, running_server(_host_app(), port=host_port):
+    with running_world(settings) as world, running_server(host_app(HOST_PAGE, HOST_JS), port=host_port):
         yield Setup(world, host)
 
 

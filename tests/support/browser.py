@@ -7,6 +7,9 @@ from contextlib import contextmanager
 from typing import Any
 
 from playwright.sync_api import Browser, Frame, Page, sync_playwright
+from starlette.applications import Starlette
+from starlette.responses import HTMLResponse, Response
+from starlette.routing import Route
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -53,3 +56,15 @@ def as_the_frame(frame: Frame, method: str, path: str, body: dict[str, Any] | No
         [method, path, body],
     )
     return status
+
+
+def host_app(page_html: str, script_js: str) -> Starlette:
+    """A host CRM on its own origin: its page at `/` and the script that builds its frames at `/host.js`."""
+
+    async def page(_request: object) -> HTMLResponse:
+        return HTMLResponse(page_html)
+
+    async def script(_request: object) -> Response:
+        return Response(script_js, media_type="text/javascript")
+
+    return Starlette(routes=[Route("/", page), Route("/host.js", script)])

@@ -64,6 +64,37 @@ def _authorize(request: Request, business: Business | None) -> Business:
     return business
 
 
+async def _json_object(request: Request) -> dict[str, Any]:
+    try:
+        body: Any = await request.json()
+    except ValueError:
+        raise GraphError(100, "The request body is not valid JSON.") from None
+    if not isinstance(body, dict):
+        raise GraphError(100, "The request body must be an object.")
+    return body
+
+
+def _template_category(category: Any) -> str:
+    if category not in ("MARKETING", "UTILITY", "AUTHENTICATION"):
+        raise GraphError(100, "Param category must be MARKETING, UTILITY or AUTHENTICATION.")
+    return str(category)
+
+
+def _template_components(components: Any) -> list[Any]:
+    """A template's components as Meta takes them: a list with a BODY among them."""
+    if not isinstance(components, list) or not any(
+        isinstance(c, dict) and str(c.get("type", "")).upper() == "BODY" for c in components
+    ):
+        raise GraphError(100, "Param components needs a BODY component.")
+    return components
+
+
+def _start_review(request: Request, business: Business, template: StoredTemplate) -> None:
+    task = asyncio.create_task(_review(request, business, template))
+    request.app.state.tasks.add(task)
+    task.add_done_callback(request.app.state.tasks.discard)
+
+
 @router.post("/{version}/{phone_number_id}/messages")
 async def send_message(version: str, phone_number_id: str, request: Request) -> Response:
     state = _state(request)
@@ -211,24 +242,14 @@ async def create_template(version: str, waba_id: str, request: Request) -> Respo
     try:
         _check_version(version)
         business = _authorize(request, state.business_by_waba(waba_id))
-        try:
-            body: Any = await request.json()
-        except ValueError:
-            raise GraphError(100, "The request body is not valid JSON.") from None
-        if not isinstance(body, dict):
-            raise GraphError(100, "The request body must be an object.")
+        body = await _json_object(request)
         name, category, language = body.get("name"), body.get("category"), body.get("language")
         if not isinstance(name, str) or not re.fullmatch(r"[a-z0-9_]{1,512}", name):
             raise GraphError(100, "Param name must be lowercase letters, digits and underscores.")
-        if category not in ("MARKETING", "UTILITY", "AUTHENTICATION"):
-            raise GraphError(100, "Param category must be MARKETING, UTILITY or AUTHENTICATION.")
+        category = _template_category(category)
         if not isinstance(language, str) or not language:
             raise GraphError(100, "Param language is required.")
-        components = body.get("components")
-        if not isinstance(components, list) or not any(
-            isinstance(c, dict) and str(c.get("type", "")).upper() == "BODY" for c in components
-        ):
-            raise GraphError(100, "Param components needs a BODY component.")
+        components = _template_components(body.get("components"))
         if any(t.waba_id == waba_id and t.name == name and t.language == language for t in state.templates.values()):
             raise GraphError(100, f'Message template "{name}" already exists in {language}.')
         parameter_format = str(body.get("parameter_format") or "POSITIONAL").upper()
@@ -247,9 +268,7 @@ async def create_template(version: str, waba_id: str, request: Request) -> Respo
         parameter_format=parameter_format,
     )
     state.templates[template_id] = template
-    task = asyncio.create_task(_review(request, business, template))
-    request.app.state.tasks.add(task)
-    task.add_done_callback(request.app.state.tasks.discard)
+    _start_review(request, business, template)
     return JSONResponse({"id": template_id, "status": "PENDING", "category": category})
 
 
@@ -362,27 +381,14 @@ async def edit_template(version: str, template_id: str, request: Request) -> Res
         business = _authorize(request, state.business_by_waba(template.waba_id))
         if template.status not in ("REJECTED", "APPROVED", "PAUSED"):
             raise GraphError(100, f"A template that is {template.status} cannot be edited.")
-        try:
-            body: Any = await request.json()
-        except ValueError:
-            raise GraphError(100, "The request body is not valid JSON.") from None
-        if not isinstance(body, dict):
-            raise GraphError(100, "The request body must be an object.")
-        components = body.get("components", template.components)
-        if not isinstance(components, list) or not any(
-            isinstance(c, dict) and str(c.get("type", "")).upper() == "BODY" for c in components
-        ):
-            raise GraphError(100, "Param components needs a BODY component.")
-        category = body.get("category", template.category)
-        if category not in ("MARKETING", "UTILITY", "AUTHENTICATION"):
-            raise GraphError(100, "Param category must be MARKETING, UTILITY or AUTHENTICATION.")
+        body = await _json_object(request)
+        components = _template_components(body.get("components", template.components))
+        category = _template_category(body.get("category", template.category))
     except GraphError as error:
         return error.response()
     template.components, template.category = components, category
     template.status, template.reason = "PENDING", ""
-    task = asyncio.create_task(_review(request, business, template))
-    request.app.state.tasks.add(task)
-    task.add_done_callback(request.app.state.tasks.discard)
+    _start_review(request, business, template)
     return JSONResponse({"success": True})
 
 

@@ -9,21 +9,18 @@ from datetime import UTC, datetime
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from sportello.credentials import repository as repo
-from sportello.db.unit_of_work import unit_of_work
-from sportello.kit.background import PollingLoop
+from sportello.kit.background import PruningLoop
 
 BATCH = 1000
 
 
-class ExpiredCredentialPruner(PollingLoop):
+class ExpiredCredentialPruner(PruningLoop):
     name = "expired credential pruner"
+    # One short transaction per batch keeps each hold of the write lock short.
+    batch = BATCH
 
     def __init__(self, sessionmaker: async_sessionmaker[AsyncSession], poll_seconds: float = 60.0) -> None:
-        super().__init__(poll_seconds)
-        self._sessionmaker = sessionmaker
+        super().__init__(sessionmaker, poll_seconds)
 
-    async def round(self) -> int:
-        """One short transaction per batch; a full batch asks for another round at once."""
-        async with unit_of_work(self._sessionmaker) as session:
-            forgotten = await repo.delete_expired(session, now=datetime.now(UTC), batch=BATCH)
-        return forgotten if forgotten >= BATCH else 0
+    async def prune(self, session: AsyncSession) -> int:
+        return await repo.delete_expired(session, now=datetime.now(UTC), batch=BATCH)

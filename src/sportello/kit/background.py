@@ -7,6 +7,10 @@ import asyncio
 import contextlib
 import logging
 
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from sportello.db.unit_of_work import unit_of_work
+
 logger = logging.getLogger("sportello.background")
 
 
@@ -46,3 +50,25 @@ class PollingLoop:
                 logger.exception("%s round failed", self.name)
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), timeout=self._poll)
+
+
+class PruningLoop(PollingLoop):
+    """Deletes what no check needs any more (expired rows are already refused where they are read),
+    in one short transaction a round, so no request pays for it."""
+
+    # When set, a round deletes at most this many rows and one that deleted a whole batch is
+    # followed at once by another; when not, one round clears everything.
+    batch: int | None = None
+
+    def __init__(self, sessionmaker: async_sessionmaker[AsyncSession], poll_seconds: float) -> None:
+        super().__init__(poll_seconds)
+        self._sessionmaker = sessionmaker
+
+    async def prune(self, session: AsyncSession) -> int:
+        """Delete one round's rows; returns how many went."""
+        raise NotImplementedError
+
+    async def round(self) -> int:
+        async with unit_of_work(self._sessionmaker) as session:
+            forgotten = await self.prune(session)
+        return forgotten if self.batch is not None and forgotten >= self.batch else 0

@@ -25,5 +25,6 @@ async def delete_session(session: AsyncSession, digest: str) -> None:
     await session.execute(delete(OperatorSession).where(OperatorSession.digest == digest))
 
 
-async def delete_expired(session: AsyncSession, *, now: datetime) -> None:
-    await session.execute(delete(OperatorSession).where(OperatorSession.expires_at <= now))
+async def delete_expired(session: AsyncSession, *, now: datetime) -> int:
+    result = await session.execute(delete(OperatorSession).where(OperatorSession.expires_at <= now))
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]

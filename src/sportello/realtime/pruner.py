@@ -5,20 +5,16 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from sportello.db.unit_of_work import unit_of_work
-from sportello.kit.background import PollingLoop
+from sportello.kit.background import PruningLoop
 from sportello.realtime import service
 
 
-class LiveEventPruner(PollingLoop):
+class LiveEventPruner(PruningLoop):
+    # One pass an hour is enough: never a burst.
     name = "live event pruner"
 
     def __init__(self, sessionmaker: async_sessionmaker[AsyncSession], poll_seconds: float = 3600.0) -> None:
-        super().__init__(poll_seconds)
-        self._sessionmaker = sessionmaker
+        super().__init__(sessionmaker, poll_seconds)
 
-    async def round(self) -> int:
-        async with unit_of_work(self._sessionmaker) as session:
-            await service.prune(session)
-        # One pass an hour is enough: never a burst.
-        return 0
+    async def prune(self, session: AsyncSession) -> int:
+        return await service.prune(session)

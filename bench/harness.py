@@ -38,6 +38,42 @@ MULTI = "2 web + PostgreSQL + Redis"
 SINGLE = "1 process, SQLite"
 
 
+# --- Meta's webhooks ------------------------------------------------------------------------------
+
+
+def text_webhook(business: Any, *, phone: str, name: str, wamid: str, text: str) -> bytes:
+    """The body Meta posts when a customer writes `text`, to the number of `business`."""
+    value = {
+        "messaging_product": "whatsapp",
+        "metadata": {
+            "display_phone_number": business.display_phone_number,
+            "phone_number_id": business.phone_number_id,
+        },
+        "contacts": [{"profile": {"name": name}, "wa_id": phone}],
+        "messages": [
+            {
+                "from": phone,
+                "id": wamid,
+                "timestamp": str(int(time.time())),
+                "type": "text",
+                "text": {"body": text},
+            }
+        ],
+    }
+    envelope = {
+        "object": "whatsapp_business_account",
+        "entry": [{"id": business.waba_id, "changes": [{"field": "messages", "value": value}]}],
+    }
+    return json.dumps(envelope, separators=(",", ":")).encode()
+
+
+def webhook_headers(body: bytes, app_secret: str) -> dict[str, str]:
+    """Meta's headers for `body`: signed with the app secret as Meta signs."""
+    from sportello.whatsapp.signature import sign
+
+    return {"Content-Type": "application/json", "X-Hub-Signature-256": sign(body, app_secret)}
+
+
 # --- results -------------------------------------------------------------------------------------
 
 

@@ -34,10 +34,11 @@ from websockets.asyncio.client import connect
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 
+import harness
+
 from sportello.accounts.models import Role
 from sportello.emulator.config import Business
 from sportello.settings import Settings
-from sportello.whatsapp.signature import sign
 from support import databases
 from support.browser import chromium, frame_of
 from support.seeding import Integration, add_service_user_with_key
@@ -77,41 +78,18 @@ def percentile(values: list[float], q: float) -> float | None:
     return round(ordered[min(len(ordered) - 1, int(q * len(ordered)))], 2)
 
 
-def webhook(business: Business, phone: str, text: str) -> bytes:
-    value = {
-        "messaging_product": "whatsapp",
-        "metadata": {
-            "display_phone_number": business.display_phone_number,
-            "phone_number_id": business.phone_number_id,
-        },
-        "contacts": [{"profile": {"name": "Bench"}, "wa_id": phone}],
-        "messages": [
-            {
-                "from": phone,
-                "id": f"wamid.host{time.time_ns()}",
-                "timestamp": str(int(time.time())),
-                "type": "text",
-                "text": {"body": text},
-            }
-        ],
-    }
-    envelope = {
-        "object": "whatsapp_business_account",
-        "entry": [{"id": business.waba_id, "changes": [{"field": "messages", "value": value}]}],
-    }
-    return json.dumps(envelope).encode()
-
-
 class Sportello:
     def __init__(self, url: str, business: Business, desk: Integration) -> None:
         self.url, self.business, self.desk = url, business, desk
 
     def post(self, client: httpx.Client, phone: str, text: str) -> None:
-        body = webhook(self.business, phone, text)
+        body = harness.text_webhook(
+            self.business, phone=phone, name="Bench", wamid=f"wamid.host{time.time_ns()}", text=text
+        )
         answer = client.post(
             f"{self.url}/webhooks/whatsapp",
             content=body,
-            headers={"Content-Type": "application/json", "X-Hub-Signature-256": sign(body, self.business.app_secret)},
+            headers=harness.webhook_headers(body, self.business.app_secret),
         )
         answer.raise_for_status()
 
@@ -190,15 +168,18 @@ async def raw_socket_ms(sportello: Sportello, rounds: int) -> list[float]:
             await socket.send(json.dumps({"type": "hello", "session": session, "after": None}))
             assert json.loads(await socket.recv())["type"] == "ready"
             for index in range(rounds):
-                body = webhook(sportello.business, "393330000009", f"raw {index}")
+                body = harness.text_webhook(
+                    sportello.business,
+                    phone="393330000009",
+                    name="Bench",
+                    wamid=f"wamid.host{time.time_ns()}",
+                    text=f"raw {index}",
+                )
                 started = time.perf_counter()
                 answer = await client.post(
                     "/webhooks/whatsapp",
                     content=body,
-                    headers={
-                        "Content-Type": "application/json",
-                        "X-Hub-Signature-256": sign(body, sportello.business.app_secret),
-                    },
+                    headers=harness.webhook_headers(body, sportello.business.app_secret),
                 )
                 answer.raise_for_status()
                 while True:

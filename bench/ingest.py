@@ -7,9 +7,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import hashlib
-import hmac
-import json
 import time
 from typing import Any
 
@@ -20,38 +17,18 @@ CONCURRENCY = 32
 CUSTOMERS = 50
 
 
-def webhook_body(business: Any, index: int, run: str) -> bytes:
-    phone = f"3933300{index % CUSTOMERS:05d}"
-    value = {
-        "messaging_product": "whatsapp",
-        "metadata": {
-            "display_phone_number": business.display_phone_number,
-            "phone_number_id": business.phone_number_id,
-        },
-        "contacts": [{"profile": {"name": f"Bench {index % CUSTOMERS}"}, "wa_id": phone}],
-        "messages": [
-            {
-                "from": phone,
-                "id": f"wamid.bench.{run}.{index}",
-                "timestamp": str(int(time.time())),
-                "type": "text",
-                "text": {"body": f"hello {index}"},
-            }
-        ],
-    }
-    envelope = {
-        "object": "whatsapp_business_account",
-        "entry": [{"id": business.waba_id, "changes": [{"field": "messages", "value": value}]}],
-    }
-    return json.dumps(envelope, separators=(",", ":")).encode()
-
-
 def signed_requests(urls: list[str], business: Any, total: int, run: str) -> list[bytes]:
     requests = []
     for index in range(total):
-        body = webhook_body(business, index, run)
-        signature = "sha256=" + hmac.new(business.app_secret.encode(), body, hashlib.sha256).hexdigest()
-        headers = {"Content-Type": "application/json", "X-Hub-Signature-256": signature}
+        phone = f"3933300{index % CUSTOMERS:05d}"
+        body = harness.text_webhook(
+            business,
+            phone=phone,
+            name=f"Bench {index % CUSTOMERS}",
+            wamid=f"wamid.bench.{run}.{index}",
+            text=f"hello {index}",
+        )
+        headers = harness.webhook_headers(body, business.app_secret)
         url = urls[index % len(urls)]
         requests.append(harness.request_bytes("POST", f"{url}/webhooks/whatsapp", body, headers))
     return requests

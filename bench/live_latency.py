@@ -12,41 +12,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import hashlib
-import hmac
 import json
 import time
-from typing import Any
 
 import harness
 import httpx
 from harness import Row
 from websockets.asyncio.client import connect
-
-
-def webhook_body(business: Any, index: int) -> bytes:
-    value = {
-        "messaging_product": "whatsapp",
-        "metadata": {
-            "display_phone_number": business.display_phone_number,
-            "phone_number_id": business.phone_number_id,
-        },
-        "contacts": [{"profile": {"name": "Bench"}, "wa_id": "393330000001"}],
-        "messages": [
-            {
-                "from": "393330000001",
-                "id": f"wamid.live.{index}.{time.time_ns()}",
-                "timestamp": str(int(time.time())),
-                "type": "text",
-                "text": {"body": f"hello {index}"},
-            }
-        ],
-    }
-    envelope = {
-        "object": "whatsapp_business_account",
-        "entry": [{"id": business.waba_id, "changes": [{"field": "messages", "value": value}]}],
-    }
-    return json.dumps(envelope).encode()
 
 
 async def frame_session(url: str, seeded: harness.Seeded) -> str:
@@ -80,13 +52,18 @@ async def measure_path(
         if ready.get("type") != "ready":
             raise RuntimeError(f"the live socket answered {ready}")
         for index in range(rounds):
-            body = webhook_body(seeded.business, index)
-            signature = "sha256=" + hmac.new(seeded.business.app_secret.encode(), body, hashlib.sha256).hexdigest()
+            body = harness.text_webhook(
+                seeded.business,
+                phone="393330000001",
+                name="Bench",
+                wamid=f"wamid.live.{index}.{time.time_ns()}",
+                text=f"hello {index}",
+            )
             started = time.perf_counter()
             answer = await client.post(
                 f"{post_url}/webhooks/whatsapp",
                 content=body,
-                headers={"Content-Type": "application/json", "X-Hub-Signature-256": signature},
+                headers=harness.webhook_headers(body, seeded.business.app_secret),
             )
             answer.raise_for_status()
             while not about_a_message(await asyncio.wait_for(socket.recv(), 30)):

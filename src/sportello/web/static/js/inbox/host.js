@@ -33,7 +33,7 @@ export function emit(eventType, data) {
 }
 
 // Sent on first data and then only when it changes.
-export function emitIfChanged(eventType, data) {
+function emitIfChanged(eventType, data) {
   const text = JSON.stringify(data);
   if (last.get(eventType) === text) return;
   last.set(eventType, text);

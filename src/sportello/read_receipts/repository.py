@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sportello.accounts.models import Account
 from sportello.integrations.models import WhatsAppNumber
+from sportello.kit.queue import DurableQueue
 from sportello.messages.models import Direction, Message
 from sportello.read_receipts.models import ReadReceipt
 
@@ -56,31 +57,42 @@ async def insert(session: AsyncSession, receipt: ReadReceipt) -> ReadReceipt:
     return receipt
 
 
-async def list_due_chat_ids(session: AsyncSession, *, now: datetime, limit: int) -> Sequence[int]:
-    rows = await session.scalars(
-        select(ReadReceipt.chat_id).where(ReadReceipt.due_at <= now).order_by(ReadReceipt.due_at).limit(limit)
+# A chat's call waits while `due_at` is set; `due_at` is also the lease a sender holds while it
+# talks to Meta, and the backoff after a failure.
+QUEUE = DurableQueue(
+    name="read-receipts",
+    id_column=ReadReceipt.chat_id,
+    lease=ReadReceipt.due_at,
+    waiting=ReadReceipt.due_at.is_not(None),
+    attempts=ReadReceipt.attempts,
+)
+
+
+@dataclass(frozen=True)
+class Route:
+    """Where a claimed call goes: the number's Graph id and sealed token, and whether its account
+    still sends read receipts."""
+
+    phone_number_id: str
+    access_token_sealed: str
+    receipts_on: bool
+
+
+async def routes(session: AsyncSession, number_ids: Sequence[int]) -> dict[int, Route]:
+    """The route of each of these numbers, in one query (a number gone is missing)."""
+    if not number_ids:
+        return {}
+    rows = await session.execute(
+        select(
+            WhatsAppNumber.id,
+            WhatsAppNumber.phone_number_id,
+            WhatsAppNumber.access_token_sealed,
+            Account.send_read_receipts,
+        )
+        .join(Account, Account.id == WhatsAppNumber.account_id)
+        .where(WhatsAppNumber.id.in_(list(set(number_ids))))
     )
-    return rows.all()
-
-
-async def claim(session: AsyncSession, chat_id: int, *, now: datetime, hold: timedelta) -> ReadReceipt | None:
-    """Take a due call; `None` when another sender has it. Held `hold` long, then due again."""
-    claimed = await session.execute(
-        update(ReadReceipt)
-        .where(ReadReceipt.chat_id == chat_id, ReadReceipt.due_at <= now)
-        .values(due_at=now + hold, attempts=ReadReceipt.attempts + 1)
-    )
-    if claimed.rowcount != 1:  # type: ignore[attr-defined]
-        return None
-    return await session.get(ReadReceipt, chat_id, populate_existing=True)
-
-
-async def number_and_setting(session: AsyncSession, receipt: ReadReceipt) -> tuple[WhatsAppNumber | None, bool]:
-    """The number the customer wrote to, and whether its account still sends read receipts."""
-    on = bool(await session.scalar(select(Account.send_read_receipts).where(Account.id == receipt.account_id)))
-    if receipt.whatsapp_number_id is None:
-        return None, on
-    return await session.get(WhatsAppNumber, receipt.whatsapp_number_id), on
+    return {row[0]: Route(row[1], row[2], bool(row[3])) for row in rows.all()}
 
 
 async def settle(

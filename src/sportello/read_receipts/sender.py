@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import weakref
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -17,10 +16,11 @@ import httpx
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from sportello.db.unit_of_work import unit_of_work
-from sportello.kit.background import PollingLoop
 from sportello.kit.encryption import SecretBox
+from sportello.kit.queue import QueueLoop, backoff
 from sportello.read_receipts import repository as repo
 from sportello.read_receipts.limits import TYPING_SECONDS
+from sportello.read_receipts.models import ReadReceipt
 from sportello.settings import Settings
 from sportello.whatsapp.client import GraphApiClient
 from sportello.whatsapp.errors import GraphApiError
@@ -42,7 +42,7 @@ class _Call:
     typing: bool
 
 
-class ReadReceiptSender(PollingLoop):
+class ReadReceiptSender(QueueLoop):
     name = "read-receipt-sender"
 
     def __init__(
@@ -52,41 +52,55 @@ class ReadReceiptSender(PollingLoop):
         box: SecretBox,
         http: httpx.AsyncClient,
     ) -> None:
-        super().__init__(settings.send_poll_seconds)
+        super().__init__(repo.QUEUE, settings.send_poll_seconds)
         self._sessionmaker = sessionmaker
         self._box = box
         self._client = GraphApiClient(http, base_url=settings.graph_api_base_url, version=settings.graph_api_version)
-        _running.add(self)
 
     async def round(self) -> int:
-        now = datetime.now(UTC)
-        async with unit_of_work(self._sessionmaker) as session:
-            due = await repo.list_due_chat_ids(session, now=now, limit=BATCH)
-        calls = [call for chat_id in due if (call := await self._claim(chat_id, now)) is not None]
+        calls = await self._claim()
         await asyncio.gather(*(self._send(call) for call in calls))
         return len(calls)
 
-    async def _claim(self, chat_id: int, now: datetime) -> _Call | None:
+    async def _claim(self) -> list[_Call]:
+        """A batch of due calls in one statement, with their numbers in one more."""
+        now = datetime.now(UTC)
         async with unit_of_work(self._sessionmaker) as session:
-            receipt = await repo.claim(session, chat_id, now=now, hold=CLAIM)
-            if receipt is None:
-                return None
-            number, on = await repo.number_and_setting(session, receipt)
-            if number is None or not on:
-                # The number was disconnected or the account turned receipts off meanwhile.
-                receipt.due_at = None
-                return None
-            typed = receipt.typing_requested_at
-            return _Call(
-                chat_id=chat_id,
-                requested=receipt.requested,
-                attempts=receipt.attempts,
-                meta_id=receipt.meta_id,
-                phone_number_id=number.phone_number_id,
-                access_token=self._box.open(number.access_token_sealed),
-                # A late indicator would show "typing…" after the agent stopped: only a fresh one goes.
-                typing=typed is not None and now - typed < timedelta(seconds=TYPING_SECONDS),
+            claimed = await repo.QUEUE.claim(
+                session,
+                limit=BATCH,
+                hold=CLAIM,
+                now=now,
+                columns=(
+                    ReadReceipt.requested,
+                    ReadReceipt.attempts,
+                    ReadReceipt.meta_id,
+                    ReadReceipt.whatsapp_number_id,
+                    ReadReceipt.typing_requested_at,
+                ),
             )
+            routes = await repo.routes(session, [row[4] for row in claimed if row[4] is not None])
+            calls, dropped = [], []
+            for chat_id, requested, attempts, meta_id, number_id, typed in claimed:
+                route = routes.get(number_id) if number_id is not None else None
+                if route is None or not route.receipts_on:
+                    # The number was disconnected or the account turned receipts off meanwhile.
+                    dropped.append(chat_id)
+                    continue
+                calls.append(
+                    _Call(
+                        chat_id=chat_id,
+                        requested=requested,
+                        attempts=attempts,
+                        meta_id=meta_id,
+                        phone_number_id=route.phone_number_id,
+                        access_token=self._box.open(route.access_token_sealed),
+                        # A late indicator would show "typing…" after the agent stopped: only a fresh one goes.
+                        typing=typed is not None and now - typed < timedelta(seconds=TYPING_SECONDS),
+                    )
+                )
+            await repo.QUEUE.finish(session, dropped)
+        return calls
 
     async def _send(self, call: _Call) -> None:
         try:
@@ -103,7 +117,7 @@ class ReadReceiptSender(PollingLoop):
                     session,
                     call.chat_id,
                     requested=call.requested,
-                    due_at=datetime.now(UTC) + timedelta(seconds=2**call.attempts) if again else None,
+                    due_at=datetime.now(UTC) + backoff(call.attempts) if again else None,
                     reset_attempts=not again,
                 )
             logger.warning(
@@ -115,10 +129,6 @@ class ReadReceiptSender(PollingLoop):
             await repo.settle(session, call.chat_id, requested=call.requested, due_at=None, reset_attempts=True)
 
 
-_running: weakref.WeakSet[ReadReceiptSender] = weakref.WeakSet()
-
-
 def wake_local_senders() -> None:
     """Called after a commit that asked for a call: this process's sender goes at once."""
-    for sender in list(_running):
-        sender.wake()
+    repo.QUEUE.wake()

@@ -1,7 +1,7 @@
 """A durable work queue over a table: the rows are the jobs, so a crash loses none.
 
-Every queue of Sportello (webhook events to apply, inbound media to fetch, email to send, and
-messages to send to Meta) has the same shape, described once here:
+Every queue of Sportello (webhook events to apply, inbound media to fetch, email to send, read
+receipts and messages to send to Meta) has the same shape, described once here:
 
 - A row is *waiting* when `waiting` holds (e.g. `state = 'received'`, `sent_at IS NULL`) and its
   lease column (`claimed_until`, `next_attempt_at`) is empty or in the past.

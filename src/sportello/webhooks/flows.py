@@ -26,11 +26,11 @@ from sportello.kit.phones import to_e164
 from sportello.messages import reactions
 from sportello.messages import repository as messages_repo
 from sportello.messages.models import Direction, Media, Message, MessageKind, SendStatus
+from sportello.messages.statuses import next_status
 from sportello.payments import repository as payments_repo
 from sportello.realtime import service as live
 from sportello.templates.models import Template, TemplateStatus
 from sportello.webhooks.processor import ClaimedEvent, Deferred
-from sportello.whatsapp.statuses import next_status
 from sportello.whatsapp.user_ids import is_bsuid
 from sportello.whatsapp.webhook_payload import (
     InboundMessage,

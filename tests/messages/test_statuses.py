@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from sportello.messages.models import SendStatus
-from sportello.whatsapp.statuses import next_status, send_status_for
+from sportello.messages.statuses import next_status, send_status_for
 
 T0 = datetime(2025, 6, 1, 12, 0, tzinfo=UTC)
 LADDER = [SendStatus.PENDING, SendStatus.SENT, SendStatus.DELIVERED, SendStatus.READ]

@@ -16,7 +16,7 @@ from playwright.sync_api import Page, expect
 
 from sportello.accounts.models import Role
 from sportello.settings import Settings
-from support.browser import as_the_frame, chromium, frame_of, host_app
+from support.browser import as_the_frame, frame_of, host_app
 from support.databases import make_sqlite_template, sqlite_url
 from support.seeding import Integration, add_service_user_with_key
 from support.servers import free_port, running_server
@@ -91,22 +91,6 @@ def setup(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Setup]:
         )
         with running_server(host_app(HOST_PAGE, HOST_JS), port=host_port):
             yield Setup(world, host, desk)
-
-
-@pytest.fixture(scope="module")
-def browser_context() -> Iterator[Any]:
-    with chromium() as browser:
-        context = browser.new_context(viewport={"width": 1200, "height": 800})
-        context.set_default_timeout(15_000)
-        yield context
-        context.close()
-
-
-@pytest.fixture
-def page(browser_context: Any) -> Iterator[Page]:
-    page = browser_context.new_page()
-    yield page
-    page.close()
 
 
 def test_a_chat_frame_without_its_list_cannot_fetch_another_chat(setup: Setup, page: Page) -> None:

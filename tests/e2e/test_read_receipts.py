@@ -18,7 +18,6 @@ from starlette.routing import Route
 
 from sportello.accounts.models import Role
 from sportello.settings import Settings
-from support.browser import chromium
 from support.databases import make_sqlite_template, sqlite_url
 from support.seeding import Integration, add_service_user_with_key
 from support.servers import free_port, running_server
@@ -56,15 +55,6 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[World, str
         )
         with running_server(_host_app(), port=host_port):
             yield world, host, desk
-
-
-@pytest.fixture(scope="module")
-def browser_context() -> Iterator[Any]:
-    with chromium() as browser:
-        context = browser.new_context(viewport={"width": 1200, "height": 800})
-        context.set_default_timeout(15_000)
-        yield context
-        context.close()
 
 
 def _says(world: World, text: str) -> None:

@@ -4,6 +4,7 @@ import { el } from "../dom.js";
 import { t } from "../i18n.js";
 import { LIVE_STATE_EVENT, connectLive, throttled } from "./live.js";
 import { setAllowedOrigins } from "./host.js";
+import { alertOf, startAlerts } from "./notifications.js";
 import { startSession } from "./session.js";
 import { applyUnreadDelta, refreshUnread } from "./unread.js";
 
@@ -27,17 +28,22 @@ export async function startPage({ title, onEvents, onReady }) {
   const viewer = await startSession();
   if (!viewer) return null;
   setAllowedOrigins(viewer.allowed_origins);
+  startAlerts(viewer);
   const header = el("div", { class: "page-head" }, el("h1", { id: "page-title" }, title));
   const askUnread = throttled(refreshUnread, 250);
   const live = connectLive({
     onEvents: (events) => {
+      // The page first: an event it counts itself (the open chat's, `unreadHandled`) is not
+      // counted again here, or the host would hear the count go up and back down.
+      onEvents(events);
+      alertOf(events);
       let ask = false;
       for (const e of events) {
+        if (e.unreadHandled) continue;
         if (unknownToUnread(e)) ask = ask || e.kind !== "template";
         else if (e.kind === "chat") applyUnreadDelta(e.unread_delta);
       }
       if (ask) askUnread();
-      onEvents(events);
     },
     onReady: (state) => {
       if (!state.first) askUnread();

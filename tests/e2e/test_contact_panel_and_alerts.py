@@ -375,6 +375,11 @@ def test_a_templates_fields_are_filled_from_the_contact_and_stay_editable(
     expect(chat.locator("#field-NAME")).to_have_value("Paola")
 
 
+def alerted(page: Page, text: str) -> None:
+    """Waits for a desktop notification of this message (the app's CSP allows no evaluated waits)."""
+    wait_for(lambda: any(a["body"] == text for a in page.evaluate("window.alerts")))
+
+
 def sign_in_the_browser(page: Page, base_url: str, email: str, path: str) -> None:
     page.goto(f"{base_url}/login?next={path}")
     page.get_by_label("Email").fill(email)
@@ -426,7 +431,7 @@ def test_the_full_app_chimes_and_notifies_of_a_new_message_once_the_agent_turns_
             setup.assign(other, colleague.email)
         setup.says(other_phone, "Scrivo al collega", name="Di Un Collega")
         setup.says(phone, "Ora mi sentite?", name="Senza Avviso")
-        page.wait_for_function("window.alerts.some(a => a.body === 'Ora mi sentite?')")
+        alerted(page, "Ora mi sentite?")
         page.wait_for_timeout(500)
         alerts = page.evaluate("window.alerts")
         bodies = [a["body"] for a in alerts]
@@ -445,7 +450,7 @@ def test_the_full_app_chimes_and_notifies_of_a_new_message_once_the_agent_turns_
         expect(page.locator(".message.inbound").last).to_contain_text("Sono nella chat aperta")
         third_phone, _ = setup.customer_for(who, name="Terza Cliente", email=email)
         setup.says(third_phone, "E io?", name="Terza Cliente")
-        page.wait_for_function("window.alerts.some(a => a.body === 'E io?')")
+        alerted(page, "E io?")
         assert "Sono nella chat aperta" not in [a["body"] for a in page.evaluate("window.alerts")]
 
         # Off again: no more alerts.

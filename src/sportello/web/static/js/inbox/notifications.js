@@ -78,17 +78,33 @@ async function alert(message) {
   });
 }
 
+// A live event names the message (`ref`), and carries it when the server sends the change itself;
+// otherwise the chat's newest messages are read once to find it.
+async function messageOf(e) {
+  if (e.data) return e.data;
+  const page = await call("GET", `/web/api/chats/${e.chat_uuid}/messages/?page_size=10`).catch(() => null);
+  for (const message of page?.results ?? []) if (message.uuid !== e.ref) heard.add(message.uuid);
+  return page?.results.find((message) => message.uuid === e.ref) ?? null;
+}
+
+async function consider(e) {
+  const message = await messageOf(e);
+  if (!message || message.direction !== "Inbound" || message.type === "Note") return;
+  const at = Date.parse(message.created_datetime);
+  if (!(at >= startedAt && Date.now() - at < FRESH_MS) || inFront(message.chat_uuid) || !claim(message.uuid)) return;
+  await alert(message);
+}
+
 // Every batch of live events the page receives.
 export function alertOf(events) {
   for (const e of events) if (e.kind === "chat" && e.data?.contact) names.set(e.data.uuid, nameOf(e.data.contact));
   if (framed || !wanted) return;
   for (const e of events) {
-    const message = e.kind === "message" ? e.data : null;
-    if (!message || message.direction !== "Inbound" || message.type === "Note" || heard.has(message.uuid)) continue;
-    heard.add(message.uuid);
-    const at = Date.parse(message.created_datetime);
-    if (!(at >= startedAt && Date.now() - at < FRESH_MS) || inFront(message.chat_uuid) || !claim(message.uuid)) continue;
-    alert(message);
+    const uuid = e.data?.uuid ?? e.ref;
+    // Each message once: its later changes (ticks, a file fetched) are not news.
+    if (e.kind !== "message" || !uuid || !e.chat_uuid || heard.has(uuid)) continue;
+    heard.add(uuid);
+    consider(e).catch(() => {});
   }
 }
 

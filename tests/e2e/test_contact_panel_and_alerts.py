@@ -323,8 +323,7 @@ def test_the_contact_panel_edits_the_customer_and_the_list_then_filters_by_the_n
     composer_box = chat.locator(".composer").bounding_box()
     assert status_box and composer_box and status_box["y"] + status_box["height"] <= composer_box["y"]
     # The note is there when the panel opens again, after a reload.
-    chat.evaluate("location.reload()")
-    chat = frame_of(page)
+    chat.goto(chat.url)  # the frame's own address: its session stays (in the frame's storage)
     chat.locator("#chat-menu").click()
     chat.locator("#toggle-contact").click()
     expect(chat.locator("#contact-note")).to_have_value("Preferisce essere chiamata dopo le 18.")

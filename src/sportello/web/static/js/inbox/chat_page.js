@@ -5,7 +5,6 @@ import { announce, el, show } from "../dom.js";
 import { icon } from "../icons.js";
 import { errorText, t } from "../i18n.js";
 import { composer } from "./composer.js";
-import { contactPanel } from "./contact_panel.js";
 import { dayKey, formatDayLabel, formatDuration } from "./format.js";
 import { emitSoon } from "./host.js";
 import { KeyedNodes, reconcile } from "./keyed.js";
@@ -260,20 +259,31 @@ async function assignSelect() {
   return select;
 }
 
-// The contact panel (inbox/contact_panel.js) is made once the chat is known; it redraws itself.
+// The contact panel (inbox/contact_panel.js), loaded the first time it opens: most chats are
+// answered without it, and the frame stays light. It redraws itself when the chat changes.
 let contactInfo = null;
 
-function renderPanel() {
-  if (!contactInfo) {
-    contactInfo = contactPanel({ panel, chatUuid: uuid, status, onClose: closePanel, onSaved: (saved) => {
+async function openPanel() {
+  contactInfo ??= import("./contact_panel.js").then(({ contactPanel }) => contactPanel({ panel, chatUuid: uuid,
+    status, onClose: closePanel, onSaved: (saved) => {
       // The note stays inside Sportello: never in the `Chat` the host is told.
       const { note: _, ...contact } = saved;
       chat = { ...chat, contact: { ...chat.contact, ...contact }, tags: contact.tag_set };
       renderWho();
       tell();
-    } });
+      // A read of the chat that left before the save must not have the last word.
+      refreshSoon();
+    } }));
+  try {
+    await (await contactInfo).open();
+  } catch (error) {
+    contactInfo = null; // a module that did not load is asked for again on the next opening
+    announce(status, errorText(error), "error");
   }
-  contactInfo.changed();
+}
+
+function renderPanel() {
+  contactInfo?.then((info) => info.changed());
 }
 
 // The contact panel closes back to the menu button that opened it.
@@ -316,7 +326,7 @@ async function renderHead(live) {
     info.setAttribute("aria-expanded", String(!panel.hidden));
     closeMenu();
     if (!panel.hidden) {
-      contactInfo?.open();
+      openPanel();
       panel.focus();
     }
   });

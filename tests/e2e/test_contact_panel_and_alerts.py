@@ -444,13 +444,24 @@ def test_the_full_app_chimes_and_notifies_of_a_new_message_once_the_agent_turns_
         expect(page.locator("#notify-toggle")).to_have_attribute("aria-pressed", "true")
         expect(page.locator("#reply")).to_be_focused()
         assert page.evaluate("document.hasFocus()")
-        # The chat in front of the agent: no alert for it; another chat's message still alerts.
+        # The chat in front of the agent: no alert for it, in this tab nor in another tab of theirs (the
+        # chat list); another chat's message still alerts, once across the two tabs.
+        other_tab = context.new_page()
+        other_tab.goto(f"{origin}/chats")
+        expect(other_tab.locator("#live-state")).to_have_attribute("data-state", "live")
+        page.bring_to_front()
+        page.locator("#reply").focus()
+        wait_for(lambda: page.evaluate("document.hasFocus()"))
         setup.says(phone, "Sono nella chat aperta", name="Senza Avviso")
         expect(page.locator(".message.inbound").last).to_contain_text("Sono nella chat aperta")
+        expect(other_tab.locator(".chat-row").first).to_contain_text("Sono nella chat aperta")
         third_phone, _ = setup.customer_for(who, name="Terza Cliente", email=email)
         setup.says(third_phone, "E io?", name="Terza Cliente")
-        alerted(page, "E io?")
-        assert "Sono nella chat aperta" not in [a["body"] for a in page.evaluate("window.alerts")]
+        wait_for(lambda: any(a["body"] == "E io?" for tab in (page, other_tab) for a in tab.evaluate("window.alerts")))
+        page.wait_for_timeout(500)
+        both = [a["body"] for tab in (page, other_tab) for a in tab.evaluate("window.alerts")]
+        assert "Sono nella chat aperta" not in both and both.count("E io?") == 1, both
+        other_tab.close()
 
         # Off again: no more alerts.
         page.locator("#notify-toggle").click()

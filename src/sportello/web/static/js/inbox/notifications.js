@@ -47,19 +47,47 @@ function chime() {
   tone.stop(now + 0.4);
 }
 
-// Two tabs of the app hear the same message: the first to claim it alerts.
-function claim(uuid) {
+// Two tabs of the app hear the same message: the first to claim it alerts. The claim is made under
+// a lock of the browser's, so two tabs never both read "unclaimed" (without locks, each may alert;
+// the notification's tag still makes it one on the desktop).
+function claimNow(uuid) {
   try {
-    if (localStorage.getItem("sportello.alerted") === uuid) return false;
-    localStorage.setItem("sportello.alerted", uuid);
+    const claimed = JSON.parse(localStorage.getItem("sportello.alerted") || "[]");
+    if (claimed.includes(uuid)) return false;
+    localStorage.setItem("sportello.alerted", JSON.stringify([...claimed.slice(-49), uuid]));
   } catch {
-    // No storage: each tab alerts; the notification's tag still makes it one on the desktop.
+    // No storage: this tab alerts.
   }
   return true;
 }
 
-const inFront = (chatUuid) => boot.page === "chat" && boot.chatUuid === chatUuid
-  && document.visibilityState === "visible" && document.hasFocus();
+function claim(uuid) {
+  if (!navigator.locks) return Promise.resolve(claimNow(uuid));
+  return navigator.locks.request("sportello.alerts", () => claimNow(uuid)).catch(() => true);
+}
+
+// The chat in front of the agent, in this tab or (told through storage) in another of theirs.
+const FRONT = "sportello.chat_in_front";
+const focusedHere = () => document.visibilityState === "visible" && document.hasFocus();
+
+function inFront(chatUuid) {
+  if (boot.page === "chat" && boot.chatUuid === chatUuid && focusedHere()) return true;
+  try {
+    return localStorage.getItem(FRONT) === chatUuid;
+  } catch {
+    return false;
+  }
+}
+
+function tellWhatIsInFront({ leaving = false } = {}) {
+  if (boot.page !== "chat") return;
+  try {
+    if (focusedHere() && !leaving) localStorage.setItem(FRONT, boot.chatUuid);
+    else if (localStorage.getItem(FRONT) === boot.chatUuid) localStorage.removeItem(FRONT);
+  } catch {
+    // No storage: each tab knows only its own chat.
+  }
+}
 
 async function alert(message) {
   let name = names.get(message.chat_uuid);
@@ -91,7 +119,8 @@ async function consider(e) {
   const message = await messageOf(e);
   if (!message || message.direction !== "Inbound" || message.type === "Note") return;
   const at = Date.parse(message.created_datetime);
-  if (!(at >= startedAt && Date.now() - at < FRESH_MS) || inFront(message.chat_uuid) || !claim(message.uuid)) return;
+  if (!(at >= startedAt && Date.now() - at < FRESH_MS) || inFront(message.chat_uuid)) return;
+  if (!(await claim(message.uuid))) return;
   await alert(message);
 }
 
@@ -135,6 +164,11 @@ export function startAlerts(viewer) {
     }
   });
   if (wanted) document.addEventListener("pointerdown", wakeAudio, { once: true });
+  // The focus settles after the event: look once it has.
+  for (const change of ["focus", "blur"]) window.addEventListener(change, () => setTimeout(tellWhatIsInFront));
+  document.addEventListener("visibilitychange", () => tellWhatIsInFront());
+  window.addEventListener("pagehide", () => tellWhatIsInFront({ leaving: true }));
+  tellWhatIsInFront();
   bar.prepend(bell);
   document.body.append(status);
 }

@@ -14,6 +14,7 @@ from sportello.accounts.routes import router as accounts_router
 from sportello.chats.routes import router as chats_router
 from sportello.chats.routes import web_router as chats_web_router
 from sportello.contacts.routes import router as contacts_router
+from sportello.contacts.routes import web_router as contacts_web_router
 from sportello.credentials.cors import ApiCors
 from sportello.credentials.deps import API_KEY_HEADER, ApiKeyDep, FrameSessionCaller
 from sportello.credentials.routes import api_router as credentials_api_router
@@ -122,6 +123,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(credentials_api_router)
     app.include_router(credentials_web_router)
     app.include_router(contacts_router)
+    app.include_router(contacts_web_router)
     app.include_router(chats_router)
     app.include_router(chats_web_router)
     app.include_router(templates_router)

@@ -209,6 +209,33 @@ def unnamed_controls(frame: Frame) -> list[str]:
     return names
 
 
+# Each fix is seen in the guide's 450x600 frame and at 320 px, as a Chat Manager and as a Chat Operator.
+SIZES = [pytest.param((450, 600), id="450x600"), pytest.param((320, 600), id="320x600")]
+ROLES = ["manager", "operator"]
+in_each_size = pytest.mark.parametrize("size", SIZES)
+as_each_role = pytest.mark.parametrize("who", ROLES)
+_numbers = iter(range(100, 1000))
+
+
+def a_customer(
+    setup: Setup, who: str, text: str = "Buongiorno", name: str = "Giulia Rossi"
+) -> tuple[str, dict[str, Any]]:
+    """A new customer who wrote, in a chat `who` may see (a Chat Operator's is assigned to them)."""
+    phone = f"+39333{next(_numbers):07d}"
+    setup.says(phone, text, name)
+    contact = setup.contact(phone)
+    if who == "operator":
+        assigned = setup.api.post(
+            f"/api/1/contacts/{contact['id']}/add_operator/", json={"email": setup.operator.email}
+        )
+        assert assigned.status_code == 200, assigned.text
+    return phone, contact
+
+
+def as_who(setup: Setup, who: str) -> Integration:
+    return setup.manager if who == "manager" else setup.operator
+
+
 TEXTS = {
     "en": {
         "actions": "Chat actions",
@@ -289,11 +316,10 @@ def test_the_chat_fits_the_guides_450x600_frame_and_320_pixels(
     assert rect(chat, "#chat-status")["bottom"] <= rect(chat, ".composer")["top"]
     expect(toast).to_be_hidden(timeout=6_000)
 
-    if who == "manager":
-        # The PayPal tab: payment templates in the page's language first, Send in sight.
-        chat.locator("#tab-paypal").click()
-        expect(chat.locator("#paypal-template option").first).to_have_text(f"paypal_payment_request ({language})")
-        assert inside_the_frame(chat, "#paypal-send")
+    # The PayPal tab (for a Chat Operator too): payment templates in the page's language first, Send in sight.
+    chat.locator("#tab-paypal").click()
+    expect(chat.locator("#paypal-template option").first).to_have_text(f"paypal_payment_request ({language})")
+    assert inside_the_frame(chat, "#paypal-send")
 
     # A customer's new message is announced politely.
     expect(chat.locator("#announcer")).to_have_attribute("aria-live", "polite")
@@ -306,19 +332,23 @@ def test_the_chat_fits_the_guides_450x600_frame_and_320_pixels(
     chat.wait_for_function("() => innerWidth === 320")
     assert chat.evaluate("document.documentElement.scrollWidth <= document.documentElement.clientWidth")
     assert rect(chat, ".chat-head")["height"] <= 56
-    assert inside_the_frame(chat, "#paypal-send" if who == "manager" else "#template-send")
+    assert inside_the_frame(chat, "#paypal-send")
     chat.locator("#tab-reply").click()
     assert inside_the_frame(chat, "#reply-send")
     shot(page, language, "chat-320x600")
 
 
-def test_every_chat_action_is_reached_by_keyboard_with_visible_focus(setup: Setup, page: Page) -> None:
-    phone = "+393330000010"
-    setup.says(phone, "Buongiorno")
-    contact = setup.contact(phone)
-    page.goto(setup.host_url((setup.frame(setup.manager, f"chats/{contact['chat_uuid']}", "en"), 320, 600)))
+@in_each_size
+@as_each_role
+def test_every_chat_action_is_reached_by_keyboard_with_visible_focus(
+    setup: Setup, page: Page, size: tuple[int, int], who: str
+) -> None:
+    phone, contact = a_customer(setup, who)
+    page.goto(setup.host_url((setup.frame(as_who(setup, who), f"chats/{contact['chat_uuid']}", "en"), *size)))
     chat = frame_of(page)
+    # Opening the chat puts the focus in the composer; icon buttons have names.
     expect(chat.locator("#reply")).to_be_focused()
+    assert unnamed_controls(chat) == []
     reached = []
     for _ in range(12):
         page.keyboard.press("Shift+Tab")
@@ -340,7 +370,8 @@ def test_every_chat_action_is_reached_by_keyboard_with_visible_focus(setup: Setu
     page.keyboard.press("Enter")
     expect(chat.locator("#contact-panel")).to_be_visible()
     expect(chat.locator("#contact-panel")).to_contain_text(phone)
-    shot(page, "en", "chat-contact-320x600")
+    assert inside_the_frame(chat, "#close-contact")
+    shot(page, "en", f"chat-contact-{size[0]}x{size[1]}-{who}")
     page.keyboard.press("Escape")
     expect(chat.locator("#contact-panel")).to_be_hidden()
     expect(chat.locator("#chat-menu")).to_be_focused()
@@ -364,9 +395,12 @@ NEVER = {
 }
 
 
-def test_a_chat_the_business_started_says_the_customer_has_not_written_yet(setup: Setup, page: Page) -> None:
-    phone = "+393330000020"
-    template_id = setup.approved_template("first_contact")
+@in_each_size
+def test_a_chat_the_business_started_says_the_customer_has_not_written_yet(
+    setup: Setup, page: Page, size: tuple[int, int]
+) -> None:
+    phone = f"+39333{next(_numbers):07d}"
+    template_id = setup.approved_template(f"first_contact_{size[0]}")
     sent = setup.api.post(
         "/api/1/messages/send/",
         json={
@@ -383,18 +417,20 @@ def test_a_chat_the_business_started_says_the_customer_has_not_written_yet(setup
     slug = f"chats/{sent.json()['chat_uuid']}"
     # Only templates can be sent: the focus waits on the Templates tab (one frame: the browser lets
     # no frame take the focus from another).
-    page.goto(setup.host_url((setup.frame(setup.operator, slug, "it"), 450, 600)))
+    page.goto(setup.host_url((setup.frame(setup.operator, slug, "it"), *size)))
     expect(frame_of(page).locator("#tab-templates")).to_be_focused()
     page.goto(
         setup.host_url(
-            (setup.frame(setup.manager, slug, "en"), 450, 600),
-            (setup.frame(setup.operator, slug, "it"), 450, 600),
-            (setup.frame(setup.manager, slug, "es"), 450, 600),
+            (setup.frame(setup.manager, slug, "en"), *size),
+            (setup.frame(setup.operator, slug, "it"), *size),
+            (setup.frame(setup.manager, slug, "es"), *size),
         )
     )
     frames = {language: frame_of(page, index) for index, language in enumerate(("en", "it", "es"))}
     for language, chat in frames.items():
         expect(chat.locator("#window-state")).to_have_text(NEVER[language][0])
+        assert inside_the_frame(chat, "#window-state")
+        assert chat.evaluate("document.documentElement.scrollWidth <= document.documentElement.clientWidth")
         expect(chat.locator("#reply")).to_be_disabled()
         expect(chat.locator("#reply-closed")).to_be_visible()
     # The customer answers: the window opens, live.
@@ -404,7 +440,8 @@ def test_a_chat_the_business_started_says_the_customer_has_not_written_yet(setup
         expect(chat.locator("#reply")).to_be_enabled()
 
 
-def test_a_chat_operator_with_nothing_assigned_is_told_so(setup: Setup, page: Page) -> None:
+@in_each_size
+def test_a_chat_operator_with_nothing_assigned_is_told_so(setup: Setup, page: Page, size: tuple[int, int]) -> None:
     # Seeded in a thread of its own: this one runs Playwright's event loop.
     with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
         lonely = pool.submit(
@@ -412,17 +449,16 @@ def test_a_chat_operator_with_nothing_assigned_is_told_so(setup: Setup, page: Pa
             setup.world.settings,
             setup.world.account_id,
             role=Role.CHAT_OPERATOR,
-            name="New",
+            name=f"New {size[0]}",
             allowed_origins=[setup.host],
         ).result()
-    setup.says("+393330000030", "C'è qualcuno?")
-    setup.contact("+393330000030")
+    a_customer(setup, "manager", "C'è qualcuno?")
     page.goto(
         setup.host_url(
-            (setup.frame(lonely, "chats", "en"), 320, 600),
-            (setup.frame(lonely, "chats", "it"), 320, 600),
-            (setup.frame(lonely, "chats", "es"), 320, 600),
-            (setup.frame(setup.manager, "chats", "en"), 320, 600),
+            (setup.frame(lonely, "chats", "en"), *size),
+            (setup.frame(lonely, "chats", "it"), *size),
+            (setup.frame(lonely, "chats", "es"), *size),
+            (setup.frame(setup.manager, "chats", "en"), *size),
         )
     )
     expected = [
@@ -432,18 +468,25 @@ def test_a_chat_operator_with_nothing_assigned_is_told_so(setup: Setup, page: Pa
     ]
     for index, sentence in enumerate(expected):
         expect(frame_of(page, index).locator("#chats-empty")).to_have_text(sentence)
+        assert inside_the_frame(frame_of(page, index), "#chats-empty")
     expect(frame_of(page, 3).locator(".chat-row").first).to_be_visible()
 
 
-def test_icons_are_svg_and_the_pages_have_a_favicon(setup: Setup, page: Page) -> None:
-    phone = "393330000040"
+@in_each_size
+@as_each_role
+def test_icons_are_svg_and_the_pages_have_a_favicon(setup: Setup, page: Page, size: tuple[int, int], who: str) -> None:
+    with_plus, contact = a_customer(setup, who, "Vi mando dove sono")
+    phone = with_plus.lstrip("+")
     place = {"from": phone, "name": "Giulia", "type": "location", "latitude": 45.46, "longitude": 9.19}
     answer = httpx.post(f"{setup.world.emulator_url}/_emulator/say", json={**place, "location_name": "Negozio"})
     assert answer.status_code == 200, answer.text
-    contact = setup.contact(f"+{phone}")
-    page.goto(setup.host_url((setup.frame(setup.manager, f"chats/{contact['chat_uuid']}", "en"), 450, 600)))
+    page.goto(setup.host_url((setup.frame(as_who(setup, who), f"chats/{contact['chat_uuid']}", "en"), *size)))
     chat = frame_of(page)
+    # The place's name once, and a link to the map.
     expect(chat.locator(".location-name")).to_have_text("Negozio")
+    expect(chat.locator(".message.inbound").last).to_contain_text("Negozio")
+    assert chat.locator(".message.inbound").last.inner_text().count("Negozio") == 1
+    expect(chat.locator(".message.inbound").last.locator("a[href*='45.46']")).to_have_count(1)
     chat.locator("#reply").fill("Arrivo!")
     chat.locator("#reply").press("Enter")
     tick = chat.locator(".message.outbound .tick").last
@@ -468,10 +511,12 @@ def test_icons_are_svg_and_the_pages_have_a_favicon(setup: Setup, page: Page) ->
         page.screenshot(path=str(SCREENSHOTS / "emulator-phone.png"))
 
 
-def test_a_payment_link_opened_once_then_twice_is_said_in_each_language(setup: Setup, page: Page) -> None:
-    phone = "+393330000050"
-    setup.says(phone, "Posso pagare con PayPal?")
-    chat_uuid = setup.contact(phone)["chat_uuid"]
+@in_each_size
+@as_each_role
+def test_a_payment_link_opened_once_then_twice_is_said_in_each_language(
+    setup: Setup, page: Page, size: tuple[int, int], who: str
+) -> None:
+    chat_uuid = a_customer(setup, who, "Posso pagare con PayPal?")[1]["chat_uuid"]
     templates = setup.api.get("/api/1/templates/", params={"search": "paypal"}).json()["results"]
     template = next(t for t in templates if t["language"] == "it" and t["status"] == "approved")
     with open_frame(setup.world.sportello_url, setup.manager) as frame:
@@ -482,7 +527,7 @@ def test_a_payment_link_opened_once_then_twice_is_said_in_each_language(setup: S
         assert asked.status_code == 201, asked.text
     link = str(asked.json()["link"])
     slug = f"chats/{chat_uuid}"
-    page.goto(setup.host_url(*((setup.frame(setup.manager, slug, lang), 450, 600) for lang in ("it", "en", "es"))))
+    page.goto(setup.host_url(*((setup.frame(as_who(setup, who), slug, lang), *size) for lang in ("it", "en", "es"))))
     frames = [frame_of(page, index) for index in range(3)]
     for chat in frames:
         expect(chat.locator(".payment-card .payment-state")).to_be_visible()
@@ -495,12 +540,17 @@ def test_a_payment_link_opened_once_then_twice_is_said_in_each_language(setup: S
             expect(chat.locator(".payment-card .payment-state")).to_contain_text(sentence)
 
 
-def test_a_rejected_template_is_edited_and_submitted_again_from_the_page(setup: Setup, page: Page) -> None:
+@in_each_size
+@as_each_role
+def test_a_rejected_template_is_edited_and_submitted_again_from_the_page(
+    setup: Setup, page: Page, size: tuple[int, int], who: str
+) -> None:
+    name = f"saldi_estivi_{who}_{size[0]}"
     with the_owner(setup.world) as owner:
         draft = owner.post(
             "/web/api/templates/",
             json={
-                "name": "saldi_estivi",
+                "name": name,
                 "language": "es",
                 "category": "UTILITY",
                 "content": {
@@ -514,14 +564,20 @@ def test_a_rejected_template_is_edited_and_submitted_again_from_the_page(setup: 
         template_id = draft.json()["id"]
         assert owner.post(f"/web/api/templates/{template_id}/submit/").status_code == 200
     setup.review_pending("reject", "INCORRECT_CATEGORY")
-    page.goto(setup.host_url((setup.frame(setup.manager, "templates", "es"), 450, 600)))
+    page.goto(setup.host_url((setup.frame(as_who(setup, who), "templates", "es"), *size)))
     templates = frame_of(page)
-    row = templates.locator("#templates-table tbody tr", has_text="saldi_estivi")
+    row = templates.locator("#templates-table tbody tr", has_text=name)
     expect(row.locator(".badge")).to_have_text("Rechazada")
     expect(row.locator(".rejection-text")).to_have_text(re.compile(r"^La categoría .+\.$"))
+    assert templates.evaluate("document.documentElement.scrollWidth <= document.documentElement.clientWidth")
+    if who == "operator":
+        # Requesting templates is not a Chat Operator's call: they read Meta's reason, and change nothing.
+        expect(row.get_by_role("button", name=f"Editar {name}")).to_have_count(0)
+        expect(templates.locator("#template-body")).to_have_count(0)
+        return
 
-    row.get_by_role("button", name="Editar saldi_estivi").click()
-    expect(templates.locator("#template-request-title")).to_have_text("Edita saldi_estivi y envíala de nuevo")
+    row.get_by_role("button", name=f"Editar {name}").click()
+    expect(templates.locator("#template-request-title")).to_have_text(f"Edita {name} y envíala de nuevo")
     expect(templates.locator("#template-body")).to_be_focused()
     expect(templates.locator("#template-body")).to_have_value(
         "Hola %%NOMBRE%%, las rebajas de verano empiezan hoy en la tienda."
@@ -534,9 +590,7 @@ def test_a_rejected_template_is_edited_and_submitted_again_from_the_page(setup: 
     expect(row.locator(".badge")).to_have_text("En revisión")
     expect(templates.locator("#template-request-title")).to_have_text("Solicitar una plantilla nueva")
     # Meta reviews the same template again (edited, not requested twice), with the new text.
-    at_meta = [
-        t for t in httpx.get(f"{setup.world.emulator_url}/_emulator/templates").json() if t["name"] == "saldi_estivi"
-    ]
+    at_meta = [t for t in httpx.get(f"{setup.world.emulator_url}/_emulator/templates").json() if t["name"] == name]
     assert len(at_meta) == 1 and at_meta[0]["status"] == "PENDING" and at_meta[0]["category"] == "MARKETING"
     assert "hasta un 30%" in json.dumps(at_meta[0]["components"])
     setup.review_pending()

@@ -147,7 +147,7 @@ def test_the_host_gets_its_events_and_a_customer_message_arrives_live(setup: Set
     assert changed["origin"] == setup.world.sportello_url
     assert changed["data"]["page"] == 1 and changed["data"]["hasFilters"] is False
     assert changed["data"]["chats"][0]["contact"]["phone"] == GIULIA
-    assert wait_event(page, "hasUnreadChatsChanged")["data"] == {"hasUnreadChats": True}
+    assert wait_event(page, "hasUnreadChatsChanged")["data"] == {"hasUnreadChats": True, "unreadCount": 1}
     # The address bar no longer carries the token.
     assert "auth_token" not in inbox.url and "frame=" in inbox.url
 
@@ -155,6 +155,8 @@ def test_the_host_gets_its_events_and_a_customer_message_arrives_live(setup: Set
     says(setup, MARCO, "Salve, a che ora aprite?", name="Marco Bianchi")
     expect(inbox.locator(".chat-row").first).to_contain_text("Marco Bianchi")
     wait_event(page, "chatsChanged", "data.chats.some(c => c.contact.phone === '+393471112222')")
+    # Still some unread, one more of them: the host hears the new number (an addition to the guide's event).
+    assert wait_event(page, "hasUnreadChatsChanged", "data.unreadCount === 2")["data"]["hasUnreadChats"] is True
     inbox.locator("#chat-search").fill("Giulia")
     expect(inbox.locator(".chat-row")).to_have_count(1)
     assert wait_event(page, "chatsChanged", "data.hasFilters")["data"]["chats"][0]["contact"]["phone"] == GIULIA
@@ -263,7 +265,7 @@ def test_two_iframes_are_two_users_who_see_only_their_own_chats(setup: Setup, pa
     expect(desk.locator(".chat-row").first).to_be_visible()
     expect(operator.locator("#chats-empty")).to_be_visible()
     assert wait_event(page, "chatsChanged", frame=1)["data"]["chats"] == []
-    assert wait_event(page, "hasUnreadChatsChanged", frame=1)["data"] == {"hasUnreadChats": False}
+    assert wait_event(page, "hasUnreadChatsChanged", frame=1)["data"] == {"hasUnreadChats": False, "unreadCount": 0}
     # Reloading both keeps each its own user.
     desk.evaluate("location.reload()")
     operator.evaluate("location.reload()")
@@ -509,11 +511,45 @@ def test_a_new_chat_opens_with_a_template_and_the_templates_tab_sends_another(se
 # ---- Pages that hold their state and apply live events --------------------------------------------
 
 
-def guide_box(page: Page) -> None:
-    """The integration guide's own box for the frames: 450x600."""
+def guide_box(page: Page, size: tuple[int, int] = (450, 600)) -> None:
+    """The integration guide's own box for the frames (450x600), or a phone's width."""
     page.evaluate(
-        "document.querySelectorAll('iframe').forEach(f => { f.style.width = '450px'; f.style.height = '600px'; })"
+        "([w, h]) => document.querySelectorAll('iframe').forEach(f => { f.style.width = w + 'px';"
+        " f.style.height = h + 'px'; })",
+        list(size),
     )
+
+
+# Each fix of the chat is seen in the guide's 450x600 frame and at 320 px, as a Chat Manager and a Chat Operator.
+in_each_size = pytest.mark.parametrize(
+    "size", [pytest.param((450, 600), id="450x600"), pytest.param((320, 600), id="320x600")]
+)
+as_each_role = pytest.mark.parametrize("who", ["manager", "operator"])
+_numbers = iter(range(1000, 9000))
+
+
+def customer_for(setup: Setup, who: str, name: str) -> tuple[str, str]:
+    """A new customer's phone and chat uuid, the chat visible to `who` (assigned to the Chat Operator)
+    before they write."""
+    phone = f"+39340{next(_numbers):07d}"
+    created = httpx.post(
+        f"{setup.world.sportello_url}/api/1/contacts/",
+        headers={"X-Spoki-Api-Key": setup.manager.api_key},
+        json={"phone": phone, "first_name": name},
+    )
+    assert created.status_code == 201, created.text
+    if who == "operator":
+        assigned = httpx.post(
+            f"{setup.world.sportello_url}/api/1/contacts/{created.json()['id']}/add_operator/",
+            headers={"X-Spoki-Api-Key": setup.manager.api_key},
+            json={"email": setup.operator.email},
+        )
+        assert assigned.status_code == 200, assigned.text
+    return phone, str(created.json()["chat_uuid"])
+
+
+def who_is(setup: Setup, who: str) -> Integration:
+    return setup.manager if who == "manager" else setup.operator
 
 
 def frame_json(frame: Any, path: str) -> Any:
@@ -614,13 +650,16 @@ def test_a_hundred_messages_at_twenty_a_second_all_reach_the_list_the_chat_and_t
         assert in_list and min(in_list) - sent_at[n] < 1500, (text, in_list[:1], sent_at[n])
 
 
-def test_a_reader_scrolled_up_keeps_their_place_while_messages_arrive(setup: Setup, page: Page) -> None:
-    phone = "+393400000200"
+@in_each_size
+@as_each_role
+def test_a_reader_scrolled_up_keeps_their_place_while_messages_arrive(
+    setup: Setup, page: Page, size: tuple[int, int], who: str
+) -> None:
+    phone, chat_uuid = customer_for(setup, who, "Lettore Attento")
     for index in range(25):
         says(setup, phone, f"Storia {index:02d} di una conversazione lunga", name="Lettore Attento")
-    chat_uuid = chat_of(setup, phone)
-    page.goto(setup.host_url(setup.iframe_url(setup.manager, f"chats/{chat_uuid}")))
-    guide_box(page)
+    page.goto(setup.host_url(setup.iframe_url(who_is(setup, who), f"chats/{chat_uuid}")))
+    guide_box(page, size)
     chat = frame_of(page)
     expect(chat.locator(".message.inbound")).to_have_count(25)
     # The reader goes up to the middle of the conversation and reads message 10.
@@ -649,8 +688,12 @@ def test_a_reader_scrolled_up_keeps_their_place_while_messages_arrive(setup: Set
     expect(chat.locator("#jump-to-new")).to_be_hidden()
 
 
-def test_a_chat_with_a_photo_near_the_bottom_opens_at_its_newest_message(setup: Setup, page: Page) -> None:
-    phone = "+393400000300"
+@in_each_size
+@as_each_role
+def test_a_chat_with_a_photo_near_the_bottom_opens_at_its_newest_message(
+    setup: Setup, page: Page, size: tuple[int, int], who: str
+) -> None:
+    phone, _ = customer_for(setup, who, "Foto Cliente")
     for index in range(12):
         says(setup, phone, f"Prima riga {index}", name="Foto Cliente")
     uploaded = httpx.post(
@@ -672,8 +715,8 @@ def test_a_chat_with_a_photo_near_the_bottom_opens_at_its_newest_message(setup: 
         return bool(files) and all(f["status"] == "ready" for f in files)
 
     wait_for(photo_ready)
-    page.goto(setup.host_url(setup.iframe_url(setup.manager, f"chats/{chat_uuid}")))
-    guide_box(page)
+    page.goto(setup.host_url(setup.iframe_url(who_is(setup, who), f"chats/{chat_uuid}")))
+    guide_box(page, size)
     chat = frame_of(page)
     expect(chat.locator("img.media-image")).to_have_attribute("src", re.compile(r"^blob:"))
     chat.wait_for_function("document.querySelector('img.media-image').complete")
@@ -690,12 +733,13 @@ def test_a_chat_with_a_photo_near_the_bottom_opens_at_its_newest_message(setup: 
     expect(chat.locator("#jump-to-new")).to_be_hidden()
 
 
-def test_mark_as_unread_stays_while_the_chat_is_open(setup: Setup, page: Page) -> None:
-    phone = "+393400000400"
+@in_each_size
+@as_each_role
+def test_mark_as_unread_stays_while_the_chat_is_open(setup: Setup, page: Page, size: tuple[int, int], who: str) -> None:
+    phone, chat_uuid = customer_for(setup, who, "Da Rileggere")
     says(setup, phone, "Ci penso e vi richiamo", name="Da Rileggere")
-    chat_uuid = chat_of(setup, phone)
-    page.goto(setup.host_url(setup.iframe_url(setup.manager, f"chats/{chat_uuid}")))
-    guide_box(page)
+    page.goto(setup.host_url(setup.iframe_url(who_is(setup, who), f"chats/{chat_uuid}")))
+    guide_box(page, size)
     chat = frame_of(page)
     expect(chat.locator("#messages")).to_contain_text("richiamo")
     chat.wait_for_function("true")
@@ -710,15 +754,20 @@ def test_mark_as_unread_stays_while_the_chat_is_open(setup: Setup, page: Page) -
     assert frame_json(chat, f"/web/api/chats/{chat_uuid}/")["unread_count"] > 0
     assert received(page, "chatMessagesChanged")[-1]["data"]["chat"]["unread_count"] > 0
     assert received(page, "hasUnreadChatsChanged")[-1]["data"]["hasUnreadChats"] is True
+    assert received(page, "hasUnreadChatsChanged")[-1]["data"]["unreadCount"] >= 1
 
 
-def test_the_network_notice_goes_once_the_connection_is_back(setup: Setup, browser_context: Any) -> None:
-    says(setup, "+393400000500", "Pronto?", name="Rete Instabile")
-    chat_uuid = chat_of(setup, "+393400000500")
+@in_each_size
+@as_each_role
+def test_the_network_notice_goes_once_the_connection_is_back(
+    setup: Setup, browser_context: Any, size: tuple[int, int], who: str
+) -> None:
+    phone, chat_uuid = customer_for(setup, who, "Rete Instabile")
+    says(setup, phone, "Pronto?", name="Rete Instabile")
     page = browser_context.browser.new_context(viewport={"width": 900, "height": 700}).new_page()
     try:
-        page.goto(setup.host_url(setup.iframe_url(setup.manager, f"chats/{chat_uuid}")))
-        guide_box(page)
+        page.goto(setup.host_url(setup.iframe_url(who_is(setup, who), f"chats/{chat_uuid}")))
+        guide_box(page, size)
         chat = frame_of(page)
         expect(chat.locator("#live-state")).to_have_attribute("data-state", "live")
         page.context.set_offline(True)

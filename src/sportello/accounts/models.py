@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import Boolean, ForeignKey, Integer, String, true
+from sqlalchemy import Boolean, ForeignKey, Integer, String, false, true
 from sqlalchemy.orm import Mapped, mapped_column
 
 from sportello.db.base import Base, CreatedAt
@@ -51,6 +51,8 @@ class User(CreatedAt, Base):
     # Bumped on every new private key: tokens and frame sessions minted under an older
     # generation stop working at once.
     private_key_generation: Mapped[int] = mapped_column(Integer, default=0)
+    # A sound and a desktop notification for each new customer message, in the full web app.
+    notify_new_messages: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class LoginSession(CreatedAt, Base):

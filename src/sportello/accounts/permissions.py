@@ -30,3 +30,9 @@ def sees_only_assigned_chats(role: Role) -> bool:
 def can_manage_templates(role: Role) -> bool:
     """Requesting templates speaks for the business to Meta: not a Chat Operator's call."""
     return role is not Role.CHAT_OPERATOR
+
+
+def can_edit_contacts(role: Role) -> bool:
+    """Every agent keeps the customer's details up to date: a Chat Operator on the chats they see
+    (the caller checks which chats), as the account's API key may on any contact."""
+    return role in (Role.OWNER, Role.ADMINISTRATOR, Role.CHAT_MANAGER, Role.CHAT_OPERATOR)

@@ -7,7 +7,15 @@ from fastapi import APIRouter, status
 from sportello.accounts import service
 from sportello.accounts.deps import SignedInUser, UserId
 from sportello.accounts.models import User
-from sportello.accounts.schemas import AccountSettingsRead, AccountSettingsUpdate, RoleChange, UserCreate, UserRead
+from sportello.accounts.schemas import (
+    AccountSettingsRead,
+    AccountSettingsUpdate,
+    NotificationsRead,
+    NotificationsUpdate,
+    RoleChange,
+    UserCreate,
+    UserRead,
+)
 from sportello.credentials.deps import PageViewer
 from sportello.kit.deps import DbSession
 
@@ -71,3 +79,13 @@ async def change_account_settings(
 ) -> AccountSettingsRead:
     account = await service.set_read_receipts(session, actor=signed_in.actor, on=body.send_read_receipts)
     return AccountSettingsRead(send_read_receipts=account.send_read_receipts)
+
+
+@router.put("/me/notifications/", summary="Turn the signed-in user's new-message notifications on or off")
+async def change_notifications(
+    body: NotificationsUpdate, signed_in: SignedInUser, session: DbSession
+) -> NotificationsRead:
+    """The full app's own choice (cookie and CSRF header): inside a host's frame the host decides
+    how to notify, from `hasUnreadChatsChanged`, so a frame session may not change it."""
+    user = await service.set_new_message_notifications(session, actor=signed_in.actor, on=body.notify_new_messages)
+    return NotificationsRead(notify_new_messages=user.notify_new_messages)

@@ -52,3 +52,11 @@ class AccountSettingsRead(OutputSchema):
 
 class AccountSettingsUpdate(InputSchema):
     send_read_receipts: bool
+
+
+class NotificationsRead(OutputSchema):
+    notify_new_messages: bool
+
+
+class NotificationsUpdate(InputSchema):
+    notify_new_messages: bool

@@ -76,6 +76,15 @@ async def set_read_receipts(session: AsyncSession, *, actor: Actor, on: bool) ->
     return account
 
 
+async def set_new_message_notifications(session: AsyncSession, *, actor: Actor, on: bool) -> User:
+    """The user's own choice: a sound and a desktop notification for each new customer message in
+    the full web app. Kept on the server, so it follows them to every browser they sign in from."""
+    user = await find_user_in_account(session, account_id=actor.account_id, user_id=actor.user_id)
+    user.notify_new_messages = on
+    await session.flush()
+    return user
+
+
 async def insert_user(session: AsyncSession, user: User) -> User:
     """Insert a user made by another domain's rules (service users); the email must be free."""
     return await _insert_user(session, user)

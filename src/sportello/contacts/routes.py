@@ -6,18 +6,28 @@ from typing import Annotated
 
 from fastapi import APIRouter, Body, Path, Query, Request, Response, status
 
+from sportello.chats import service as chats_service
 from sportello.contacts import service
 from sportello.contacts.models import Contact
-from sportello.contacts.schemas import ContactCreate, ContactRead, ContactUpdate, OperatorEmail
+from sportello.contacts.schemas import (
+    ContactCreate,
+    ContactPanelRead,
+    ContactPanelUpdate,
+    ContactRead,
+    ContactUpdate,
+    OperatorEmail,
+)
 from sportello.contacts.service import MAX_SYNC_ALL
-from sportello.contacts.shapes import contact_read
-from sportello.credentials.deps import ApiKeyCaller
+from sportello.contacts.shapes import contact_panel_read, contact_read
+from sportello.credentials.deps import ApiKeyCaller, ChatUuidInPath, PageViewerOfChat
 from sportello.kit.deps import AppSettings, DbSession
 from sportello.kit.pagination import Page, PageNumber, PageRequest, PageSize, page_links
 from sportello.kit.schemas import ERROR_RESPONSES, MAX_ID
 from sportello.settings import Settings
 
 router = APIRouter(prefix="/api/1/contacts", tags=["contacts"], responses=ERROR_RESPONSES)
+# The chat page's contact panel (a frame session or a signed-in person), under the chat it is opened from.
+web_router = APIRouter(prefix="/web/api/chats", include_in_schema=False)
 ContactId = Annotated[int, Path(ge=1, le=MAX_ID, description="The contact's id.")]
 
 
@@ -118,3 +128,26 @@ async def remove_operator(
         session, account_id=caller.account_id, contact_id=contact_id, email=body.email
     )
     return await _one(session, settings, contact)
+
+
+@web_router.get("/{chat_uuid}/contact/")
+async def web_chat_contact(
+    chat_uuid: ChatUuidInPath, viewer: PageViewerOfChat, session: DbSession, settings: AppSettings
+) -> ContactPanelRead:
+    chat = await chats_service.get_visible_chat(session, actor=viewer.actor, uuid=chat_uuid)
+    contact = await service.get_contact(session, account_id=chat.account_id, contact_id=chat.contact_id)
+    return contact_panel_read((await service.views(session, [contact]))[0], settings)
+
+
+@web_router.patch("/{chat_uuid}/contact/")
+async def web_update_chat_contact(
+    chat_uuid: ChatUuidInPath,
+    body: ContactPanelUpdate,
+    viewer: PageViewerOfChat,
+    session: DbSession,
+    settings: AppSettings,
+) -> ContactPanelRead:
+    """Name, email, language, tags and the note of the chat's customer: whoever may see the chat."""
+    chat = await chats_service.get_visible_chat(session, actor=viewer.actor, uuid=chat_uuid)
+    contact = await service.update_from_chat(session, actor=viewer.actor, chat=chat, data=body)
+    return contact_panel_read((await service.views(session, [contact]))[0], settings)

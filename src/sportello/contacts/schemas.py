@@ -99,3 +99,25 @@ class OperatorEmail(InputSchema):
     }
 
     email: Annotated[str, StringConstraints(min_length=3, max_length=254)]
+
+
+class ContactPanelRead(ContactRead):
+    """The chat page's contact panel: the REST `Contact` and the agents' note, which stays inside
+    Sportello (CONTRACT §5 lists the REST contact's fields; the note is not one of them)."""
+
+    note: str
+
+
+# Lengths are checked by the service, so that a page hears a coded error it can say in its language.
+class ContactPanelUpdate(InputSchema):
+    model_config = {
+        **InputSchema.model_config,
+        "json_schema_extra": {"examples": [{"first_name": "Giulia", "tags": ["vip"], "note": "Prefers calls"}]},
+    }
+
+    first_name: Annotated[str, StringConstraints(max_length=1000)] | None = None
+    last_name: Annotated[str, StringConstraints(max_length=1000)] | None = None
+    email: Annotated[str, StringConstraints(max_length=1000)] | None = None
+    language: Annotated[str, StringConstraints(max_length=100)] | None = None
+    tags: Annotated[list[Annotated[str, StringConstraints(max_length=1000)]], Field(max_length=200)] | None = None
+    note: Annotated[str, StringConstraints(max_length=20000)] | None = None

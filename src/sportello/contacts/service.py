@@ -2,27 +2,38 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from pydantic import EmailStr, TypeAdapter, ValidationError
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sportello.accounts import repository as accounts_repo
+from sportello.accounts.actor import Actor
 from sportello.accounts.models import User
+from sportello.accounts.permissions import can_edit_contacts
 from sportello.chats import service as chats_service
 from sportello.chats.models import Chat
 from sportello.contacts import repository as repo
 from sportello.contacts.models import Contact
-from sportello.contacts.schemas import ContactCreate, ContactUpdate
-from sportello.errors import Conflict, InvalidInput, NotFound
+from sportello.contacts.schemas import ContactCreate, ContactPanelUpdate, ContactUpdate
+from sportello.errors import Conflict, Forbidden, InvalidInput, NotFound
 from sportello.integrations import repository as integrations_repo
 from sportello.kit.pagination import PageRequest
 from sportello.kit.phones import to_e164
 from sportello.realtime import service as live
 
 MAX_SYNC_ALL = 500
+MAX_NAME = 100
+MAX_TAG = 100
+MAX_TAGS = 50
+MAX_NOTE = 4000
+# A language as the REST API stores it: `it`, `pt_BR`, `pt-BR`; or none.
+LANGUAGE = re.compile(r"^([a-z]{2,3}([_-][A-Za-z]{2,4})?)?$")
+_EMAIL: TypeAdapter[str] = TypeAdapter(EmailStr)
 
 
 @dataclass(frozen=True)
@@ -287,3 +298,55 @@ async def views(session: AsyncSession, contacts: Sequence[Contact]) -> list[Cont
             chat = await chats_service.ensure_chat(session, contact=contact, whatsapp_number_id=None)
         result.append(ContactView(contact, chat, operators.get(contact.id, []), tags.get(contact.id, [])))
     return result
+
+
+def _tag_name(typed: str) -> str:
+    """`#vip` as the list shows it is the tag `vip`."""
+    return typed.strip().lstrip("#").strip()
+
+
+def _checked_panel(data: ContactPanelUpdate) -> ContactPanelUpdate:
+    """The panel's fields, each refused with its own code (the page says it in the agent's language)."""
+    for field in ("first_name", "last_name"):
+        value = getattr(data, field)
+        if value is not None and len(value) > MAX_NAME:
+            raise InvalidInput(f"A name is at most {MAX_NAME} characters.", code="contact_name_too_long", field=field)
+    if data.email:
+        try:
+            _EMAIL.validate_python(data.email)
+        except ValidationError:
+            raise InvalidInput("This is not an email address.", code="invalid_email", field="email") from None
+    if data.language is not None and not LANGUAGE.match(data.language):
+        raise InvalidInput(
+            "Write the language as a code such as it, en or es.", code="invalid_language", field="language"
+        )
+    if data.tags is not None:
+        if len(data.tags) > MAX_TAGS:
+            raise InvalidInput(f"A contact has at most {MAX_TAGS} tags.", code="too_many_tags", field="tags")
+        if any(not 0 < len(_tag_name(tag)) <= MAX_TAG for tag in data.tags):
+            raise InvalidInput(f"A tag is 1 to {MAX_TAG} characters.", code="invalid_tag", field="tags")
+    if data.note is not None and len(data.note) > MAX_NOTE:
+        raise InvalidInput(f"The note is at most {MAX_NOTE} characters.", code="note_too_long", field="note")
+    return data
+
+
+async def update_from_chat(session: AsyncSession, *, actor: Actor, chat: Chat, data: ContactPanelUpdate) -> Contact:
+    """The chat page's contact panel: name, email, language, tags (new ones made on the way) and the
+    note, for a chat the caller may see (the caller checked). Only the fields sent change; every page
+    showing the chat is told its new shape."""
+    if not can_edit_contacts(actor.role):
+        raise Forbidden("Your role may not change contacts.", code="permission_denied")
+    _checked_panel(data)
+    contact = await get_contact(session, account_id=actor.account_id, contact_id=chat.contact_id)
+    sent = data.model_fields_set
+    for field in ("first_name", "last_name", "language", "note"):
+        value = getattr(data, field)
+        if field in sent and value is not None:
+            setattr(contact, field, value.strip())
+    if "email" in sent:
+        contact.email = (data.email or "").strip().lower()
+    if data.tags is not None:
+        await repo.set_tags(session, contact=contact, names=[_tag_name(tag) for tag in data.tags])
+    await session.flush()
+    live.record_chat(session, chat)
+    return contact

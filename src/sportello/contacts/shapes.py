@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sportello.contacts.schemas import AssignedOperator, ContactRead
+from sportello.contacts.schemas import AssignedOperator, ContactPanelRead, ContactRead
 from sportello.contacts.service import ContactView
 from sportello.settings import Settings
 
@@ -27,3 +27,7 @@ def contact_read(view: ContactView, settings: Settings) -> ContactRead:
         list_set=[],
         created_datetime=contact.created_at,
     )
+
+
+def contact_panel_read(view: ContactView, settings: Settings) -> ContactPanelRead:
+    return ContactPanelRead(**contact_read(view, settings).model_dump(), note=view.contact.note)

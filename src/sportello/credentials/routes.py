@@ -239,4 +239,5 @@ async def viewer_info(viewer: PageViewer) -> ViewerOut:
             can_send_paypal_in_chat=viewer.can_send_paypal_in_chat,
         ),
         allowed_origins=list(viewer.allowed_origins),
+        notify_new_messages=user.notify_new_messages,
     )

@@ -118,6 +118,9 @@ class ViewerOut(BaseModel):
     in_frame: bool
     permissions: Permissions
     allowed_origins: list[str]
+    notify_new_messages: bool = Field(
+        default=False, description="The user chose a sound and a desktop notification for new messages (full app)."
+    )
 
 
 class FrameSessionOpened(FrameSessionOut):

@@ -5,7 +5,7 @@
 //
 //   window.addEventListener("message", (event: MessageEvent<SportelloEvent>) => {
 //     if (event.origin !== "https://sportello.example.com") return;
-//     if (event.data.eventType === "hasUnreadChatsChanged") badge(event.data.data.hasUnreadChats);
+//     if (event.data.eventType === "hasUnreadChatsChanged") badge(event.data.data.unreadCount);
 //   });
 
 export type Direction = "Inbound" | "Outbound";
@@ -157,7 +157,13 @@ export interface Chat {
 /** Every page: whether any chat the signed-in user may see has unread messages. */
 export interface HasUnreadChatsChanged {
   eventType: "hasUnreadChatsChanged";
-  data: { hasUnreadChats: boolean };
+  data: {
+    hasUnreadChats: boolean;
+    /** Added by Sportello (the guide's event has only `hasUnreadChats`): how many chats the frame may
+     * see have unread messages, for a host that shows a number or notifies its user. Sent again when
+     * it changes, even if `hasUnreadChats` does not. */
+    unreadCount: number;
+  };
 }
 
 /** `chats`: the page of chats shown, whether filters or a search are on, and the page number (from 1). */

@@ -17,6 +17,7 @@ const ICONS = {
   list: { d: ["M8 6h13M8 12h13M8 18h13", "M3.5 6h.1M3.5 12h.1M3.5 18h.1"] },
   down: { d: ["M12 5v14", "M6 13l6 6 6-6"] },
   close: { d: ["M6 6l12 12M18 6L6 18"] },
+  bell: { d: ["M6 9a6 6 0 0 1 12 0c0 6 2.5 8 2.5 8h-17S6 15 6 9z", "M10 20.5a2.2 2.2 0 0 0 4 0"] },
 };
 
 // `icon("clock")` is decorative (hidden from screen readers); with `label` it is an image with that name.

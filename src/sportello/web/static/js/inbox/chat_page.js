@@ -259,16 +259,31 @@ async function assignSelect() {
   return select;
 }
 
+// The contact panel (inbox/contact_panel.js), loaded the first time it opens: most chats are
+// answered without it, and the frame stays light. It redraws itself when the chat changes.
+let contactInfo = null;
+
+async function openPanel() {
+  contactInfo ??= import("./contact_panel.js").then(({ contactPanel }) => contactPanel({ panel, chatUuid: uuid,
+    status, onClose: closePanel, onSaved: (saved) => {
+      // The note stays inside Sportello: never in the `Chat` the host is told.
+      const { note: _, ...contact } = saved;
+      chat = { ...chat, contact: { ...chat.contact, ...contact }, tags: contact.tag_set };
+      renderWho();
+      tell();
+      // A read of the chat that left before the save must not have the last word.
+      refreshSoon();
+    } }));
+  try {
+    await (await contactInfo).open();
+  } catch (error) {
+    contactInfo = null; // a module that did not load is asked for again on the next opening
+    announce(status, errorText(error), "error");
+  }
+}
+
 function renderPanel() {
-  const c = chat.contact;
-  const row = (label, value) => value ? [el("dt", {}, label), el("dd", { text: value })] : [];
-  const close = el("button", { type: "button", class: "icon-button panel-close", id: "close-contact",
-    "aria-label": t("common.close"), title: t("common.close"), onclick: closePanel }, icon("close"));
-  show(panel, el("div", { class: "panel-head" }, el("h2", {}, t("chat.contact")), close), el("dl", {},
-    row(t("contact.name"), contactName(c)), row(t("contact.phone"), c.phone),
-    row(t("contact.username"), c.username ? `@${c.username}` : ""), row(t("contact.email"), c.email),
-    row(t("contact.language"), c.language), row(t("contact.tags"), c.tag_set.map((x) => `#${x}`).join(" ")),
-    row(t("contact.operators"), chat.operators.map((o) => o.name).join(", "))));
+  contactInfo?.then((info) => info.changed());
 }
 
 // The contact panel closes back to the menu button that opened it.
@@ -310,7 +325,10 @@ async function renderHead(live) {
     panel.hidden = !panel.hidden;
     info.setAttribute("aria-expanded", String(!panel.hidden));
     closeMenu();
-    if (!panel.hidden) panel.focus();
+    if (!panel.hidden) {
+      openPanel();
+      panel.focus();
+    }
   });
   const assign = await assignSelect();
   const menu = el("div", { class: "head-menu", id: "chat-actions", hidden: true, role: "group",
@@ -491,7 +509,7 @@ async function main() {
     ? await call("GET", "/web/api/account/settings/").catch(() => null) : null;
   const footer = viewer.permissions.can_reply_in_chat
     ? composer({ chatUuid: uuid, viewer, onSent: added, status, paypal, onPayment: refreshSoon,
-      showTyping: Boolean(receipts?.send_read_receipts) }) : null;
+      showTyping: Boolean(receipts?.send_read_receipts), contact: () => chat?.contact }) : null;
   show(main, el("div", { class: "chat-layout" },
     el("section", { class: "conversation", "aria-labelledby": "page-title" }, headBox, windowLine,
       el("div", { class: "stage" }, scroller, jump, status), footer),

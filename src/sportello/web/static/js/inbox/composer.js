@@ -74,7 +74,9 @@ function typingNotice(chatUuid) {
   };
 }
 
-export function composer({ chatUuid, viewer, onSent, status, paypal, onPayment, showTyping = false }) {
+// `contact()`: the chat's customer as the page holds it now (their details fill template fields).
+export function composer({ chatUuid, viewer, onSent, status, paypal, onPayment, showTyping = false,
+  contact = () => null }) {
   const post = (body) => call("POST", `/web/api/chats/${chatUuid}/messages/`, body);
   const fail = (error) => announce(status, errorText(error), "error");
 
@@ -144,7 +146,8 @@ export function composer({ chatUuid, viewer, onSent, status, paypal, onPayment, 
   };
   const templateForm = (approved) => {
     if (!approved.length) return el("p", { class: "empty", id: "no-templates" }, t("composer.no_templates"));
-    const picked = templateFields(approved, { selectId: "template-choice", fieldPrefix: "field-" });
+    const picked = templateFields(approved, { selectId: "template-choice", fieldPrefix: "field-",
+      contact });
     const send = el("button", { type: "submit", class: "primary", id: "template-send" }, t("composer.send_template"));
     const form = el("form", { class: "template-form" },
       el("label", { for: "template-choice" }, t("composer.choose_template")), picked.choose, picked.fields,

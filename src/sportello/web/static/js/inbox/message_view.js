@@ -197,8 +197,9 @@ function extras(message) {
   return parts;
 }
 
-// A payment request's card under its message: what was asked, and whether the customer opened it.
-function paymentCard(payment) {
+// A payment request's card under its message (and in the contact panel): what was asked, and whether
+// the customer opened it.
+export function paymentCard(payment) {
   const amount = new Intl.NumberFormat(language, { style: "currency", currency: payment.currency })
     .format(Number(payment.amount));
   const opened = payment.opened_count

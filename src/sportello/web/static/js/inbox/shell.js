@@ -4,7 +4,7 @@ import { el } from "../dom.js";
 import { t } from "../i18n.js";
 import { LIVE_STATE_EVENT, connectLive, throttled } from "./live.js";
 import { setAllowedOrigins } from "./host.js";
-import { startSession } from "./session.js";
+import { framed, startSession } from "./session.js";
 import { applyUnreadDelta, refreshUnread } from "./unread.js";
 
 // An event that carries no data (from a server that only says "this changed") or one whose
@@ -27,17 +27,29 @@ export async function startPage({ title, onEvents, onReady }) {
   const viewer = await startSession();
   if (!viewer) return null;
   setAllowedOrigins(viewer.allowed_origins);
+  // New-message alerts are the full app's alone: a frame never loads them (the host decides there).
+  let alertOf = null;
+  if (!framed) {
+    import("./notifications.js").then((alerts) => {
+      alerts.startAlerts(viewer);
+      alertOf = alerts.alertOf;
+    });
+  }
   const header = el("div", { class: "page-head" }, el("h1", { id: "page-title" }, title));
   const askUnread = throttled(refreshUnread, 250);
   const live = connectLive({
     onEvents: (events) => {
+      // The page first: an event it counts itself (the open chat's, `unreadHandled`) is not
+      // counted again here, or the host would hear the count go up and back down.
+      onEvents(events);
+      alertOf?.(events);
       let ask = false;
       for (const e of events) {
+        if (e.unreadHandled) continue;
         if (unknownToUnread(e)) ask = ask || e.kind !== "template";
         else if (e.kind === "chat") applyUnreadDelta(e.unread_delta);
       }
       if (ask) askUnread();
-      onEvents(events);
     },
     onReady: (state) => {
       if (!state.first) askUnread();

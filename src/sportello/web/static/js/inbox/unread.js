@@ -1,6 +1,7 @@
-// hasUnreadChatsChanged: every page tells its host whether any chat it may see is unread. The page
-// keeps the number of unread chats: from the list's answer or this endpoint, then moved by each
-// live chat event's `unread_delta`.
+// hasUnreadChatsChanged: every page tells its host whether any chat it may see is unread, and how
+// many are (`unreadCount`, an addition to the guide's event, for a host that shows a number or
+// notifies). The page keeps the number of unread chats: from the list's answer or this endpoint,
+// then moved by each live chat event's `unread_delta`.
 import { emitSoon } from "./host.js";
 import { call, framed } from "./session.js";
 
@@ -8,7 +9,7 @@ const baseTitle = document.title;
 let unreadChats = null;
 
 function tellUnread() {
-  emitSoon("hasUnreadChatsChanged", () => ({ hasUnreadChats: unreadChats > 0 }));
+  emitSoon("hasUnreadChatsChanged", () => ({ hasUnreadChats: unreadChats > 0, unreadCount: unreadChats }));
   // The full app's browser tab shows how many chats wait; in a frame the host decides.
   if (!framed) document.title = unreadChats ? `(${unreadChats}) ${baseTitle}` : baseTitle;
 }

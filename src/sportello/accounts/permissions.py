@@ -30,3 +30,8 @@ def sees_only_assigned_chats(role: Role) -> bool:
 def can_manage_templates(role: Role) -> bool:
     """Requesting templates speaks for the business to Meta: not a Chat Operator's call."""
     return role is not Role.CHAT_OPERATOR
+
+
+def can_manage_quick_replies(role: Role) -> bool:
+    """The account's saved answers are set by those who run the inbox; a Chat Operator uses them."""
+    return role is not Role.CHAT_OPERATOR

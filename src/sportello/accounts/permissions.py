@@ -35,3 +35,8 @@ def can_manage_templates(role: Role) -> bool:
 def can_manage_quick_replies(role: Role) -> bool:
     """The account's saved answers are set by those who run the inbox; a Chat Operator uses them."""
     return role is not Role.CHAT_OPERATOR
+
+
+def can_connect_numbers(role: Role) -> bool:
+    """A WhatsApp number's credentials speak for the whole business: the Owner's and Administrators'."""
+    return role in USER_MANAGERS

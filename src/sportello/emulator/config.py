@@ -36,6 +36,9 @@ class Business:
     app_secret: str = "emulator-app-secret"  # noqa: S105
     webhook_url: str = "http://127.0.0.1:8000/webhooks/whatsapp"
     verify_token: str = "emulator-verify-token"  # noqa: S105
+    # What Meta says of the number (`GET /{phone-number-id}`): its approved name and quality.
+    verified_name: str = "Sportello Demo"
+    quality_rating: str = "GREEN"
 
 
 @dataclass

@@ -2,9 +2,10 @@
 // unread state. Pages give it what to do with live events.
 import { el } from "../dom.js";
 import { t } from "../i18n.js";
+import { showNumberBanner } from "../number_banner.js";
 import { LIVE_STATE_EVENT, connectLive, throttled } from "./live.js";
 import { setAllowedOrigins } from "./host.js";
-import { startSession } from "./session.js";
+import { call, startSession } from "./session.js";
 import { applyUnreadDelta, refreshUnread } from "./unread.js";
 
 // An event that carries no data (from a server that only says "this changed") or one whose
@@ -27,6 +28,7 @@ export async function startPage({ title, onEvents, onReady }) {
   const viewer = await startSession();
   if (!viewer) return null;
   setAllowedOrigins(viewer.allowed_origins);
+  call("GET", "/web/api/whatsapp/").then(showNumberBanner).catch(() => {});
   const header = el("div", { class: "page-head" }, el("h1", { id: "page-title" }, title));
   const askUnread = throttled(refreshUnread, 250);
   const live = connectLive({

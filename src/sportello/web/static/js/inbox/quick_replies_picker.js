@@ -15,7 +15,12 @@ export function attachQuickReplies({ textarea, form, chatUuid }) {
   textarea.setAttribute("aria-controls", list.id);
   textarea.setAttribute("aria-autocomplete", "list");
   textarea.setAttribute("aria-expanded", "false");
-  form.before(list);
+  // Placed on first use: the composer puts the form in its panel after this runs.
+  const open = () => {
+    if (!list.isConnected) form.before(list);
+    list.hidden = false;
+    textarea.setAttribute("aria-expanded", "true");
+  };
   let found = [];
   let active = -1;
   let token = null; // { start, query }: the `/word` being typed, from its slash to the caret
@@ -64,8 +69,7 @@ export function attachQuickReplies({ textarea, form, chatUuid }) {
       })
       : [el("li", { class: "muted", id: "quick-replies-none" },
         t(query ? "quick_replies.picker_none" : "quick_replies.picker_empty"))]));
-    list.hidden = false;
-    textarea.setAttribute("aria-expanded", "true");
+    open();
     if (replies.length) highlight(0);
   };
   const ask = (query) => {
@@ -76,7 +80,7 @@ export function attachQuickReplies({ textarea, form, chatUuid }) {
       .catch((error) => {
         if (mine !== asked || !token) return;
         list.replaceChildren(el("li", { class: "alert", role: "alert" }, errorText(error)));
-        list.hidden = false;
+        open();
       });
   };
 

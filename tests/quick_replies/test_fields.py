@@ -7,7 +7,8 @@ from sportello.quick_replies.service import contact_fields, fill
 
 
 def test_a_name_from_whatsapp_is_split_into_first_and_last() -> None:
-    contact = Contact(first_name="Giulia Rossi", last_name="", profile_name="Giulia Rossi", phone="+39333", email="")
+    # Also once the person has changed their WhatsApp name since the contact was made.
+    contact = Contact(first_name="Giulia Rossi", last_name="", profile_name="Giuli", phone="+39333", email="")
     fields = contact_fields(contact)
     assert (fields["first_name"], fields["last_name"], fields["name"]) == ("Giulia", "Rossi", "Giulia Rossi")
     assert fill("Hi {{first_name}}, {{email}} {{unknown}}", fields) == "Hi Giulia, {{email}} {{unknown}}"

@@ -35,10 +35,10 @@ def ensure_may_manage(actor: Actor) -> None:
 def contact_fields(contact: Contact) -> dict[str, str]:
     name = f"{contact.first_name} {contact.last_name}".strip() or contact.profile_name or contact.username
     first, last = contact.first_name, contact.last_name
-    if not last and first and first == contact.profile_name.strip():
-        # A contact made from a webhook has WhatsApp's whole profile name as its first name:
-        # "Hi {{first_name}}" greets "Giulia", not "Giulia Rossi".
-        first, _, last = first.partition(" ")
+    if not last:
+        # A contact made from a webhook has WhatsApp's whole profile name as its first name, and
+        # no last name: "Hi {{first_name}}" greets "Giulia", not "Giulia Rossi".
+        first, _, last = first.strip().partition(" ")
     return {
         "first_name": first or (name.split(" ")[0] if name else ""),
         "last_name": last.strip(),

@@ -20,6 +20,7 @@ from sportello.accounts.passwords import hash_password
 from sportello.db.unit_of_work import unit_of_work
 from sportello.settings import Settings
 from support.browser import chromium, frame_of, host_app
+from support.contrast import contrast_failures
 from support.databases import make_sqlite_template, sqlite_url
 from support.seeding import Integration, add_service_user_with_key
 from support.servers import free_port, running_server
@@ -111,6 +112,7 @@ def test_every_page_says_there_is_no_number_yet(setup: Setup, page: Page) -> Non
         "Ask an Administrator to connect one."
     )
     expect(banner.get_by_role("link")).to_have_count(0)
+    assert contrast_failures(page) == []
     page.goto(f"{base}/quick-replies")
     expect(banner).to_be_visible()
 
@@ -155,6 +157,7 @@ def test_the_owner_connects_the_number_with_test_connection(setup: Setup, page: 
     expect(card.locator("#number-result")).to_contain_text(world.business.verified_name)
     expect(card.locator("#number-result")).to_contain_text("+1 555-078-3881")
     expect(card.locator("#number-quality")).to_have_text("High")
+    assert contrast_failures(page) == []
 
     card.get_by_role("button", name="Connect number").click()
     expect(card.locator("#number-status")).to_have_text("Fill in all four fields.")

@@ -20,6 +20,7 @@ from sportello.accounts.service import create_account
 from sportello.db.unit_of_work import unit_of_work
 from sportello.settings import Settings
 from support.browser import chromium, frame_of, host_app
+from support.contrast import contrast_failures
 from support.databases import make_sqlite_template, sqlite_url
 from support.seeding import Integration, add_service_user_with_key
 from support.servers import free_port, running_server
@@ -137,6 +138,7 @@ def test_slash_opens_the_quick_replies_and_inserts_the_text_filled_for_the_conta
     expect(options).to_have_count(2)
     expect(reply).to_have_attribute("aria-expanded", "true")
     assert _send_is_uncovered(frame), "the list never covers Send"
+    assert contrast_failures(frame) == []
     assert frame.evaluate("document.documentElement.scrollWidth <= innerWidth"), "nothing cut off sideways"
 
     reply.press_sequentially("hou")
@@ -247,6 +249,7 @@ def test_the_quick_replies_page_adds_edits_and_deletes_in_the_users_language(set
     card = page.locator(f"article[data-quick-reply-id='{card.get_attribute('data-quick-reply-id')}']")
     expect(card).to_contain_text("Ciao {{first_name}}, siamo aperti 9-18.")
     assert card.locator("b").count() == 0, "a title is shown as text, never as markup"
+    assert contrast_failures(page) == []
 
     form = page.locator("#qr-add")
     form.get_by_label("Titolo (fino a 60 caratteri)").fill("orari <B>")

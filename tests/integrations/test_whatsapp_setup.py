@@ -128,6 +128,10 @@ def test_only_the_owner_and_administrators_connect(world: World) -> None:
             assert refused.status_code == 403 and refused.json()["code"] == "number_changes_not_allowed"
     with closing(sign_in_person(world.sportello_url, "admin@shop.example.com")) as admin:
         assert admin.post("/web/api/whatsapp/numbers/", json=_form(world)).status_code == 200
+        assert len(admin.get("/web/api/whatsapp/").json()["numbers"]) == 1
+    with closing(sign_in_person(world.sportello_url, "manager@shop.example.com")) as manager:
+        setup = manager.get("/web/api/whatsapp/").json()
+        assert setup["connected"] is True and setup["numbers"] == [], "the ids only to those who manage them"
     with closing(sign_in_person(world.sportello_url, OWNER, csrf=False)) as no_csrf:
         assert no_csrf.post("/web/api/whatsapp/numbers/", json=_form(world)).status_code == 403
 

@@ -31,11 +31,13 @@ async def whatsapp_setup(viewer: PageViewer, session: DbSession, settings: AppSe
     return WhatsAppSetup(
         connected=bool(numbers),
         can_connect=may_connect,
+        # The ids are for those who manage them; every other page needs only `connected`.
         numbers=[
             ConnectedNumber(
                 phone_number_id=n.phone_number_id, waba_id=n.waba_id, display_phone_number=n.display_phone_number
             )
             for n in numbers
+            if may_connect
         ],
         webhook_url=f"{settings.public_api_url}/webhooks/whatsapp",
         verify_token=token.get_secret_value() if may_connect and token else None,

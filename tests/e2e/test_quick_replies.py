@@ -44,8 +44,9 @@ REPLIES = (
 
 
 class Setup:
-    def __init__(self, world: World, host: str, manager: Integration, operator: Integration) -> None:
+    def __init__(self, world: World, host: str, manager: Integration, operator: Integration, chat_uuid: str) -> None:
         self.world, self.host, self.manager, self.operator = world, host, manager, operator
+        self.chat_uuid = chat_uuid
 
     def frame_url(self, who: Integration, path: str, width: int, height: int, language: str = "en") -> str:
         minted = httpx.post(
@@ -89,9 +90,7 @@ def setup(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Setup]:
             assigned = api.post(f"/api/1/contacts/{contact['id']}/add_operator/", json={"email": operator.email})
             assert assigned.status_code == 200, assigned.text
         with running_server(host_app(HOST_PAGE, HOST_JS), port=host_port):
-            ready = Setup(world, host, manager, operator)
-            ready.chat_uuid = contact["chat_uuid"]  # type: ignore[attr-defined]
-            yield ready
+            yield Setup(world, host, manager, operator, contact["chat_uuid"])
 
 
 @pytest.fixture(scope="module")
@@ -127,7 +126,7 @@ def test_slash_opens_the_quick_replies_and_inserts_the_text_filled_for_the_conta
     setup: Setup, page: Page, who: str, width: int, height: int
 ) -> None:
     user = setup.manager if who == "manager" else setup.operator
-    page.goto(setup.frame_url(user, f"/chats/{setup.chat_uuid}", width, height))  # type: ignore[attr-defined]
+    page.goto(setup.frame_url(user, f"/chats/{setup.chat_uuid}", width, height))
     frame = frame_of(page)
     reply = frame.locator("#reply")
     expect(reply).to_be_focused()

@@ -20,6 +20,7 @@ from sportello.credentials.deps import API_KEY_HEADER, ApiKeyDep, FrameSessionCa
 from sportello.credentials.routes import api_router as credentials_api_router
 from sportello.credentials.routes import web_router as credentials_web_router
 from sportello.db.engine import create_engine, create_sessionmaker
+from sportello.integrations.routes import web_router as integrations_web_router
 from sportello.kit.body_limit import BodySizeLimit
 from sportello.kit.encryption import SecretBox
 from sportello.kit.error_handlers import install_error_handlers
@@ -36,6 +37,8 @@ from sportello.operator_console.routes import router as operator_router
 from sportello.payments.routes import api_router as payments_api_router
 from sportello.payments.routes import pay_router
 from sportello.payments.routes import web_router as payments_web_router
+from sportello.quick_replies.routes import router as quick_replies_router
+from sportello.quick_replies.routes import web_router as quick_replies_web_router
 from sportello.realtime.bus import SESSION_INFO_KEY, create_bus
 from sportello.realtime.routes import router as live_router
 from sportello.settings import Settings
@@ -128,6 +131,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(chats_web_router)
     app.include_router(templates_router)
     app.include_router(templates_web_router)
+    app.include_router(quick_replies_router)
+    app.include_router(quick_replies_web_router)
+    app.include_router(integrations_web_router)
     app.include_router(live_router)
     app.include_router(webhooks_router)
     app.include_router(media_api_router)

@@ -155,6 +155,7 @@ def demo(
     from sportello.app import create_app
     from sportello.demo.crm.server import start_crm
     from sportello.demo.seed import demo_host_origin, operator_login, read_previous, seed_demo, write_credentials
+    from sportello.demo.showcase import emulator_templates
     from sportello.demo.whatsapp import emulator_url, start_emulator
 
     settings = _settings(data_dir=data_dir, host=host, port=port)
@@ -176,7 +177,10 @@ def demo(
         f"  (write to the shop as a customer)\n  crm       {demo_host_origin(settings)}  (a CRM that embeds the inbox;"
         f" /guide: the guide's own snippet)\n  all keys  {path}\n"
     )
-    start_emulator(settings)
+    templates = run_in_unit_of_work(
+        settings, lambda session: emulator_templates(session, account_id=credentials.account_id)
+    )
+    start_emulator(settings, templates)
     start_crm(settings, credentials)
     uvicorn.run(
         create_app(settings), host=settings.host, port=settings.port, log_config=None, **uvicorn_proxy_options(settings)

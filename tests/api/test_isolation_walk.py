@@ -15,7 +15,9 @@ from support.seeding import seed_integration_async, their_contact_and_template
 def _body(method: str, path: str) -> dict[str, object] | None:
     """A valid body for the route, so that only ownership decides the answer."""
     if method == "PATCH":
-        return {"category": "MARKETING"} if path.startswith("/api/1/templates/") else {"first_name": "Changed"}
+        if path.startswith("/api/1/templates/"):
+            return {"category": "MARKETING"}
+        return {"text": "Changed"} if path.startswith("/api/1/quick_replies/") else {"first_name": "Changed"}
     if method == "POST":
         return {"email": "x@example.com"} if "operator" in path else {}
     return None
@@ -37,7 +39,11 @@ async def test_every_resource_route_refuses_another_accounts_ids(
     other = await seed_integration_async(settings, name="Other")
     theirs = {"X-Spoki-Api-Key": other.api_key}
     contact, template = await their_contact_and_template(app_client, other.api_key)
+    quick_reply = (
+        await app_client.post("/api/1/quick_replies/", headers=theirs, json={"title": "Theirs", "text": "Hello"})
+    ).json()
     ids = {
+        "quick_reply_id": quick_reply["id"],
         "contact_id": contact["id"],
         "chat_uuid": contact["chat_uuid"],
         "template_id": template["id"],
@@ -46,6 +52,7 @@ async def test_every_resource_route_refuses_another_accounts_ids(
     before = {
         "contact": (await app_client.get(f"/api/1/contacts/{contact['id']}/", headers=theirs)).json(),
         "template": (await app_client.get(f"/api/1/templates/{template['id']}/", headers=theirs)).json(),
+        "quick_reply": (await app_client.get(f"/api/1/quick_replies/{quick_reply['id']}/", headers=theirs)).json(),
     }
 
     walked = 0
@@ -65,6 +72,7 @@ async def test_every_resource_route_refuses_another_accounts_ids(
     after = {
         "contact": (await app_client.get(f"/api/1/contacts/{contact['id']}/", headers=theirs)).json(),
         "template": (await app_client.get(f"/api/1/templates/{template['id']}/", headers=theirs)).json(),
+        "quick_reply": (await app_client.get(f"/api/1/quick_replies/{quick_reply['id']}/", headers=theirs)).json(),
     }
     assert after == before
     listed = (await app_client.get(f"/api/1/roles/{other.uid}/has_private_key/", headers=theirs)).json()

@@ -57,7 +57,11 @@ async def test_every_web_resource_route_refuses_another_accounts_ids(
         )
     ).json()
     upload = await app_client.post("/api/1/media/", headers=theirs, files={"file": ("a.txt", b"hello", "text/plain")})
+    quick_reply = (
+        await app_client.post("/api/1/quick_replies/", headers=theirs, json={"title": "Theirs", "text": "Hello"})
+    ).json()
     ids = {
+        "quick_reply_id": quick_reply["id"],
         "chat_uuid": contact["chat_uuid"],
         "message_uuid": note["uuid"],
         "template_id": template["id"],
@@ -88,3 +92,5 @@ async def test_every_web_resource_route_refuses_another_accounts_ids(
     after = (await app_client.get(f"/api/1/chats/{contact['chat_uuid']}/messages/", headers=theirs)).json()
     assert after == before
     assert (await app_client.get(f"/api/1/templates/{template['id']}/", headers=theirs)).status_code == 200
+    kept = (await app_client.get(f"/api/1/quick_replies/{quick_reply['id']}/", headers=theirs)).json()
+    assert kept["text"] == "Hello"

@@ -219,3 +219,39 @@ def test_demo_customers_reach_sportello_and_the_phone_page_writes(demo: Demo, pa
     while delivered() <= before and time.monotonic() < deadline:
         time.sleep(0.1)
     assert delivered() > before
+
+
+def test_a_newcomer_sees_every_tab_of_the_demo_chat_working(demo: Demo, page: Page) -> None:
+    api = httpx.Client(base_url=demo.url, headers={"X-Spoki-Api-Key": str(demo.credentials["api_key"])})
+    with api:
+        deadline = time.monotonic() + 20
+        while not (found := api.get("/api/1/contacts/", params={"search": "393331234567"}).json()["results"]):
+            assert time.monotonic() < deadline, "the demo customer wrote"
+            time.sleep(0.2)
+    chat = f"/chats/{found[0]['chat_uuid']}"
+    _sign_in(page, demo, chat)
+    expect(page.locator("#no-number")).to_have_count(0)
+
+    page.get_by_role("tab", name="Templates").click()
+    choice = page.locator("#template-choice")
+    expect(choice.locator("option")).to_have_text(
+        ["delivery_update (es)", "thanks_for_visiting (it)", "order_ready (it)"]
+    )
+    choice.select_option(label="order_ready (it)")
+    page.get_by_label("NAME").fill("Giulia")
+    page.get_by_label("ORDER").fill("A-1042")
+    expect(page.locator(".template-preview-box")).to_contain_text("Ordine A-1042")
+    expect(page.locator(".template-preview-box")).to_contain_text("Passo oggi")
+    page.locator("#template-send").click()
+    expect(page.locator(".message", has_text="il tuo ordine A-1042").last).to_be_visible()
+
+    page.get_by_role("tab", name="PayPal").click()
+    expect(page.locator("#panel-paypal")).to_be_visible()
+    expect(page.locator("#panel-paypal")).not_to_contain_text("not enabled")
+
+    page.get_by_role("tab", name="Reply").click()
+    page.locator("#reply").press_sequentially("/ora")
+    page.get_by_role("option", name="Orari").click()
+    expect(page.locator("#reply")).to_have_value(
+        "Ciao Giulia! Siamo aperti dal lunedì al sabato, 9:30-19:30. Ti aspettiamo in Via Roma 12."
+    )

@@ -70,7 +70,12 @@ def wait_for(check: Callable[[], Any], timeout: float = 15.0, interval: float = 
         time.sleep(interval)
 
 
-def connect(settings: Settings, business: Business, account_name: str = "Shop") -> tuple[int, int]:
+def connect(
+    settings: Settings, business: Business, account_name: str = "Shop", *, with_number: bool = True
+) -> tuple[int, int]:
+    """An account with the business's number connected (`with_number=False`: a new account that
+    has none yet; its number id is then 0)."""
+
     async def go() -> tuple[int, int]:
         engine = create_engine(settings.resolved_database_url)
         try:
@@ -81,6 +86,8 @@ def connect(settings: Settings, business: Business, account_name: str = "Shop") 
                     owner_email=f"owner@{account_name.lower()}.example.com",
                     owner_password="correct-horse-battery",
                 )
+                if not with_number:
+                    return account.id, 0
                 number = await integrations_service.connect_whatsapp(
                     session,
                     box=SecretBox(settings.fernet_key),
@@ -99,7 +106,7 @@ def connect(settings: Settings, business: Business, account_name: str = "Shop") 
 
 
 @contextmanager
-def running_world(settings: Settings, **emulator_options: Any) -> Iterator[World]:
+def running_world(settings: Settings, *, with_number: bool = True, **emulator_options: Any) -> Iterator[World]:
     sportello_port, emulator_port = free_port(), free_port()
     business = Business(webhook_url=f"http://127.0.0.1:{sportello_port}/webhooks/whatsapp")
     config = EmulatorConfig(businesses=[business], **{**FAST, **emulator_options})
@@ -112,7 +119,7 @@ def running_world(settings: Settings, **emulator_options: Any) -> Iterator[World
             "webhook_poll_seconds": 0.1,
         }
     )
-    account_id, number_id = connect(settings, business)
+    account_id, number_id = connect(settings, business, with_number=with_number)
     sportello, emulator = create_app(settings), create_emulator_app(config)
     with (
         running_server(emulator, port=emulator_port) as emulator_url,

@@ -36,3 +36,13 @@ def can_edit_contacts(role: Role) -> bool:
     """Every agent keeps the customer's details up to date: a Chat Operator on the chats they see
     (the caller checks which chats), as the account's API key may on any contact."""
     return role in (Role.OWNER, Role.ADMINISTRATOR, Role.CHAT_MANAGER, Role.CHAT_OPERATOR)
+
+
+def can_manage_quick_replies(role: Role) -> bool:
+    """The account's saved answers are set by those who run the inbox; a Chat Operator uses them."""
+    return role is not Role.CHAT_OPERATOR
+
+
+def can_connect_numbers(role: Role) -> bool:
+    """A WhatsApp number's credentials speak for the whole business: the Owner's and Administrators'."""
+    return role in USER_MANAGERS

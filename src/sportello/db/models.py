@@ -10,6 +10,7 @@ from sportello.mail import models as _mail  # noqa: F401
 from sportello.messages import models as _messages  # noqa: F401
 from sportello.operator_console import models as _operator_console  # noqa: F401
 from sportello.payments import models as _payments  # noqa: F401
+from sportello.quick_replies import models as _quick_replies  # noqa: F401
 from sportello.read_receipts import models as _read_receipts  # noqa: F401
 from sportello.realtime import models as _realtime  # noqa: F401
 from sportello.templates import models as _templates  # noqa: F401

@@ -19,7 +19,8 @@ from sportello.accounts.passwords import hash_password
 from sportello.credentials import repository as credentials_repo
 from sportello.credentials.models import ApiKeyStatus
 from sportello.credentials.service import api_keys, private_keys
-from sportello.demo.whatsapp import DEMO_CUSTOMERS, connect_demo_number, emulator_url
+from sportello.demo.showcase import seed_showcase
+from sportello.demo.whatsapp import DEMO_CUSTOMERS, connect_demo_number, demo_business, emulator_url
 from sportello.kit import secrets as kit_secrets
 from sportello.settings import Settings
 
@@ -139,6 +140,7 @@ async def seed_demo(session: AsyncSession, settings: Settings, previous: dict[st
     owner = await _owner(session)
     await session.flush()
     await connect_demo_number(session, settings, owner.account_id)
+    await seed_showcase(session, owner=owner, waba_id=demo_business(settings).waba_id, app_url=settings.public_app_url)
     operator_username, operator_password = operator_login(settings, previous)
     return DemoCredentials(
         app_url=settings.public_app_url,

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from sportello.emulator.app import create_emulator_app
 from sportello.emulator.config import Business, EmulatorConfig
+from sportello.emulator.state import State, StoredTemplate
 from sportello.integrations import service as integrations_service
 from sportello.kit.encryption import SecretBox
 from sportello.settings import Settings
@@ -50,13 +51,15 @@ async def connect_demo_number(session: AsyncSession, settings: Settings, account
     )
 
 
-def start_emulator(settings: Settings) -> None:
-    """Serve the emulator in a thread of this process, and let the demo customers write once
-    Sportello answers."""
+def start_emulator(settings: Settings, templates: list[StoredTemplate] | None = None) -> None:
+    """Serve the emulator in a thread of this process, holding `templates` as Meta would (the
+    demo's approved ones), and let the demo customers write once Sportello answers."""
     config = EmulatorConfig(businesses=[demo_business(settings)])
-    server = uvicorn.Server(
-        uvicorn.Config(create_emulator_app(config), host=settings.host, port=emulator_port(settings), log_config=None)
-    )
+    app = create_emulator_app(config)
+    state: State = app.state.emulator
+    for template in templates or []:
+        state.templates[template.template_id] = template
+    server = uvicorn.Server(uvicorn.Config(app, host=settings.host, port=emulator_port(settings), log_config=None))
     threading.Thread(target=server.run, name="demo-emulator", daemon=True).start()
     threading.Thread(target=_customers_write, args=(settings,), name="demo-customers", daemon=True).start()
 

@@ -10,6 +10,9 @@ Documented rules:
   `template_review_seconds`.
 - Inbound messages count against `number_rate_per_second` too: Meta's throughput counts
   inbound and outbound together (shared/whatsapp-cloud-api.md §5, M-TPUT).
+- `GET /{phone-number-id}` answers Meta's PhoneNumberInfo (`id`, `display_phone_number`,
+  `verified_name`, `quality_rating`, or the `?fields=` asked for) with the business's
+  `verified_name` and `quality_rating`, only with its access token.
 - An unanswered webhook is retried with backoff for `webhook_retry_seconds` (Meta: 7 days).
 - Per number, more than `number_rate_per_second` sends (burst as large) answer 130429; per
   business→customer pair, more than `pair_burst` quick sends answer 131056, refilled at
@@ -36,6 +39,9 @@ class Business:
     app_secret: str = "emulator-app-secret"  # noqa: S105
     webhook_url: str = "http://127.0.0.1:8000/webhooks/whatsapp"
     verify_token: str = "emulator-verify-token"  # noqa: S105
+    # What Meta says of the number (`GET /{phone-number-id}`): its approved name and quality.
+    verified_name: str = "Sportello Demo"
+    quality_rating: str = "GREEN"
 
 
 @dataclass

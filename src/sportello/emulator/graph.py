@@ -339,12 +339,45 @@ async def delete_template(version: str, waba_id: str, request: Request) -> Respo
     return JSONResponse({"success": True})
 
 
+PHONE_NUMBER_FIELDS = ("display_phone_number", "verified_name", "quality_rating")
+
+
+def _phone_number_json(business: Business, fields: str | None) -> dict[str, Any]:
+    """Meta's PhoneNumberInfo: the default fields, or those `?fields=` names (and always the id)."""
+    known = {
+        "display_phone_number": _displayed(business.display_phone_number),
+        "verified_name": business.verified_name,
+        "quality_rating": business.quality_rating,
+        "name_status": "APPROVED",
+        "code_verification_status": "VERIFIED",
+    }
+    wanted = [f.strip() for f in fields.split(",") if f.strip()] if fields else list(PHONE_NUMBER_FIELDS)
+    unknown = [f for f in wanted if f not in known and f != "id"]
+    if unknown:
+        raise GraphError(
+            100, f"(#100) Tried accessing nonexisting field ({unknown[0][:40]}) on node type (PhoneNumber)"
+        )
+    return {"id": business.phone_number_id, **{f: known[f] for f in wanted if f in known}}
+
+
+def _displayed(digits: str) -> str:
+    """As Meta shows a number: `+1 555-078-3881` for a North American one, else `+` and the digits."""
+    if len(digits) == 11 and digits.startswith("1"):
+        return f"+1 {digits[1:4]}-{digits[4:7]}-{digits[7:]}"
+    return f"+{digits}"
+
+
 @router.get("/{version}/{object_id}")
 async def get_object(version: str, object_id: str, request: Request) -> Response:
-    """A media id (its URL, valid 5 minutes) or a template id."""
+    """A phone number id (what Meta knows of the number), a media id (its URL, valid 5 minutes)
+    or a template id."""
     state = _state(request)
     try:
         _check_version(version)
+        number = state.business_by_number(object_id)
+        if number is not None:
+            _authorize(request, number)
+            return JSONResponse(_phone_number_json(number, request.query_params.get("fields")))
         media = state.media.get(object_id)
         if media is not None:
             _authorize(request, state.business_by_number(media.phone_number_id))

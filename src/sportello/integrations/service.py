@@ -1,4 +1,5 @@
-"""Connecting an account to a WhatsApp Business number (the operator does it from the CLI)."""
+"""Connecting an account to a WhatsApp Business number (from the Integrations page or the CLI),
+and asking Meta whether the credentials reach it."""
 
 from __future__ import annotations
 
@@ -11,11 +12,17 @@ from dataclasses import dataclass, field
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from sportello.accounts import service as accounts_service
+from sportello.accounts.actor import Actor
+from sportello.accounts.permissions import can_connect_numbers
 from sportello.db.unit_of_work import after_commit
-from sportello.errors import InvalidInput
+from sportello.errors import Forbidden, InvalidInput, NotFound
 from sportello.integrations import repository as repo
 from sportello.integrations.models import WhatsAppNumber
 from sportello.kit.encryption import SecretBox
+from sportello.whatsapp.client import GraphApiClient, PhoneNumberInfo
+from sportello.whatsapp.errors import GraphApiError
+
+INVALID_TOKEN = 190  # Meta's "Invalid OAuth access token"
 
 
 def _required(value: str, field: str, label: str) -> str:
@@ -155,3 +162,56 @@ async def list_numbers_of_waba(session: AsyncSession, *, waba_id: str) -> list[W
 
 def access_token(box: SecretBox, number: WhatsAppNumber) -> str:
     return box.open(number.access_token_sealed)
+
+
+def ensure_may_connect(actor: Actor) -> None:
+    if not can_connect_numbers(actor.role):
+        raise Forbidden(
+            "Only the Owner and Administrators connect WhatsApp numbers.", code="number_changes_not_allowed"
+        )
+
+
+async def has_number(session: AsyncSession, *, account_id: int) -> bool:
+    return bool(await repo.list_for_account(session, account_id=account_id))
+
+
+async def list_numbers(session: AsyncSession, *, account_id: int) -> list[WhatsAppNumber]:
+    return list(await repo.list_for_account(session, account_id=account_id))
+
+
+async def read_number_at_meta(
+    session: AsyncSession,
+    *,
+    box: SecretBox,
+    client: GraphApiClient,
+    account_id: int,
+    phone_number_id: str,
+    access_token: str | None,
+) -> PhoneNumberInfo:
+    """What Meta says of the number with this token, or with the token kept for it when none is
+    given (secrets are never sent back to the page, so a saved number is tested with its own).
+    A number of this account that Meta now names differently keeps the name Meta shows."""
+    phone_number_id = _required(phone_number_id, "phone_number_id", "The phone number id")
+    number = await repo.find_by_phone_number_id(session, phone_number_id)
+    mine = number if number is not None and number.account_id == account_id else None
+    token = (access_token or "").strip()
+    if not token:
+        if mine is None:
+            raise NotFound("There is no such number in this account.", code="number_not_found")
+        token = box.open(mine.access_token_sealed)
+    try:
+        info = await client.get_phone_number(access_token=token, phone_number_id=phone_number_id)
+    except GraphApiError as error:
+        if error.code == INVALID_TOKEN:
+            raise InvalidInput(
+                f"Meta refused the access token: {error.message}", code="whatsapp_token_refused", field="access_token"
+            ) from error
+        raise InvalidInput(
+            f"Meta did not answer for this number: {error.message}",
+            code="whatsapp_number_unreachable",
+            field="phone_number_id",
+        ) from error
+    if mine is not None and info.display_phone_number:
+        mine.display_phone_number = info.display_phone_number[:32]
+        await session.flush()
+    return info

@@ -84,10 +84,11 @@ async def enable(
     email: str,
     default_currency: str,
     app_url: str,
-    graph: templates_service.Graph,
+    graph: templates_service.Graph | None,
 ) -> Enabled:
     """Turn PayPal on (or change its email); the first time, the default payment template is
-    made in Italian, English and Spanish and sent to Meta for review."""
+    made in Italian, English and Spanish and sent to Meta for review (`graph=None`: kept as
+    drafts, for a caller that tells Meta itself, as the demo does with its emulator)."""
     _require_manager(actor)
     currency = check_currency(default_currency)
     settings = await repo.find_settings(session, account_id=actor.account_id)
@@ -100,7 +101,7 @@ async def enable(
 
 
 async def _default_templates(
-    session: AsyncSession, *, account_id: int, app_url: str, graph: templates_service.Graph
+    session: AsyncSession, *, account_id: int, app_url: str, graph: templates_service.Graph | None
 ) -> tuple[list[int], str]:
     made: list[int] = []
     notice = ""
@@ -132,6 +133,8 @@ async def _default_templates(
             ),
         )
         made.append(draft.id)
+        if graph is None:
+            continue
         try:
             await templates_service.submit(session, account_id=account_id, template_id=draft.id, graph=graph)
         except (InvalidInput, Conflict) as error:

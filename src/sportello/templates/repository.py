@@ -35,3 +35,8 @@ async def list_page(
     total = int(await session.scalar(select(func.count()).select_from(query.subquery())) or 0)
     rows = await session.scalars(query.order_by(Template.id.desc()).offset(offset).limit(limit))
     return total, rows.all()
+
+
+async def list_all(session: AsyncSession, *, account_id: int) -> Sequence[Template]:
+    rows = await session.scalars(select(Template).where(Template.account_id == account_id).order_by(Template.id))
+    return rows.all()

@@ -310,6 +310,25 @@ async def submit(session: AsyncSession, *, account_id: int, template_id: int, gr
     return template
 
 
+async def record_as_approved(
+    session: AsyncSession, *, account_id: int, template_id: int, meta_template_id: str, waba_id: str
+) -> Template:
+    """A template Meta already holds as approved under `meta_template_id` (the demo's emulator,
+    told of it at its start), recorded so without a review round."""
+    template = await get_template(session, account_id=account_id, template_id=template_id)
+    template.status = TemplateStatus.APPROVED
+    template.meta_template_id, template.waba_id = meta_template_id, waba_id
+    template.rejection_reason = template.rejection_code = template.rejection_recommendation = ""
+    await session.flush()
+    live.record_template(session, account_id=account_id, template_id=template.id)
+    return template
+
+
+async def list_at_meta(session: AsyncSession, *, account_id: int) -> list[Template]:
+    """The account's templates Meta holds (submitted once), oldest first."""
+    return [t for t in await repo.list_all(session, account_id=account_id) if t.meta_template_id]
+
+
 async def back_to_draft(session: AsyncSession, *, account_id: int, template_id: int) -> Template:
     template = await get_template(session, account_id=account_id, template_id=template_id)
     if template.status is not TemplateStatus.REJECTED:

@@ -13,7 +13,7 @@ from fastapi.templating import Jinja2Templates
 
 from sportello.accounts import service as accounts_service
 from sportello.accounts.deps import SESSION_COOKIE, MaybeSignedIn, SignedIn
-from sportello.accounts.permissions import ASSIGNABLE_ROLES, can_manage_users
+from sportello.accounts.permissions import ASSIGNABLE_ROLES, can_manage_quick_replies, can_manage_users
 from sportello.errors import RateLimited, Unauthorized
 from sportello.kit.deps import AppSettings, AppThrottle, DbSession, client_address
 from sportello.kit.i18n import catalog, language_from_accept, normalise_language, translate
@@ -188,4 +188,17 @@ async def integrations_page(request: Request, signed_in: MaybeSignedIn) -> Respo
         return RedirectResponse("/login?next=/integrations", status_code=303)
     return _shell(
         request, signed_in, "integrations", "integrations.js", {"canManage": can_manage_users(signed_in.actor.role)}
+    )
+
+
+@router.get("/quick-replies")
+async def quick_replies_page(request: Request, signed_in: MaybeSignedIn) -> Response:
+    if signed_in is None:
+        return RedirectResponse("/login?next=/quick-replies", status_code=303)
+    return _shell(
+        request,
+        signed_in,
+        "quick_replies",
+        "quick_replies.js",
+        {"canManage": can_manage_quick_replies(signed_in.actor.role)},
     )

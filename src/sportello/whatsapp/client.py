@@ -40,6 +40,14 @@ class MediaInfo:
 
 
 @dataclass(frozen=True)
+class PhoneNumberInfo:
+    id: str
+    verified_name: str
+    display_phone_number: str
+    quality_rating: str  # GREEN, YELLOW, RED or UNKNOWN
+
+
+@dataclass(frozen=True)
 class CreatedTemplate:
     id: str
     status: str  # PENDING, or at once APPROVED / REJECTED
@@ -98,6 +106,21 @@ class GraphApiClient:
         return data
 
     # Messages
+
+    async def get_phone_number(self, *, access_token: str, phone_number_id: str) -> PhoneNumberInfo:
+        """What Meta knows of a number: whether the token reaches it, its name and its quality."""
+        data = await self._json(
+            "GET",
+            _path(phone_number_id),
+            access_token,
+            params={"fields": "verified_name,display_phone_number,quality_rating"},
+        )
+        return PhoneNumberInfo(
+            id=str(data.get("id", phone_number_id)),
+            verified_name=str(data.get("verified_name", "")),
+            display_phone_number=str(data.get("display_phone_number", "")),
+            quality_rating=str(data.get("quality_rating", "")),
+        )
 
     async def send(self, *, access_token: str, phone_number_id: str, payload: dict[str, Any]) -> SendResult:
         """Any body of `outbound_payloads`. Meta's 200 means accepted, not delivered."""

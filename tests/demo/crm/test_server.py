@@ -114,3 +114,35 @@ def test_the_crm_mints_tokens_for_both_demo_service_users(demo: RunningDemo) -> 
         assert minted.status_code == 200, minted.text
         frame = httpx.post(f"{demo.sportello_url}/api/1/auth/exchange/", json=minted.json())
         assert frame.status_code == 200 and frame.json()["user"]["email"] == user["email"]
+
+
+def test_the_demo_templates_are_approved_and_the_emulator_delivers_them(demo: RunningDemo) -> None:
+    api = httpx.Client(base_url=demo.sportello_url, headers={"X-Spoki-Api-Key": demo.credentials["api_key"]})
+    with api:
+        templates = {(t["name"], t["language"]): t for t in api.get("/api/1/templates/").json()["results"]}
+        for key in (("order_ready", "it"), ("thanks_for_visiting", "it"), ("delivery_update", "es")):
+            assert templates[key]["status"] == "approved", key
+        assert sum(t["subcategory"] == "payment_request" and t["status"] == "approved" for t in templates.values()) == 3
+        replies = [r["title"] for r in api.get("/api/1/quick_replies/").json()["results"]]
+        assert replies == ["Orari", "Taglie"]
+        sent = api.post(
+            "/api/1/messages/send/",
+            json={
+                "phone": DEMO_CUSTOMERS[0][0],
+                "type": "Template",
+                "template": templates[("order_ready", "it")]["id"],
+                "custom_fields": {"NAME": "Giulia", "ORDER": "A-1042"},
+            },
+        )
+        assert sent.status_code == 201, sent.text
+        chat_uuid = sent.json()["chat_uuid"]
+
+        def delivered() -> bool:
+            newest = api.get(f"/api/1/chats/{chat_uuid}/messages/").json()["results"][0]
+            assert newest["send_status"] != "Error", newest
+            return newest["send_status"] in ("Delivered", "Read")
+
+        deadline = time.monotonic() + 20
+        while not delivered():
+            assert time.monotonic() < deadline, "the emulator accepts the template Sportello holds as approved"
+            time.sleep(0.2)

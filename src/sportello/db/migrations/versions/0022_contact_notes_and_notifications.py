@@ -1,7 +1,7 @@
 """a free-text note on each contact, and each user's choice of desktop notifications
 
 Revision ID: 0022
-Revises: 0016
+Revises: 0020
 Create Date: 2026-12-02 19:30:00
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0022"
-down_revision: str | None = "0016"
+down_revision: str | None = "0020"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -7,6 +7,7 @@ import { announce, el, show } from "./dom.js";
 import { errorText, formatDate, t } from "./i18n.js";
 import { paypalCard } from "./paypal_settings.js";
 import { readReceiptsCard } from "./read_receipts_settings.js";
+import { whatsappCard } from "./whatsapp_settings.js";
 
 const main = document.getElementById("main");
 const status = el("p", { class: "status", role: "status", "aria-live": "polite" });
@@ -116,6 +117,7 @@ async function load() {
     show(main, 
       el("h1", {}, t("nav.integrations")),
       status,
+      await whatsappCard(),
       justCreated ? createdPanel(justCreated) : null,
       el("h2", {}, t("keys.title")),
       keys.length ? el("div", { class: "cards" }, keys.map(keyCard)) : el("p", { class: "empty" }, t("keys.empty")),

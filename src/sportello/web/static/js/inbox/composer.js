@@ -3,6 +3,7 @@
 import { announce, el, show } from "../dom.js";
 import { errorText, t } from "../i18n.js";
 import { paypalPanel } from "./paypal_tab.js";
+import { attachQuickReplies } from "./quick_replies_picker.js";
 import { call } from "./session.js";
 import { plainTemplates, templateFields } from "./template_fields.js";
 
@@ -95,6 +96,7 @@ export function composer({ chatUuid, viewer, onSent, status, paypal, onPayment, 
         throw error;
       }
     } });
+  attachQuickReplies({ textarea: reply.text, form: reply.form, chatUuid });
   if (showTyping) {
     const typing = typingNotice(chatUuid);
     reply.text.addEventListener("input", () => { if (reply.text.value.trim()) typing(); });

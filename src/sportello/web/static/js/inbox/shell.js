@@ -2,9 +2,10 @@
 // unread state. Pages give it what to do with live events.
 import { el } from "../dom.js";
 import { t } from "../i18n.js";
+import { showNumberBanner } from "../number_banner.js";
 import { LIVE_STATE_EVENT, connectLive, throttled } from "./live.js";
 import { setAllowedOrigins } from "./host.js";
-import { framed, startSession } from "./session.js";
+import { call, framed, startSession } from "./session.js";
 import { applyUnreadDelta, refreshUnread } from "./unread.js";
 
 // An event that carries no data (from a server that only says "this changed") or one whose
@@ -35,6 +36,7 @@ export async function startPage({ title, onEvents, onReady }) {
       alertOf = alerts.alertOf;
     });
   }
+  call("GET", "/web/api/whatsapp/").then(showNumberBanner).catch(() => {});
   const header = el("div", { class: "page-head" }, el("h1", { id: "page-title" }, title));
   const askUnread = throttled(refreshUnread, 250);
   const live = connectLive({

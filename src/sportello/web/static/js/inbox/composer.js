@@ -2,7 +2,9 @@
 // (approved ones, a field per placeholder, a live preview) and Note (internal, never sent).
 import { announce, el, show } from "../dom.js";
 import { errorText, t } from "../i18n.js";
+import { keepDraft, draftKeeper } from "./drafts.js";
 import { paypalPanel } from "./paypal_tab.js";
+import { replyQuote } from "./reply_quote.js";
 import { call } from "./session.js";
 import { plainTemplates, templateFields } from "./template_fields.js";
 
@@ -87,12 +89,17 @@ export function composer({ chatUuid, viewer, onSent, status, paypal, onPayment, 
     sendLabel: t("composer.send"), attach: el("span", {}, fileInput, attachLabel),
     onSend: async (text) => {
       try {
-        onSent(await post({ type: "Message", text }));
+        onSent(await post({ type: "Message", text, reply_to: quote.replyTo() || undefined }));
+        quote.clear();
+        draft.clear();
       } catch (error) {
         fail(error);
         throw error;
       }
     } });
+  const quote = replyQuote(reply.text);
+  const draft = draftKeeper({ accountId: viewer.account_id, userId: viewer.user.id, chatUuid });
+  keepDraft(reply.text, draft);
   if (showTyping) {
     const typing = typingNotice(chatUuid);
     reply.text.addEventListener("input", () => { if (reply.text.value.trim()) typing(); });
@@ -106,8 +113,10 @@ export function composer({ chatUuid, viewer, onSent, status, paypal, onPayment, 
     try {
       const uploaded = await call("POST", "/web/api/media/", form);
       onSent(await post({ type: "Message", content_type: KINDS[uploaded.kind], media: uploaded.uuid,
-        text: reply.text.value.trim() }));
+        text: reply.text.value.trim(), reply_to: quote.replyTo() || undefined }));
       reply.text.value = "";
+      quote.clear();
+      draft.clear();
       announce(status, "");
     } catch (error) {
       fail(error);
@@ -117,7 +126,7 @@ export function composer({ chatUuid, viewer, onSent, status, paypal, onPayment, 
   });
   const closedHint = el("p", { class: "muted small", id: "reply-closed", hidden: true }, t("composer.window_closed"));
   const replyPanel = el("div", { role: "tabpanel", id: "panel-reply", "aria-labelledby": "tab-reply" },
-    closedHint, reply.form);
+    closedHint, quote.bar, reply.form);
   document.addEventListener("sportello:window", (event) => {
     const open = event.detail.open;
     closedHint.hidden = open;

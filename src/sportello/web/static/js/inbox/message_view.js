@@ -3,6 +3,7 @@ import { el } from "../dom.js";
 import { icon } from "../icons.js";
 import { language, t } from "../i18n.js";
 import { formatFull, formatTime, tCount } from "./format.js";
+import { richText } from "./rich_text.js";
 import { fileUrl } from "./session.js";
 
 const KIND_LABELS = {
@@ -235,7 +236,15 @@ export function isShown(message) {
   return Boolean(message.text) && !message.content?.superseded && !message.content?.shown_on;
 }
 
-export function renderMessage(message, { onRetry, canRetry, payment } = {}) {
+// What an agent may do with a customer's message: answer it quoted (the composer listens).
+function messageActions(message) {
+  const reply = el("button", { type: "button", class: "icon-button message-reply", "aria-label": t("message.reply"),
+    title: t("message.reply") }, icon("reply"));
+  reply.addEventListener("click", () => document.dispatchEvent(new CustomEvent("sportello:reply", { detail: message })));
+  return el("div", { class: "message-actions" }, reply);
+}
+
+export function renderMessage(message, { onRetry, canRetry, canAct, payment } = {}) {
   if (message.content_type === "System" && message.direction === "Inbound") return systemLine(message);
   const inbound = message.direction === "Inbound";
   const note = message.type === "Note";
@@ -257,7 +266,7 @@ export function renderMessage(message, { onRetry, canRetry, payment } = {}) {
     unsupported ? unsupportedLine(message) : null,
     // A location's text is its name, which the location block shows.
     message.text && !unsupported && message.content_type !== "Location"
-      ? el("p", { class: "text", text: message.text }) : null,
+      ? el("p", { class: "text" }, richText(message.text)) : null,
     extras(message),
     reactionBadges(message),
     payment ? paymentCard(payment) : null,
@@ -272,6 +281,7 @@ export function renderMessage(message, { onRetry, canRetry, payment } = {}) {
       body.append(el("button", { type: "button", class: "retry", onclick: () => onRetry(message) }, t("message.retry")));
     }
   }
+  const actable = canAct && inbound && !note;
   return el("li", { class: cls.filter(Boolean).join(" "), "data-message-uuid": message.uuid,
-    "data-status": message.send_status }, body);
+    "data-status": message.send_status }, body, actable ? messageActions(message) : null);
 }

@@ -193,11 +193,13 @@ class MessageSend(InputSchema):
 
 
 class WebSend(InputSchema):
-    """The chat footer's send: a `MessageSend` to the page's own chat."""
+    """The chat footer's send: a `MessageSend` to the page's own chat (quick-reply buttons and lists too)."""
 
     type: Literal["Message", "Template", "Note"] = "Message"
-    content_type: Literal["Text", "Image", "Document", "Audio", "Video"] = "Text"
+    content_type: Literal["Text", "Interactive", "List", "Image", "Document", "Audio", "Video"] = "Text"
     text: Text = ""
+    buttons: Annotated[list[Button], Field(max_length=3)] = []
+    list_message: ListContent | None = None
     template: int | None = Field(default=None, ge=1, le=2_147_483_647)
     custom_fields: dict[
         Annotated[str, StringConstraints(max_length=64)], Annotated[str, StringConstraints(max_length=1024)]

@@ -190,6 +190,12 @@ async def send_from_api(
                 field="template",
             )
         outgoing = _template_outgoing(template, body.custom_fields)
+    elif body.content_type == "Interactive" and len(body.text) > INTERACTIVE_BODY_MAX:
+        raise InvalidInput(
+            f"The text above buttons has at most {INTERACTIVE_BODY_MAX} characters.",
+            code="text_too_long",
+            field="text",
+        )
     elif body.content_type == "List":
         if body.list_message is None:
             raise InvalidInput(
@@ -277,6 +283,8 @@ async def send_payment_template(
     return await send(session, chat=chat, contact=contact, outgoing=outgoing, sender_user_id=sender_user_id)
 
 
+# Meta's limit on the body of a message with reply buttons, tighter than a text's (or a list's) 4096.
+INTERACTIVE_BODY_MAX = 1024
 MEDIA_CONTENT_TYPES = {"Image": "image", "Document": "document", "Audio": "audio", "Video": "video"}
 # Meta's table: what each kind may be, and how large.
 UPLOAD_TYPES = {

@@ -266,3 +266,66 @@ def test_a_draft_survives_leaving_the_chat_and_a_reload_and_goes_with_the_send(s
     page.reload()
     expect(page.locator(".message.outbound")).to_have_count(1)
     expect(page.locator("#reply")).to_have_value("")
+
+
+CHOICES = {
+    "en": {"open": "Buttons or list", "too_long": "A list has at most 10 options.", "sent": "Options sent."},
+    "es": {
+        "open": "Botones o lista",
+        "too_long": "Una lista tiene como máximo 10 opciones.",
+        "sent": "Opciones enviadas.",
+    },
+}
+
+
+@pytest.mark.parametrize(
+    ("who", "language", "width", "phone"),
+    [("manager", "en", 450, "+393331110005"), ("operator", "es", 320, "+393331110006")],
+)
+def test_buttons_and_a_list_from_the_composer_reach_the_emulator(
+    setup: Setup, page: Page, who: str, language: str, width: int, phone: str
+) -> None:
+    user = setup.manager if who == "manager" else setup.operator
+    setup.says(phone, "Che taglie avete?")
+    chat = setup.chat_of(phone, user)
+    page.goto(setup.frame_url(user, f"chats/{chat}", language, width, 600))
+    frame = frame_of(page)
+    expect(frame.locator(".message.inbound")).to_have_count(1)
+    texts = CHOICES[language]
+
+    frame.get_by_role("button", name=texts["open"]).click()
+    expect(frame.locator("#choices-text")).to_be_focused()
+    frame.locator("#choices-text").fill("Quale taglia?")
+    for n, title in enumerate(["S", "M", "L"], start=1):
+        frame.locator(f"#choices-button-{n}").fill(title)
+    send = frame.locator("#choices-send")
+    send.scroll_into_view_if_needed()
+    assert frame.evaluate("document.querySelector('#choices-send').getBoundingClientRect().bottom") <= 600
+    assert frame.evaluate("document.documentElement.scrollWidth") <= width
+    send.click()
+    expect(frame.locator("#chat-status")).to_contain_text(texts["sent"])
+    expect(frame.locator("#choices-form")).to_be_hidden()
+
+    # A list of eleven options is refused in the page's language, before anything is sent.
+    frame.get_by_role("button", name=texts["open"]).click()
+    frame.locator("#choices-kind").select_option("list")
+    frame.locator("#choices-text").fill("Scelga")
+    frame.locator("#choices-list-button").fill("Taglie")
+    frame.locator("#choices-rows").fill("\n".join(f"Taglia {i}" for i in range(11)))
+    frame.locator("#choices-send").click()
+    expect(frame.locator("#choices-error")).to_have_text(texts["too_long"])
+    expect(frame.locator("#choices-rows")).to_be_focused()
+    frame.locator("#choices-rows").fill("S\nM\nL")
+    frame.locator("#choices-send").click()
+    expect(frame.locator("#choices-form")).to_be_hidden()
+
+    def interactive() -> list[dict[str, Any]]:
+        found = [e["body"]["interactive"] for e in setup.sent_to(phone)]
+        return found if len(found) == 2 else []
+
+    sent_buttons, sent_list = wait_for(interactive)
+    assert sent_buttons["type"] == "button" and sent_buttons["body"]["text"] == "Quale taglia?"
+    assert [b["reply"]["title"] for b in sent_buttons["action"]["buttons"]] == ["S", "M", "L"]
+    assert sent_list["type"] == "list" and sent_list["action"]["button"] == "Taglie"
+    assert [r["title"] for r in sent_list["action"]["sections"][0]["rows"]] == ["S", "M", "L"]
+    expect(frame.locator(".message.outbound")).to_have_count(2)

@@ -329,3 +329,38 @@ def test_buttons_and_a_list_from_the_composer_reach_the_emulator(
     assert sent_list["type"] == "list" and sent_list["action"]["button"] == "Taglie"
     assert [r["title"] for r in sent_list["action"]["sections"][0]["rows"]] == ["S", "M", "L"]
     expect(frame.locator(".message.outbound")).to_have_count(2)
+
+
+def test_the_emoji_picker_inserts_at_the_caret_by_mouse_and_keyboard(setup: Setup, page: Page) -> None:
+    phone = "+393331110007"
+    setup.says(phone, "Grazie!")
+    chat = setup.chat_of(phone, setup.operator)
+    page.goto(setup.frame_url(setup.operator, f"chats/{chat}", "en", 320, 600))
+    frame = frame_of(page)
+    reply = frame.locator("#reply")
+    reply.fill("Prego ciao")
+    reply.evaluate("(box) => box.setSelectionRange(5, 5)")
+    toggle = frame.get_by_role("button", name="Emoji")
+    toggle.click()
+    picker = frame.get_by_role("dialog", name="Emoji")
+    expect(picker).to_be_visible()
+    expect(frame.locator(".emoji").first).to_be_focused()
+    # Keys: two to the right, Enter inserts it at the caret and the focus is back in the box.
+    frame.locator(".emoji").first.press("ArrowRight")
+    frame.locator(".emoji").nth(1).press("ArrowRight")
+    expect(frame.locator(".emoji").nth(2)).to_be_focused()
+    frame.locator(".emoji").nth(2).press("Enter")
+    expect(picker).to_be_hidden()
+    expect(reply).to_be_focused()
+    expect(reply).to_have_value("Prego😄 ciao")
+    # Esc closes without inserting; a click inserts where the caret is (after the emoji).
+    toggle.click()
+    frame.locator(".emoji").nth(2).press("Escape")
+    expect(picker).to_be_hidden()
+    expect(reply).to_have_value("Prego😄 ciao")
+    toggle.click()
+    frame.get_by_role("button", name="👍").click()
+    expect(reply).to_have_value("Prego😄👍 ciao")
+    assert frame.evaluate("document.documentElement.scrollWidth") <= 320
+    reply.press("Enter")
+    expect(frame.locator(".message.outbound")).to_contain_text("Prego😄👍 ciao")

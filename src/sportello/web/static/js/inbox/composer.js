@@ -5,6 +5,7 @@ import { errorText, t } from "../i18n.js";
 import { icon } from "../icons.js";
 import { choicesForm } from "./choices_form.js";
 import { keepDraft, draftKeeper } from "./drafts.js";
+import { emojiPicker } from "./emoji_picker.js";
 import { paypalPanel } from "./paypal_tab.js";
 import { replyQuote } from "./reply_quote.js";
 import { call } from "./session.js";
@@ -113,6 +114,8 @@ export function composer({ chatUuid, viewer, onSent, status, paypal, onPayment, 
       }
     } });
   const quote = replyQuote(reply.text);
+  const emoji = emojiPicker(reply.text);
+  reply.form.querySelector(".writer-tools").append(emoji.toggle);
   const draft = draftKeeper({ accountId: viewer.account_id, userId: viewer.user.id, chatUuid });
   keepDraft(reply.text, draft);
   if (showTyping) {
@@ -141,7 +144,7 @@ export function composer({ chatUuid, viewer, onSent, status, paypal, onPayment, 
   });
   const closedHint = el("p", { class: "muted small", id: "reply-closed", hidden: true }, t("composer.window_closed"));
   const replyPanel = el("div", { role: "tabpanel", id: "panel-reply", "aria-labelledby": "tab-reply" },
-    closedHint, quote.bar, reply.form, choices);
+    closedHint, quote.bar, emoji.picker, reply.form, choices);
   document.addEventListener("sportello:window", (event) => {
     const open = event.detail.open;
     closedHint.hidden = open;
@@ -150,6 +153,7 @@ export function composer({ chatUuid, viewer, onSent, status, paypal, onPayment, 
     reply.send.disabled = !open;
     fileInput.disabled = !open;
     choicesToggle.disabled = !open;
+    emoji.toggle.disabled = !open;
   });
 
   // Templates

@@ -364,3 +364,41 @@ def test_the_emoji_picker_inserts_at_the_caret_by_mouse_and_keyboard(setup: Setu
     assert frame.evaluate("document.documentElement.scrollWidth") <= 320
     reply.press("Enter")
     expect(frame.locator(".message.outbound")).to_contain_text("Prego😄👍 ciao")
+
+
+@pytest.mark.parametrize(
+    ("who", "width", "phone"), [("manager", 450, "+393331110008"), ("operator", 320, "+393331110009")]
+)
+def test_reacting_to_a_customer_message_reaches_the_emulator_and_shows_on_it(
+    setup: Setup, page: Page, who: str, width: int, phone: str
+) -> None:
+    user = setup.manager if who == "manager" else setup.operator
+    asked = setup.says(phone, "La giacca è arrivata!")
+    chat = setup.chat_of(phone, user)
+    page.goto(setup.frame_url(user, f"chats/{chat}", "en", width, 600))
+    frame = frame_of(page)
+    message = frame.locator(".message.inbound").first
+    expect(message).to_contain_text("La giacca è arrivata!")
+
+    # By keyboard: the action, then Enter on the first emoji.
+    react = message.get_by_role("button", name="React to this message")
+    react.focus()
+    react.press("Enter")
+    thumbs = message.get_by_role("button", name="👍")
+    expect(thumbs).to_be_focused()
+    thumbs.press("Enter")
+    expect(message.locator(".reaction-badge")).to_have_attribute("aria-label", "You reacted 👍")
+
+    def reactions() -> list[dict[str, Any]]:
+        return [e["body"] for e in setup.sent_to(phone) if e["type"] == "reaction"]
+
+    sent = wait_for(reactions)
+    assert sent[0]["reaction"] == {"message_id": asked, "emoji": "👍"}
+
+    # The same emoji again takes it away: Meta's removal, an empty emoji.
+    message.get_by_role("button", name="React to this message").click()
+    message.get_by_role("button", name="👍").click()
+    expect(message.locator(".reaction-badge")).to_have_count(0)
+    sent = wait_for(lambda: reactions() if len(reactions()) == 2 else [])
+    assert sent[1]["reaction"] == {"message_id": asked, "emoji": ""}
+    assert frame.evaluate("document.documentElement.scrollWidth") <= width

@@ -113,6 +113,14 @@ export function composer({ chatUuid, viewer, onSent, status, paypal, onPayment, 
         throw error;
       }
     } });
+  document.addEventListener("sportello:react", async (event) => {
+    const { message, emoji } = event.detail;
+    try {
+      onSent(await post({ type: "Message", content_type: "Reaction", reaction: { message: message.uuid, emoji } }));
+    } catch (error) {
+      fail(error);
+    }
+  });
   const quote = replyQuote(reply.text);
   const emoji = emojiPicker(reply.text);
   reply.form.querySelector(".writer-tools").append(emoji.toggle);

@@ -236,12 +236,43 @@ export function isShown(message) {
   return Boolean(message.text) && !message.content?.superseded && !message.content?.shown_on;
 }
 
-// What an agent may do with a customer's message: answer it quoted (the composer listens).
+const QUICK_REACTIONS = ["👍", "❤️", "😂", "😮", "😢", "🙏"];
+const tell = (name, detail) => document.dispatchEvent(new CustomEvent(name, { detail }));
+
+// The agent's reaction: a few emoji under a button; theirs again (or ×) takes it away.
+function reactionChoices(message) {
+  const mine = (message.reactions || []).find((r) => r.direction === "Outbound")?.emoji || "";
+  const toggle = el("button", { type: "button", class: "icon-button message-react", "aria-expanded": "false",
+    "aria-label": t("message.react"), title: t("message.react") }, icon("smile"));
+  const pick = (emoji) => el("button", { type: "button", class: "emoji", "aria-pressed": String(emoji === mine),
+    "aria-label": emoji, onclick: () => tell("sportello:react", { message, emoji: emoji === mine ? "" : emoji }) }, emoji);
+  const row = el("div", { class: "reaction-choices", role: "group", "aria-label": t("message.react"), hidden: true },
+    QUICK_REACTIONS.map(pick), mine ? el("button", { type: "button", class: "icon-button", "aria-label": t("message.react_remove"),
+      title: t("message.react_remove"), onclick: () => tell("sportello:react", { message, emoji: "" }) }, icon("close")) : null);
+  const open = (shown) => {
+    row.hidden = !shown;
+    toggle.setAttribute("aria-expanded", String(shown));
+  };
+  toggle.addEventListener("click", () => {
+    open(row.hidden);
+    if (!row.hidden) row.querySelector("button").focus();
+  });
+  row.addEventListener("keydown", (event) => {
+    if (event.key !== "Escape") return;
+    event.stopPropagation();
+    open(false);
+    toggle.focus();
+  });
+  row.addEventListener("click", (event) => { if (event.target.closest("button")) open(false); });
+  return [toggle, row];
+}
+
+// What an agent may do with a customer's message: answer it quoted, react to it (the composer listens).
 function messageActions(message) {
   const reply = el("button", { type: "button", class: "icon-button message-reply", "aria-label": t("message.reply"),
     title: t("message.reply") }, icon("reply"));
-  reply.addEventListener("click", () => document.dispatchEvent(new CustomEvent("sportello:reply", { detail: message })));
-  return el("div", { class: "message-actions" }, reply);
+  reply.addEventListener("click", () => tell("sportello:reply", message));
+  return el("div", { class: "message-actions" }, reply, reactionChoices(message));
 }
 
 export function renderMessage(message, { onRetry, canRetry, canAct, payment } = {}) {

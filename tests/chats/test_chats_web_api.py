@@ -305,3 +305,37 @@ def test_the_page_sends_quick_reply_buttons_and_a_list_within_metas_limits(world
     assert [b["reply"]["title"] for b in sent_buttons["action"]["buttons"]] == ["S", "M", "L"]
     assert sent_list["type"] == "list" and sent_list["action"]["button"] == "Le taglie"
     assert len(sent_list["action"]["sections"][0]["rows"]) == 10
+
+
+def test_the_agents_reaction_stands_on_the_customers_message_and_an_empty_one_removes_it(
+    world: World, manager: Integration
+) -> None:
+    customer_writes(world, GIULIA, "Arrivata, grazie!")
+    page = frame(world, manager)
+    chat = wait_for(lambda: chats(page)["results"])[0]["uuid"]
+    path = f"/web/api/chats/{chat}/messages/"
+    theirs = page.get(path).json()["results"][0]
+    sent = page.post(path, json={"content_type": "Reaction", "reaction": {"message": theirs["uuid"], "emoji": "❤️"}})
+    assert sent.status_code == 201, sent.text
+
+    def on_it(emojis: list[str]) -> list[dict]:  # type: ignore[type-arg]
+        found = [m for m in page.get(path).json()["results"] if m["uuid"] == theirs["uuid"]]
+        return found if [r["emoji"] for r in found[0]["reactions"]] == emojis else []
+
+    reactions = wait_for(lambda: on_it(["❤️"]))[0]["reactions"]
+    assert reactions[0]["direction"] == "Outbound"
+    removed = page.post(path, json={"content_type": "Reaction", "reaction": {"message": theirs["uuid"], "emoji": ""}})
+    assert removed.status_code == 201, removed.text
+    wait_for(lambda: on_it([]))
+
+    def reactions_sent() -> list[dict]:  # type: ignore[type-arg]
+        found = [e["body"]["reaction"] for e in httpx.get(f"{world.emulator_url}/_emulator/sent").json()]
+        return found if len(found) == 2 else []
+
+    wamid = httpx.get(f"{world.emulator_url}/_emulator/conversations/{GIULIA}").json()["messages"][0]["wamid"]
+    assert wait_for(reactions_sent) == [{"message_id": wamid, "emoji": "❤️"}, {"message_id": wamid, "emoji": ""}]
+
+    # Only a customer's message of this chat can be reacted to; our own note cannot.
+    note = page.post(path, json={"type": "Note", "text": "VIP"}).json()
+    refused = page.post(path, json={"content_type": "Reaction", "reaction": {"message": note["uuid"], "emoji": "👍"}})
+    assert refused.status_code == 400 and refused.json()["code"] == "reaction_not_found"

@@ -269,3 +269,73 @@ def test_a_reply_and_a_reaction_carry_the_message_they_answer(world: World, mana
             "content_type": "Text",
             "text": "Sì, in tutte le taglie",
         }
+
+
+def test_the_page_sends_quick_reply_buttons_and_a_list_within_metas_limits(world: World, manager: Integration) -> None:
+    customer_writes(world, GIULIA, "Che taglie avete?")
+    page = frame(world, manager)
+    chat = wait_for(lambda: chats(page)["results"])[0]["uuid"]
+    path = f"/web/api/chats/{chat}/messages/"
+    buttons = [{"id": "s", "title": "S"}, {"id": "m", "title": "M"}, {"id": "l", "title": "L"}]
+    sent = page.post(path, json={"content_type": "Interactive", "text": "Quale taglia?", "buttons": buttons})
+    assert sent.status_code == 201, sent.text
+    rows = [{"id": f"r{i}", "title": f"Taglia {i}"} for i in range(10)]
+    listed = {"button": "Le taglie", "sections": [{"title": "Giacche", "rows": rows}]}
+    sent = page.post(path, json={"content_type": "List", "text": "Scelga", "list_message": listed})
+    assert sent.status_code == 201, sent.text
+
+    # Meta's limits, refused before anything is sent.
+    four = [*buttons, {"id": "xl", "title": "XL"}]
+    assert page.post(path, json={"content_type": "Interactive", "text": "Quale?", "buttons": four}).status_code == 400
+    long_title = [{"id": "x", "title": "x" * 21}]
+    assert page.post(path, json={"content_type": "Interactive", "text": "Q", "buttons": long_title}).status_code == 400
+    long_body = {"content_type": "Interactive", "text": "x" * 1025, "buttons": buttons}
+    refused = page.post(path, json=long_body)
+    assert refused.status_code == 400 and refused.json()["code"] == "text_too_long"
+    eleven = {**listed, "sections": [{"rows": rows}, {"rows": [{"id": "r10", "title": "Altro"}]}]}
+    refused = page.post(path, json={"content_type": "List", "text": "Scelga", "list_message": eleven})
+    assert refused.status_code == 400 and refused.json()["code"] == "too_many_rows"
+
+    def interactive() -> list[dict]:  # type: ignore[type-arg]
+        found = [e["body"]["interactive"] for e in httpx.get(f"{world.emulator_url}/_emulator/sent").json()]
+        return found if len(found) == 2 else []
+
+    sent_buttons, sent_list = wait_for(interactive)
+    assert sent_buttons["type"] == "button" and sent_buttons["body"] == {"text": "Quale taglia?"}
+    assert [b["reply"]["title"] for b in sent_buttons["action"]["buttons"]] == ["S", "M", "L"]
+    assert sent_list["type"] == "list" and sent_list["action"]["button"] == "Le taglie"
+    assert len(sent_list["action"]["sections"][0]["rows"]) == 10
+
+
+def test_the_agents_reaction_stands_on_the_customers_message_and_an_empty_one_removes_it(
+    world: World, manager: Integration
+) -> None:
+    customer_writes(world, GIULIA, "Arrivata, grazie!")
+    page = frame(world, manager)
+    chat = wait_for(lambda: chats(page)["results"])[0]["uuid"]
+    path = f"/web/api/chats/{chat}/messages/"
+    theirs = page.get(path).json()["results"][0]
+    sent = page.post(path, json={"content_type": "Reaction", "reaction": {"message": theirs["uuid"], "emoji": "❤️"}})
+    assert sent.status_code == 201, sent.text
+
+    def on_it(emojis: list[str]) -> list[dict]:  # type: ignore[type-arg]
+        found = [m for m in page.get(path).json()["results"] if m["uuid"] == theirs["uuid"]]
+        return found if [r["emoji"] for r in found[0]["reactions"]] == emojis else []
+
+    reactions = wait_for(lambda: on_it(["❤️"]))[0]["reactions"]
+    assert reactions[0]["direction"] == "Outbound"
+    removed = page.post(path, json={"content_type": "Reaction", "reaction": {"message": theirs["uuid"], "emoji": ""}})
+    assert removed.status_code == 201, removed.text
+    wait_for(lambda: on_it([]))
+
+    def reactions_sent() -> list[dict]:  # type: ignore[type-arg]
+        found = [e["body"]["reaction"] for e in httpx.get(f"{world.emulator_url}/_emulator/sent").json()]
+        return found if len(found) == 2 else []
+
+    wamid = httpx.get(f"{world.emulator_url}/_emulator/conversations/{GIULIA}").json()["messages"][0]["wamid"]
+    assert wait_for(reactions_sent) == [{"message_id": wamid, "emoji": "❤️"}, {"message_id": wamid, "emoji": ""}]
+
+    # Only a customer's message of this chat can be reacted to; our own note cannot.
+    note = page.post(path, json={"type": "Note", "text": "VIP"}).json()
+    refused = page.post(path, json={"content_type": "Reaction", "reaction": {"message": note["uuid"], "emoji": "👍"}})
+    assert refused.status_code == 400 and refused.json()["code"] == "reaction_not_found"

@@ -8,6 +8,7 @@ event); the one a later reaction replaced is marked `superseded`, and one put on
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -61,3 +62,24 @@ async def apply_customer_reaction(session: AsyncSession, reaction: Message) -> M
     reaction.content = {**reaction.content, "shown_on": target.uuid}
     await live.record_message(session, target)
     return target
+
+
+async def apply_own_reaction(session: AsyncSession, reaction: Message) -> None:
+    """Put the business's own stored (outbound) `reaction` on the message it names, as WhatsApp
+    shows it to the agent: one per message, a new one replaces the last, an empty one removes it."""
+    body = reaction.content.get("reaction")
+    if not isinstance(body, dict) or reaction.whatsapp_number_id is None:
+        return
+    target = await repo.find_by_meta_id(
+        session, whatsapp_number_id=reaction.whatsapp_number_id, meta_id=str(body.get("message_id") or "")
+    )
+    if target is None or target.chat_id != reaction.chat_id:
+        return
+    standing = current(target)
+    kept = [r for r in standing if r.get("direction") != Direction.OUTBOUND.value]
+    emoji = str(body.get("emoji") or "")
+    if emoji:
+        at = datetime.now(UTC).isoformat()
+        kept.append({"direction": Direction.OUTBOUND.value, "emoji": emoji, "meta_id": reaction.uuid, "at": at})
+    target.content = {**target.content, "reactions": kept}
+    await live.record_message(session, target)

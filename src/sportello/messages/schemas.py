@@ -142,6 +142,15 @@ class ListContent(InputSchema):
     footer: Annotated[str, StringConstraints(max_length=60)] = ""
 
 
+class ReactionSend(InputSchema):
+    """The agent's reaction to a customer's message: an empty `emoji` takes it away (Meta's removal)."""
+
+    message: Annotated[str, StringConstraints(pattern="^[0-9a-f]{32}$")] = Field(
+        description="The uuid of the chat's message reacted to."
+    )
+    emoji: Annotated[str, StringConstraints(max_length=16)] = ""
+
+
 class MediaUploaded(BaseModel):
     uuid: str = Field(description="Send it with content_type Image, Document, Audio or Video and media=<uuid>.")
     kind: str
@@ -156,9 +165,10 @@ class MessageSend(InputSchema):
     chat_uuid: Annotated[str | None, StringConstraints(pattern="^[0-9a-f]{32}$")] = None
     phone: Annotated[str | None, StringConstraints(max_length=40)] = None
     type: Literal["Message", "Template", "Note"] = "Message"
-    content_type: Literal["Text", "Interactive", "List", "Image", "Document", "Audio", "Video"] = "Text"
+    content_type: Literal["Text", "Interactive", "List", "Reaction", "Image", "Document", "Audio", "Video"] = "Text"
     text: Text = ""
     buttons: Annotated[list[Button], Field(max_length=3)] = []
+    reaction: ReactionSend | None = None
     template: int | None = Field(default=None, ge=1, le=2_147_483_647)
     language: Annotated[str | None, StringConstraints(max_length=16)] = None
     custom_fields: dict[
@@ -193,11 +203,14 @@ class MessageSend(InputSchema):
 
 
 class WebSend(InputSchema):
-    """The chat footer's send: a `MessageSend` to the page's own chat."""
+    """The chat footer's send: a `MessageSend` to the page's own chat (quick-reply buttons and lists too)."""
 
     type: Literal["Message", "Template", "Note"] = "Message"
-    content_type: Literal["Text", "Image", "Document", "Audio", "Video"] = "Text"
+    content_type: Literal["Text", "Interactive", "List", "Reaction", "Image", "Document", "Audio", "Video"] = "Text"
     text: Text = ""
+    buttons: Annotated[list[Button], Field(max_length=3)] = []
+    list_message: ListContent | None = None
+    reaction: ReactionSend | None = None
     template: int | None = Field(default=None, ge=1, le=2_147_483_647)
     custom_fields: dict[
         Annotated[str, StringConstraints(max_length=64)], Annotated[str, StringConstraints(max_length=1024)]

@@ -22,6 +22,7 @@ from sportello.contacts.schemas import ContactCreate
 from sportello.db.unit_of_work import after_commit
 from sportello.errors import Conflict, Forbidden, InvalidInput, NotFound
 from sportello.kit.private_files import write_private_file
+from sportello.messages import reactions
 from sportello.messages import repository as repo
 from sportello.messages.models import Direction, Media, MediaStatus, Message, MessageKind, SendStatus
 from sportello.messages.schemas import MessageSend, NewChat
@@ -87,7 +88,7 @@ async def send(
     if chat.whatsapp_number_id is None:
         raise Conflict("No WhatsApp number is connected to this chat's account.", code="no_whatsapp_number")
     if outgoing.kind is MessageKind.MESSAGE:
-        if not outgoing.text.strip() and "media" not in outgoing.content:
+        if not outgoing.text.strip() and "media" not in outgoing.content and "reaction" not in outgoing.content:
             raise InvalidInput("Write a message.", code="empty_message", field="text")
         if not window_is_open(chat.last_inbound_at, now):
             raise _window_closed(chat.last_inbound_at)
@@ -190,6 +191,14 @@ async def send_from_api(
                 field="template",
             )
         outgoing = _template_outgoing(template, body.custom_fields)
+    elif body.content_type == "Reaction":
+        outgoing = await _reaction_outgoing(session, chat=chat, body=body)
+    elif body.content_type == "Interactive" and len(body.text) > INTERACTIVE_BODY_MAX:
+        raise InvalidInput(
+            f"The text above buttons has at most {INTERACTIVE_BODY_MAX} characters.",
+            code="text_too_long",
+            field="text",
+        )
     elif body.content_type == "List":
         if body.list_message is None:
             raise InvalidInput(
@@ -246,9 +255,31 @@ async def send_from_api(
     else:
         outgoing = Outgoing(kind=MessageKind.MESSAGE, text=body.text, reply_to_meta_id=reply_to)
     message = await send(session, chat=chat, contact=contact, outgoing=outgoing, sender_user_id=sender_user_id)
+    if outgoing.content_type == "Reaction":
+        await reactions.apply_own_reaction(session, message)
     if body.media and body.content_type in MEDIA_CONTENT_TYPES:
         await repo.attach_media(session, uuid=body.media, message_id=message.id)
     return message, chat
+
+
+async def _reaction_outgoing(session: AsyncSession, *, chat: Chat, body: MessageSend) -> Outgoing:
+    """Meta's reaction send: the message it names by Meta's id, the emoji (empty: taken away)."""
+    if body.reaction is None:
+        raise InvalidInput(
+            "A reaction needs reaction.message and reaction.emoji.", code="reaction_required", field="reaction"
+        )
+    target = await repo.find_by_uuid_in_chat(session, chat_id=chat.id, uuid=body.reaction.message)
+    if target is None or not target.meta_id or target.direction is not Direction.INBOUND:
+        raise InvalidInput(
+            "reaction.message names no customer message of this chat.", code="reaction_not_found", field="reaction"
+        )
+    emoji = body.reaction.emoji
+    return Outgoing(
+        kind=MessageKind.MESSAGE,
+        content_type="Reaction",
+        text=emoji,
+        content={"reaction": {"message_id": target.meta_id, "emoji": emoji}, "shown_on": target.uuid},
+    )
 
 
 def _template_outgoing(template: Template, custom_fields: dict[str, str]) -> Outgoing:
@@ -277,6 +308,8 @@ async def send_payment_template(
     return await send(session, chat=chat, contact=contact, outgoing=outgoing, sender_user_id=sender_user_id)
 
 
+# Meta's limit on the body of a message with reply buttons, tighter than a text's (or a list's) 4096.
+INTERACTIVE_BODY_MAX = 1024
 MEDIA_CONTENT_TYPES = {"Image": "image", "Document": "document", "Audio": "audio", "Video": "video"}
 # Meta's table: what each kind may be, and how large.
 UPLOAD_TYPES = {

@@ -46,7 +46,7 @@ const newestFirst = () => oldestFirst().reverse();
 // ---- The message list: drawn from `messages`, each message's node kept while it is unchanged, so
 // a loaded picture stays loaded and the reader's place stays where it was.
 const messageNodes = new KeyedNodes((message, payment) => renderMessage(message, {
-  canRetry: viewer.permissions.can_reply_in_chat, onRetry: retry, payment }));
+  canRetry: viewer.permissions.can_reply_in_chat, canAct: viewer.permissions.can_reply_in_chat, onRetry: retry, payment }));
 const dayNodes = new KeyedNodes((label) => el("li", { class: "day", role: "separator" }, label));
 const emptyNode = el("li", { class: "empty", id: "chat-empty" }, t("chat.empty"));
 let shownNewest = null;

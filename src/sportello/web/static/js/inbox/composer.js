@@ -2,8 +2,13 @@
 // (approved ones, a field per placeholder, a live preview) and Note (internal, never sent).
 import { announce, el, show } from "../dom.js";
 import { errorText, t } from "../i18n.js";
+import { icon } from "../icons.js";
+import { choicesForm } from "./choices_form.js";
+import { keepDraft, draftKeeper } from "./drafts.js";
+import { emojiPicker } from "./emoji_picker.js";
 import { paypalPanel } from "./paypal_tab.js";
 import { attachQuickReplies } from "./quick_replies_picker.js";
+import { replyQuote } from "./reply_quote.js";
 import { call } from "./session.js";
 import { plainTemplates, templateFields } from "./template_fields.js";
 
@@ -86,17 +91,45 @@ export function composer({ chatUuid, viewer, onSent, status, paypal, onPayment, 
     accept: "image/jpeg,image/png,video/mp4,audio/mpeg,audio/ogg,audio/aac,application/pdf,text/plain" });
   const attachLabel = el("label", { for: "attach-file", class: "attach", title: t("composer.attach") },
     el("img", { src: "/static/paperclip.svg", alt: "", width: 18, height: 18 }), el("span", { class: "visually-hidden" }, t("composer.attach")));
+  // Buttons or a list: a form of its own under the reply box, opened from beside the paperclip.
+  const choicesToggle = el("button", { type: "button", class: "icon-button", id: "choices-open", "aria-expanded": "false",
+    "aria-controls": "choices-form", "aria-label": t("choices.open"), title: t("choices.open") }, icon("list"));
+  const choices = choicesForm({ post, onSent, fail, done: () => {
+    choices.hidden = true;
+    choicesToggle.setAttribute("aria-expanded", "false");
+    announce(status, t("choices.sent"), "success");
+  } });
+  choicesToggle.addEventListener("click", () => {
+    choices.hidden = !choices.hidden;
+    choicesToggle.setAttribute("aria-expanded", String(!choices.hidden));
+    if (!choices.hidden) choices.querySelector("#choices-text").focus();
+  });
   const reply = writer({ id: "reply", label: t("composer.reply_label"), placeholder: t("composer.reply_placeholder"),
-    sendLabel: t("composer.send"), attach: el("span", {}, fileInput, attachLabel),
+    sendLabel: t("composer.send"), attach: el("span", { class: "writer-tools" }, fileInput, attachLabel, choicesToggle),
     onSend: async (text) => {
       try {
-        onSent(await post({ type: "Message", text }));
+        onSent(await post({ type: "Message", text, reply_to: quote.replyTo() || undefined }));
+        quote.clear();
+        draft.clear();
       } catch (error) {
         fail(error);
         throw error;
       }
     } });
   attachQuickReplies({ textarea: reply.text, form: reply.form, chatUuid });
+  document.addEventListener("sportello:react", async (event) => {
+    const { message, emoji } = event.detail;
+    try {
+      onSent(await post({ type: "Message", content_type: "Reaction", reaction: { message: message.uuid, emoji } }));
+    } catch (error) {
+      fail(error);
+    }
+  });
+  const quote = replyQuote(reply.text);
+  const emoji = emojiPicker(reply.text);
+  reply.form.querySelector(".writer-tools").append(emoji.toggle);
+  const draft = draftKeeper({ accountId: viewer.account_id, userId: viewer.user.id, chatUuid });
+  keepDraft(reply.text, draft);
   if (showTyping) {
     const typing = typingNotice(chatUuid);
     reply.text.addEventListener("input", () => { if (reply.text.value.trim()) typing(); });
@@ -110,8 +143,10 @@ export function composer({ chatUuid, viewer, onSent, status, paypal, onPayment, 
     try {
       const uploaded = await call("POST", "/web/api/media/", form);
       onSent(await post({ type: "Message", content_type: KINDS[uploaded.kind], media: uploaded.uuid,
-        text: reply.text.value.trim() }));
+        text: reply.text.value.trim(), reply_to: quote.replyTo() || undefined }));
       reply.text.value = "";
+      quote.clear();
+      draft.clear();
       announce(status, "");
     } catch (error) {
       fail(error);
@@ -121,7 +156,7 @@ export function composer({ chatUuid, viewer, onSent, status, paypal, onPayment, 
   });
   const closedHint = el("p", { class: "muted small", id: "reply-closed", hidden: true }, t("composer.window_closed"));
   const replyPanel = el("div", { role: "tabpanel", id: "panel-reply", "aria-labelledby": "tab-reply" },
-    closedHint, reply.form);
+    closedHint, quote.bar, emoji.picker, reply.form, choices);
   document.addEventListener("sportello:window", (event) => {
     const open = event.detail.open;
     closedHint.hidden = open;
@@ -129,6 +164,8 @@ export function composer({ chatUuid, viewer, onSent, status, paypal, onPayment, 
     reply.text.disabled = !open;
     reply.send.disabled = !open;
     fileInput.disabled = !open;
+    choicesToggle.disabled = !open;
+    emoji.toggle.disabled = !open;
   });
 
   // Templates

@@ -3,6 +3,7 @@ import { el } from "../dom.js";
 import { icon } from "../icons.js";
 import { language, t } from "../i18n.js";
 import { formatFull, formatTime, tCount } from "./format.js";
+import { richText } from "./rich_text.js";
 import { fileUrl } from "./session.js";
 
 const KIND_LABELS = {
@@ -236,7 +237,46 @@ export function isShown(message) {
   return Boolean(message.text) && !message.content?.superseded && !message.content?.shown_on;
 }
 
-export function renderMessage(message, { onRetry, canRetry, payment } = {}) {
+const QUICK_REACTIONS = ["👍", "❤️", "😂", "😮", "😢", "🙏"];
+const tell = (name, detail) => document.dispatchEvent(new CustomEvent(name, { detail }));
+
+// The agent's reaction: a few emoji under a button; theirs again (or ×) takes it away.
+function reactionChoices(message) {
+  const mine = (message.reactions || []).find((r) => r.direction === "Outbound")?.emoji || "";
+  const toggle = el("button", { type: "button", class: "icon-button message-react", "aria-expanded": "false",
+    "aria-label": t("message.react"), title: t("message.react") }, icon("smile"));
+  const pick = (emoji) => el("button", { type: "button", class: "emoji", "aria-pressed": String(emoji === mine),
+    "aria-label": emoji, onclick: () => tell("sportello:react", { message, emoji: emoji === mine ? "" : emoji }) }, emoji);
+  const row = el("div", { class: "reaction-choices", role: "group", "aria-label": t("message.react"), hidden: true },
+    QUICK_REACTIONS.map(pick), mine ? el("button", { type: "button", class: "icon-button", "aria-label": t("message.react_remove"),
+      title: t("message.react_remove"), onclick: () => tell("sportello:react", { message, emoji: "" }) }, icon("close")) : null);
+  const open = (shown) => {
+    row.hidden = !shown;
+    toggle.setAttribute("aria-expanded", String(shown));
+  };
+  toggle.addEventListener("click", () => {
+    open(row.hidden);
+    if (!row.hidden) row.querySelector("button").focus();
+  });
+  row.addEventListener("keydown", (event) => {
+    if (event.key !== "Escape") return;
+    event.stopPropagation();
+    open(false);
+    toggle.focus();
+  });
+  row.addEventListener("click", (event) => { if (event.target.closest("button")) open(false); });
+  return [toggle, row];
+}
+
+// What an agent may do with a customer's message: answer it quoted, react to it (the composer listens).
+function messageActions(message) {
+  const reply = el("button", { type: "button", class: "icon-button message-reply", "aria-label": t("message.reply"),
+    title: t("message.reply") }, icon("reply"));
+  reply.addEventListener("click", () => tell("sportello:reply", message));
+  return el("div", { class: "message-actions" }, reply, reactionChoices(message));
+}
+
+export function renderMessage(message, { onRetry, canRetry, canAct, payment } = {}) {
   if (message.content_type === "System" && message.direction === "Inbound") return systemLine(message);
   const inbound = message.direction === "Inbound";
   const note = message.type === "Note";
@@ -258,7 +298,7 @@ export function renderMessage(message, { onRetry, canRetry, payment } = {}) {
     unsupported ? unsupportedLine(message) : null,
     // A location's text is its name, which the location block shows.
     message.text && !unsupported && message.content_type !== "Location"
-      ? el("p", { class: "text", text: message.text }) : null,
+      ? el("p", { class: "text" }, richText(message.text)) : null,
     extras(message),
     reactionBadges(message),
     payment ? paymentCard(payment) : null,
@@ -273,6 +313,7 @@ export function renderMessage(message, { onRetry, canRetry, payment } = {}) {
       body.append(el("button", { type: "button", class: "retry", onclick: () => onRetry(message) }, t("message.retry")));
     }
   }
+  const actable = canAct && inbound && !note;
   return el("li", { class: cls.filter(Boolean).join(" "), "data-message-uuid": message.uuid,
-    "data-status": message.send_status }, body);
+    "data-status": message.send_status }, body, actable ? messageActions(message) : null);
 }

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import Select, exists, or_, select, update
+from sqlalchemy import Select, exists, select, union, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sportello.chats.models import Chat
@@ -68,10 +68,11 @@ def _filtered(account_id: int, chosen: ChatFilter, dialect: str) -> Select[Chat]
         found_contacts = select(Contact.id).where(
             Contact.account_id == account_id, contacts_repo.matching(dialect, SearchTerm.of(chosen.search))
         )
-        found = [Chat.contact_id.in_(found_contacts)]
-        if chosen.message_hits is not None:
-            found.append(Chat.id.in_(chosen.message_hits))
-        query = query.where(or_(*found))
+        # One set of chat ids (a UNION), not an OR of two IN lists: an OR makes PostgreSQL test each
+        # of the account's chats against both, a set is joined once.
+        by_contact = select(Chat.id).where(Chat.account_id == account_id, Chat.contact_id.in_(found_contacts))
+        found = by_contact if chosen.message_hits is None else union(by_contact, chosen.message_hits)
+        query = query.where(Chat.id.in_(found))
     return query
 
 

@@ -214,10 +214,12 @@ async def web_search_in_chat(
     viewer: PageViewerOfChat,
     session: DbSession,
     settings: AppSettings,
-    q: Annotated[str, Query(min_length=1, max_length=100)],
+    q: Annotated[str, Query(max_length=100)] = "",
 ) -> list[MessageRead]:
-    """The chat's messages containing `q`, newest first (at most 50)."""
+    """The chat's messages with words starting with those of `q`, newest first (at most 50)."""
     chat = await service.get_visible_chat(session, actor=viewer.actor, uuid=chat_uuid)
+    if not q.strip():
+        return []
     found = await messages_service.search_in_chat(session, chat=chat, search=q.strip(), limit=50)
     return await messages_read(session, found, chat, settings.public_app_url, settings.public_api_url)
 

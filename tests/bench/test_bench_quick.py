@@ -25,6 +25,9 @@ EXPECTED = [
     "tokens minted and exchanged/s",
     "webhook → live event on the page's socket, same process",
     "webhook → live event on the page's socket, through Redis",
+    "seeding [sqlite]",
+    "chats search by message text [sqlite]",
+    "history around an old message (search jump) [sqlite]",
 ]
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, ForeignKey, Integer, String
+from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from sportello.db.base import Base, CreatedAt, utcnow
@@ -13,6 +13,12 @@ from sportello.db.types import UTCDateTime
 
 class Chat(CreatedAt, Base):
     __tablename__ = "chats"
+    __table_args__ = (
+        # The chat list's order within the account (most recent activity first, then by id).
+        Index("ix_chats_account_updated", "account_id", "updated_at", "id"),
+        # The unread filter and the unread count every page asks for.
+        Index("ix_chats_account_unread", "account_id", "unread_count"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     # 32 lowercase hex characters: what `chat_link` ends with.

@@ -5,11 +5,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import Select, exists, func, or_, select, update
+from sqlalchemy import Select, exists, select, union, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sportello.chats.models import Chat
+from sportello.contacts import repository as contacts_repo
 from sportello.contacts.models import Contact, ContactOperator, ContactTag, Tag
+from sportello.kit import text_search
+from sportello.kit.text_search import SearchTerm
 
 
 @dataclass(frozen=True)
@@ -21,6 +24,9 @@ class ChatFilter:
     unread_only: bool = False
     operator_id: int | None = None
     tag: str = ""
+    # With a search, the ids of the chats that have a message matching it (a subquery the
+    # messages domain builds): those are found too.
+    message_hits: Select[int] | None = None
 
 
 async def find_by_contact(session: AsyncSession, *, account_id: int, contact_id: int) -> Chat | None:
@@ -38,10 +44,12 @@ async def insert(session: AsyncSession, chat: Chat) -> Chat:
 
 
 def _assigned(user_id: int) -> object:
-    return exists().where(ContactOperator.contact_id == Chat.contact_id, ContactOperator.user_id == user_id)
+    # From the operator's assignments to their chats (contact_operators is indexed by user), not
+    # a look at each of the account's chats in turn.
+    return Chat.contact_id.in_(select(ContactOperator.contact_id).where(ContactOperator.user_id == user_id))
 
 
-def _filtered(account_id: int, chosen: ChatFilter) -> Select[Chat]:
+def _filtered(account_id: int, chosen: ChatFilter, dialect: str) -> Select[Chat]:
     query = select(Chat).where(Chat.account_id == account_id)
     if chosen.only_assigned_to is not None:
         query = query.where(_assigned(chosen.only_assigned_to))  # type: ignore[arg-type]
@@ -57,17 +65,14 @@ def _filtered(account_id: int, chosen: ChatFilter) -> Select[Chat]:
         )
     if chosen.search:
         # Names match anywhere, case-blind; numbers match by their digits, however they are written.
-        pattern = f"%{chosen.search.lower().replace('%', '').replace('_', '')}%"
-        digits = "".join(ch for ch in chosen.search if ch.isdigit())
-        full_name = func.lower(Contact.first_name + " " + Contact.last_name)
-        matches = [
-            full_name.like(pattern),
-            func.lower(Contact.profile_name).like(pattern),
-            func.lower(Contact.username).like(pattern),
-        ]
-        if len(digits) >= 3:
-            matches.append(Contact.phone.like(f"%{digits}%"))
-        query = query.where(exists().where(Contact.id == Chat.contact_id, or_(*matches)))
+        found_contacts = select(Contact.id).where(
+            Contact.account_id == account_id, contacts_repo.matching(dialect, SearchTerm.of(chosen.search))
+        )
+        # One set of chat ids (a UNION), not an OR of two IN lists: an OR makes PostgreSQL test each
+        # of the account's chats against both, a set is joined once.
+        by_contact = select(Chat.id).where(Chat.account_id == account_id, Chat.contact_id.in_(found_contacts))
+        found = by_contact if chosen.message_hits is None else union(by_contact, chosen.message_hits)
+        query = query.where(Chat.id.in_(found))
     return query
 
 
@@ -83,20 +88,20 @@ async def list_filtered(
     session: AsyncSession, *, account_id: int, chosen: ChatFilter, offset: int, limit: int
 ) -> tuple[int, Sequence[Chat]]:
     """Most recent activity first, then by id, so that pages are stable between equal times."""
-    query = _filtered(account_id, chosen)
-    total = int(await session.scalar(select(func.count()).select_from(query.subquery())) or 0)
+    query = _filtered(account_id, chosen, text_search.dialect_of(session))
+    total = await contacts_repo.count_rows(session, query)
     rows = await session.scalars(query.order_by(Chat.updated_at.desc(), Chat.id.desc()).offset(offset).limit(limit))
     return total, rows.all()
 
 
 async def count_unread(session: AsyncSession, *, account_id: int, only_assigned_to: int | None) -> int:
     """How many chats have unread messages (of those the viewer may see)."""
-    query = _filtered(account_id, ChatFilter(only_assigned_to=only_assigned_to, unread_only=True))
-    return int(await session.scalar(select(func.count()).select_from(query.subquery())) or 0)
+    query = _filtered(account_id, ChatFilter(only_assigned_to=only_assigned_to, unread_only=True), "")
+    return await contacts_repo.count_rows(session, query)
 
 
 async def unread_chats(session: AsyncSession, *, account_id: int, only_assigned_to: int | None) -> Sequence[Chat]:
-    query = _filtered(account_id, ChatFilter(only_assigned_to=only_assigned_to, unread_only=True))
+    query = _filtered(account_id, ChatFilter(only_assigned_to=only_assigned_to, unread_only=True), "")
     return (await session.scalars(query)).all()
 
 

@@ -11,7 +11,7 @@ from sportello.chats import service
 from sportello.chats.models import Chat
 from sportello.chats.repository import ChatFilter
 from sportello.chats.schemas import Assignment, ChatFilters, ChatList, ChatRead, Operator, TypingState, UnreadState
-from sportello.chats.shapes import chats_read
+from sportello.chats.shapes import chats_found, chats_read
 from sportello.credentials.deps import (
     ApiKeyCaller,
     PageViewer,
@@ -71,18 +71,41 @@ async def chat_messages(
 
 
 async def _history(
-    request: Request, session: DbSession, settings: AppSettings, chat: Chat, before: int | None, page_size: int
+    request: Request,
+    session: DbSession,
+    settings: AppSettings,
+    chat: Chat,
+    before: int | None,
+    page_size: int,
+    *,
+    after: int | None = None,
+    around: str | None = None,
 ) -> Page[MessageRead]:
-    count, messages = await messages_service.history(session, chat=chat, before_id=before, limit=page_size + 1)
-    more = len(messages) > page_size
-    messages = messages[:page_size]
-    base = str(request.url.remove_query_params(["before"]))
+    """A page newest first. `next` goes back in time (`before`); `previous`, on a page that is not
+    the newest (one opened `around` a message, or `after` one), forward in time (`after`)."""
+    base = str(request.url.remove_query_params(["before", "after", "around"]))
     separator = "&" if "?" in base else "?"
-    next_url = f"{base}{separator}before={messages[-1].id}" if more and messages else None
+    if around is not None:
+        # The message a little above the middle: most of what follows it is in view too.
+        found = await messages_service.history_around(
+            session, chat=chat, uuid=around, older=page_size // 3, newer=page_size - page_size // 3 - 1
+        )
+        count, messages, older_more, newer_more = found.total, found.messages, found.has_older, found.has_newer
+    else:
+        count, messages = await messages_service.history(
+            session, chat=chat, before_id=before, after_id=after, limit=page_size + 1
+        )
+        more = len(messages) > page_size
+        # Forward pages are the `page_size` just after the cursor: the extra one is the newest.
+        messages = messages[1:] if after is not None and more else messages[:page_size]
+        older_more = more if after is None else bool(messages)
+        newer_more = after is not None and more
+    next_url = f"{base}{separator}before={messages[-1].id}" if older_more and messages else None
+    previous_url = f"{base}{separator}after={messages[0].id}" if newer_more and messages else None
     return Page[MessageRead](
         count=count,
         next=next_url,
-        previous=None,
+        previous=previous_url,
         results=await messages_read(session, messages, chat, settings.public_app_url, settings.public_api_url),
     )
 
@@ -104,20 +127,34 @@ async def web_list_chats(
     page: PageNumber = 1,
     page_size: PageSize = 25,
 ) -> ChatList:
+    """With a search, chats whose contact matches or that have a message containing it; each of
+    the latter carries its newest such message (`matched_message`)."""
+    searched = search.strip()
+    account_id = viewer.actor.account_id
     chosen = ChatFilter(
-        search=search.strip(),
+        search=searched,
         unread_only=unread,
         operator_id=viewer.user.id if mine else operator,
         tag=tag.strip(),
+        message_hits=messages_service.chats_with_text(session, account_id=account_id, search=searched)
+        if searched
+        else None,
     )
     paging = PageRequest(page=page, page_size=page_size)
     count, chats = await service.list_for(session, actor=viewer.actor, chosen=chosen, page=paging)
     next_url, previous_url = page_links(str(request.url), paging, count)
+    matched = (
+        await messages_service.newest_matches(
+            session, account_id=account_id, chat_ids=[chat.id for chat in chats], search=searched
+        )
+        if searched
+        else {}
+    )
     return ChatList(
         count=count,
         next=next_url,
         previous=previous_url,
-        results=await chats_read(session, chats, settings),
+        results=await chats_found(session, chats, settings, matched),
         page=page,
         has_filters=bool(chosen.search or chosen.unread_only or chosen.operator_id or chosen.tag),
         unread_chats=await service.unread_chat_count(session, actor=viewer.actor),
@@ -162,10 +199,29 @@ async def web_chat_messages(
     session: DbSession,
     settings: AppSettings,
     before: Annotated[int | None, Query(ge=1, le=2**62)] = None,
+    after: Annotated[int | None, Query(ge=1, le=2**62)] = None,
+    around: Annotated[str | None, Query(pattern="^[0-9a-f]{32}$")] = None,
     page_size: PageSize = 30,
 ) -> Page[MessageRead]:
+    """`around=<message uuid>` opens the page that holds that message (a search's hit)."""
     chat = await service.get_visible_chat(session, actor=viewer.actor, uuid=chat_uuid)
-    return await _history(request, session, settings, chat, before, page_size)
+    return await _history(request, session, settings, chat, before, page_size, after=after, around=around)
+
+
+@web_router.get("/{chat_uuid}/messages/search/")
+async def web_search_in_chat(
+    chat_uuid: ChatUuid,
+    viewer: PageViewerOfChat,
+    session: DbSession,
+    settings: AppSettings,
+    q: Annotated[str, Query(max_length=100)] = "",
+) -> list[MessageRead]:
+    """The chat's messages with words starting with those of `q`, newest first (at most 50)."""
+    chat = await service.get_visible_chat(session, actor=viewer.actor, uuid=chat_uuid)
+    if not q.strip():
+        return []
+    found = await messages_service.search_in_chat(session, chat=chat, search=q.strip(), limit=50)
+    return await messages_read(session, found, chat, settings.public_app_url, settings.public_api_url)
 
 
 @web_router.post("/{chat_uuid}/read/")

@@ -31,7 +31,15 @@ class ChatRead(BaseModel):
     username: str = Field(default="", description="The customer's WhatsApp username, empty if none.")
 
 
-class ChatList(Page[ChatRead]):
+class ChatFound(ChatRead):
+    """A chat of the web app's list; with a search, the message that matched it (if one did)."""
+
+    matched_message: MessageRead | None = Field(
+        default=None, description="The chat's newest message containing the search, when a message matched."
+    )
+
+
+class ChatList(Page[ChatFound]):
     """The web app's chat list: a page, and what the host page's events need beside it."""
 
     page: int

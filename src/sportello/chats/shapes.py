@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sportello.chats.models import Chat
-from sportello.chats.schemas import ChatRead
+from sportello.chats.schemas import ChatFound, ChatRead
 from sportello.chats.window import window_closes_at
 from sportello.contacts import service as contacts_service
 from sportello.contacts.models import Contact
@@ -63,3 +63,25 @@ async def chats_read(session: AsyncSession, chats: Sequence[Chat], settings: Set
             )
         )
     return result
+
+
+async def chats_found(
+    session: AsyncSession, chats: Sequence[Chat], settings: Settings, matched: dict[int, Message]
+) -> list[ChatFound]:
+    """The chat list's rows: each chat, with the message of `matched` (by chat id) that a search found in it."""
+    by_id = {chat.id: chat for chat in chats}
+    media = await media_of(session, [m.id for m in matched.values()])
+    found = []
+    for chat, read in zip(chats, await chats_read(session, chats, settings), strict=True):
+        message = matched.get(chat.id)
+        found.append(
+            ChatFound(
+                **dict(read),
+                matched_message=message_read(
+                    message, by_id[chat.id], media.get(message.id, []), settings.public_app_url, settings.public_api_url
+                )
+                if message
+                else None,
+            )
+        )
+    return found

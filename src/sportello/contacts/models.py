@@ -22,6 +22,9 @@ class Contact(CreatedAt, Base):
         UniqueConstraint("account_id", "phone", name="uq_contacts_account_phone"),
         UniqueConstraint("account_id", "whatsapp_user_id", name="uq_contacts_account_whatsapp_user_id"),
         Index("ix_contacts_account_username", "account_id", "username"),
+        # The list's order within the account (newest first). Search is through contacts_fts on
+        # SQLite and trigram indexes on PostgreSQL: migration 0019, dialect-specific.
+        Index("ix_contacts_account_id_id", "account_id", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

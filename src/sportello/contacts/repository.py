@@ -3,12 +3,21 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import ColumnElement, Select, delete, false, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sportello.accounts.models import User
 from sportello.contacts.models import Contact, ContactOperator, ContactTag, Tag
+from sportello.kit import text_search
+from sportello.kit.text_search import SearchTerm
+
+# What a contact is found by, as one text: PostgreSQL's trigram index (migration 0019) is on this
+# very expression; SQLite's contacts_fts holds the same in its `name`, `email`, `username` columns.
+_SEARCHED_TEXT = text_search.concatenated(
+    Contact.first_name, Contact.last_name, Contact.profile_name, Contact.username, Contact.email
+)
 
 
 async def find_by_phone(session: AsyncSession, *, account_id: int, phone: str) -> Contact | None:
@@ -57,20 +66,40 @@ async def list_page(
     if user_id:
         query = query.where(Contact.whatsapp_user_id == user_id)
     if search:
-        pattern = f"%{search.lower()}%"
-        query = query.where(
-            or_(
-                func.lower(Contact.first_name).like(pattern),
-                func.lower(Contact.last_name).like(pattern),
-                func.lower(Contact.profile_name).like(pattern),
-                func.lower(Contact.username).like(pattern),
-                func.lower(Contact.email).like(pattern),
-                Contact.phone.like(f"%{search.lstrip('+').replace(' ', '')}%"),
-            )
-        )
-    total = int(await session.scalar(select(func.count()).select_from(query.subquery())) or 0)
+        query = query.where(matching(text_search.dialect_of(session), SearchTerm.of(search)))
+    total = await count_rows(session, query)
     rows = await session.scalars(query.order_by(Contact.id.desc()).offset(offset).limit(limit))
     return total, rows.all()
+
+
+def matching(dialect: str, term: SearchTerm) -> ColumnElement[bool]:
+    """Contacts whose name, username or email contain the term, or whose phone contains its
+    digits, through the dialect's index. The caller bounds it by account."""
+    if not term.indexed:
+        pattern = text_search.like_pattern(term.text.lower())
+        found = [func.lower(_SEARCHED_TEXT).like(pattern, escape="\\")]
+        if term.digits:
+            found.append(Contact.phone.like(text_search.like_pattern(term.digits), escape="\\"))
+        return or_(*found)
+    if dialect == "sqlite":
+        queries = []
+        if len(term.text) >= text_search.MIN_INDEXED:
+            queries.append("{name email username} : " + text_search.fts5_phrase(term.text))
+        if len(term.digits) >= text_search.MIN_INDEXED:
+            queries.append("phone : " + text_search.fts5_phrase(term.digits))
+        return Contact.id.in_(text_search.fts5_rowids("contacts_fts", " OR ".join(queries)))
+    found = []
+    if len(term.text) >= text_search.MIN_INDEXED:
+        found.append(_SEARCHED_TEXT.ilike(text_search.like_pattern(term.text), escape="\\"))
+    if len(term.digits) >= text_search.MIN_INDEXED:
+        found.append(Contact.phone.like(text_search.like_pattern(term.digits), escape="\\"))
+    return or_(*found) if found else false()
+
+
+async def count_rows(session: AsyncSession, query: Select[Any]) -> int:
+    """The rows `query` selects, counted on its conditions alone (no row is loaded), so an index
+    on them answers: on SQLite an index-only count, on PostgreSQL an index-only scan."""
+    return int(await session.scalar(query.with_only_columns(func.count()).order_by(None)) or 0)
 
 
 async def operators_of(session: AsyncSession, contact_ids: Sequence[int]) -> dict[int, list[User]]:

@@ -7,12 +7,29 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Table, and_, bindparam, case, exists, func, literal, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    Table,
+    and_,
+    bindparam,
+    case,
+    exists,
+    false,
+    func,
+    literal,
+    literal_column,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sportello.chats.models import Chat
 from sportello.contacts.models import Contact
 from sportello.integrations.models import WhatsAppNumber
+from sportello.kit import text_search
+from sportello.kit.text_search import SearchTerm
 from sportello.messages.models import Direction, Media, Message, SendStatus
 
 
@@ -271,15 +288,90 @@ async def find_by_uuid_in_chat(session: AsyncSession, *, chat_id: int, uuid: str
 
 
 async def history(
-    session: AsyncSession, *, chat_id: int, before_id: int | None, limit: int
+    session: AsyncSession, *, chat_id: int, before_id: int | None, limit: int, after_id: int | None = None
 ) -> tuple[int, Sequence[Message]]:
-    """Newest first. Paging by id (not by offset) keeps pages stable while new messages arrive."""
+    """Newest first. Paging by id (not by offset) keeps pages stable while new messages arrive:
+    `before_id` goes back in time, `after_id` forward (the `limit` messages just after it)."""
     total = int(await session.scalar(select(func.count()).select_from(Message).where(Message.chat_id == chat_id)) or 0)
     query = select(Message).where(Message.chat_id == chat_id)
+    if after_id is not None:
+        rows = await session.scalars(query.where(Message.id > after_id).order_by(Message.id).limit(limit))
+        return total, list(reversed(rows.all()))
     if before_id is not None:
         query = query.where(Message.id < before_id)
     rows = await session.scalars(query.order_by(Message.id.desc()).limit(limit))
     return total, rows.all()
+
+
+@dataclass(frozen=True)
+class HistoryAround:
+    """A page of a chat's history around one message, newest first, and whether there is more."""
+
+    messages: list[Message]
+    total: int
+    has_newer: bool
+    has_older: bool
+
+
+async def around(session: AsyncSession, *, chat_id: int, message_id: int, older: int, newer: int) -> HistoryAround:
+    """Up to `newer` messages after `message_id`, the message itself and up to `older` before it,
+    newest first: the page that opens a chat at a message found by search."""
+    query = select(Message).where(Message.chat_id == chat_id)
+    after = (await session.scalars(query.where(Message.id > message_id).order_by(Message.id).limit(newer + 1))).all()
+    before = (
+        await session.scalars(query.where(Message.id <= message_id).order_by(Message.id.desc()).limit(older + 2))
+    ).all()
+    total = int(await session.scalar(select(func.count()).select_from(Message).where(Message.chat_id == chat_id)) or 0)
+    return HistoryAround(
+        messages=[*reversed(after[:newer]), *before[: older + 1]],
+        total=total,
+        has_newer=len(after) > newer,
+        has_older=len(before) > older + 1,
+    )
+
+
+def text_matching(dialect: str, term: SearchTerm) -> ColumnElement[bool]:
+    """Messages with a word starting with each word of the term (case-blind), through the
+    dialect's index: SQLite's messages_fts, PostgreSQL's text-search index on the text. The
+    caller bounds it by account or chat."""
+    words = text_search.words_of(term.text)
+    if not words:
+        return false()
+    if dialect == "sqlite":
+        return Message.id.in_(text_search.fts5_rowids("messages_fts", text_search.fts5_prefixes(words)))
+    return func.to_tsvector(literal_column("'simple'"), Message.text).op("@@")(
+        func.to_tsquery(literal_column("'simple'"), text_search.tsquery_prefixes(words))
+    )
+
+
+def chats_with_text(dialect: str, *, account_id: int, term: SearchTerm) -> Select[int]:
+    """The ids of the account's chats that have a message containing the term (a subquery)."""
+    return select(Message.chat_id).where(Message.account_id == account_id, text_matching(dialect, term))
+
+
+async def newest_matches(
+    session: AsyncSession, *, account_id: int, chat_ids: Sequence[int], term: SearchTerm
+) -> dict[int, Message]:
+    """The newest message of each of these chats whose text contains the term."""
+    if not chat_ids:
+        return {}
+    newest = (
+        select(func.max(Message.id))
+        .where(
+            Message.account_id == account_id,
+            Message.chat_id.in_(chat_ids),
+            text_matching(text_search.dialect_of(session), term),
+        )
+        .group_by(Message.chat_id)
+    )
+    rows = await session.scalars(select(Message).where(Message.id.in_(newest)))
+    return {message.chat_id: message for message in rows.all()}
+
+
+async def search_in_chat(session: AsyncSession, *, chat_id: int, term: SearchTerm, limit: int) -> Sequence[Message]:
+    """The chat's messages whose text contains the term, newest first."""
+    query = select(Message).where(Message.chat_id == chat_id, text_matching(text_search.dialect_of(session), term))
+    return (await session.scalars(query.order_by(Message.id.desc()).limit(limit))).all()
 
 
 async def find_unsent_media(session: AsyncSession, *, account_id: int, uuid: str) -> Media | None:

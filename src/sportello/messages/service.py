@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sportello.accounts.actor import Actor
@@ -22,6 +23,7 @@ from sportello.contacts.schemas import ContactCreate
 from sportello.db.unit_of_work import after_commit
 from sportello.errors import Conflict, Forbidden, InvalidInput, NotFound
 from sportello.kit.private_files import write_private_file
+from sportello.kit.text_search import SearchTerm, dialect_of
 from sportello.messages import reactions
 from sportello.messages import repository as repo
 from sportello.messages.models import Direction, Media, MediaStatus, Message, MessageKind, SendStatus
@@ -148,9 +150,36 @@ async def get_media(
     return media
 
 
-async def history(session: AsyncSession, *, chat: Chat, before_id: int | None, limit: int) -> tuple[int, list[Message]]:
-    count, rows = await repo.history(session, chat_id=chat.id, before_id=before_id, limit=limit)
+async def history(
+    session: AsyncSession, *, chat: Chat, before_id: int | None, limit: int, after_id: int | None = None
+) -> tuple[int, list[Message]]:
+    count, rows = await repo.history(session, chat_id=chat.id, before_id=before_id, after_id=after_id, limit=limit)
     return count, list(rows)
+
+
+async def history_around(session: AsyncSession, *, chat: Chat, uuid: str, older: int, newer: int) -> repo.HistoryAround:
+    """The page of the chat's history around one of its messages (one found by search)."""
+    message = await repo.find_by_uuid_in_chat(session, chat_id=chat.id, uuid=uuid)
+    if message is None:
+        raise NotFound("There is no such message in this chat.", code="message_not_found")
+    return await repo.around(session, chat_id=chat.id, message_id=message.id, older=older, newer=newer)
+
+
+def chats_with_text(session: AsyncSession, *, account_id: int, search: str) -> Select[int]:
+    """The ids of the account's chats with a message containing `search`, as a subquery for the chat list."""
+    return repo.chats_with_text(dialect_of(session), account_id=account_id, term=SearchTerm.of(search))
+
+
+async def newest_matches(
+    session: AsyncSession, *, account_id: int, chat_ids: Sequence[int], search: str
+) -> dict[int, Message]:
+    """Of each of these chats, its newest message containing `search` (what the chat list shows)."""
+    return await repo.newest_matches(session, account_id=account_id, chat_ids=chat_ids, term=SearchTerm.of(search))
+
+
+async def search_in_chat(session: AsyncSession, *, chat: Chat, search: str, limit: int) -> list[Message]:
+    """The chat's messages containing `search`, newest first."""
+    return list(await repo.search_in_chat(session, chat_id=chat.id, term=SearchTerm.of(search), limit=limit))
 
 
 async def send_from_api(

@@ -6,7 +6,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from sportello.db.base import Base, CreatedAt, utcnow
@@ -37,7 +37,10 @@ class ParameterFormat(StrEnum):
 
 class Template(CreatedAt, Base):
     __tablename__ = "templates"
-    __table_args__ = (UniqueConstraint("account_id", "name", "language", name="uq_templates_account_name_language"),)
+    __table_args__ = (
+        UniqueConstraint("account_id", "name", "language", name="uq_templates_account_name_language"),
+        Index("ix_templates_account_id_id", "account_id", "id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"), index=True)

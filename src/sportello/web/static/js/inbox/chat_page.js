@@ -13,6 +13,7 @@ import { announce as announceAloud } from "./announcer.js";
 import { isShown, messageSummary, renderMessage } from "./message_view.js";
 import { call, pageUrl } from "./session.js";
 import { startPage } from "./shell.js";
+import { searchInChat } from "./search_in_chat.js";
 import { toastRegion } from "./toast.js";
 import { applyUnreadDelta, setUnreadChats } from "./unread.js";
 
@@ -35,6 +36,9 @@ const jump = el("button", { type: "button", class: "jump", id: "jump-to-new", hi
   icon("down"));
 const panel = el("aside", { class: "contact-panel", id: "contact-panel", hidden: true, "aria-label": t("chat.contact"),
   tabindex: "-1" });
+
+const finder = searchInChat({ chatUuid: uuid, onPick: (found) => jumpToMessage(found),
+  returnFocus: () => document.getElementById("chat-menu")?.focus() });
 
 // A username user may come without a phone: their name, else their WhatsApp username.
 const contactName = (c) => `${c.first_name} ${c.last_name}`.trim() || (c.username ? `@${c.username}` : "") || c.phone;
@@ -85,6 +89,14 @@ let pinned = true;
 let lastTop = 0;
 const nearBottom = () => scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight < 40;
 
+let holding = null; // a message found by search, kept in view while the list settles
+
+function centre(node) {
+  const offset = node.getBoundingClientRect().top - scroller.getBoundingClientRect().top;
+  scroller.scrollTop += offset - Math.max(0, (scroller.clientHeight - node.offsetHeight) / 2);
+  lastTop = scroller.scrollTop;
+}
+
 function stickToBottom() {
   scroller.scrollTop = scroller.scrollHeight;
   lastTop = scroller.scrollTop;
@@ -98,13 +110,53 @@ function followTheReader() {
       jump.hidden = true;
     } else if (top < lastTop - 1) {
       pinned = false;
+      holding = null;
     }
     lastTop = top;
   });
   // A picture that loads, a footer that grows: the newest message stays in sight.
-  const keep = new ResizeObserver(() => { if (pinned) stickToBottom(); });
+  const keep = new ResizeObserver(() => {
+    if (pinned) stickToBottom();
+    else if (holding) centre(holding);
+  });
   keep.observe(list);
   keep.observe(scroller);
+}
+
+// A message found by search (or named by the chat list's `?message=`): the history around it is
+// loaded, then forward to what the page holds so the list has no gap (up to 2,000 messages: past
+// that the gap stays); it is brought into view, marked and focused.
+async function jumpToMessage(messageUuid) {
+  try {
+    if (!messages.has(messageUuid)) {
+      const history = `/web/api/chats/${uuid}/messages/`;
+      const page = await call("GET", `${history}?page_size=${PAGE_SIZE}&around=${messageUuid}`);
+      for (const message of page.results) messages.set(message.uuid, message);
+      olderCursor = page.next;
+      let forward = page.previous;
+      for (let round = 0; forward && round < 20; round += 1) {
+        const after = new URL(forward, location.origin).searchParams.get("after");
+        const newer = await call("GET", `${history}?page_size=100&after=${after}`);
+        const reached = newer.results.some((message) => messages.has(message.uuid));
+        for (const message of newer.results) messages.set(message.uuid, message);
+        forward = reached ? null : newer.previous;
+      }
+    }
+    pinned = false;
+    renderList();
+    list.querySelector(".message.found")?.classList.remove("found");
+    const node = list.querySelector(`[data-message-uuid="${CSS.escape(messageUuid)}"]`);
+    if (!node) return;
+    node.classList.add("found");
+    node.setAttribute("tabindex", "-1");
+    node.focus({ preventScroll: true });
+    // Kept centred while the messages drawn above it take their height, until the reader scrolls.
+    holding = node;
+    centre(node);
+    setTimeout(() => { if (holding === node) holding = null; }, 2000);
+  } catch (error) {
+    announce(status, errorText(error), "error");
+  }
 }
 
 function jumpToNewest() {
@@ -331,10 +383,11 @@ async function renderHead(live) {
     }
   });
   const assign = await assignSelect();
+  finder.menuItem.addEventListener("click", () => { closeMenu(); finder.open(); });
   const menu = el("div", { class: "head-menu", id: "chat-actions", hidden: true, role: "group",
     "aria-label": t("chat.actions") },
   assign ? el("label", { class: "menu-field" }, el("span", { class: "small" }, t("chat.assign")), assign) : null,
-  markUnread, info);
+  finder.menuItem, markUnread, info);
   const toggle = el("button", { type: "button", class: "icon-button", id: "chat-menu", "aria-expanded": "false",
     "aria-controls": "chat-actions", "aria-label": t("chat.actions"), title: t("chat.actions") }, icon("more"));
   function closeMenu({ focus = false } = {}) {
@@ -511,11 +564,13 @@ async function main() {
     ? composer({ chatUuid: uuid, viewer, onSent: added, status, paypal, onPayment: refreshSoon,
       showTyping: Boolean(receipts?.send_read_receipts), contact: () => chat?.contact }) : null;
   show(main, el("div", { class: "chat-layout" },
-    el("section", { class: "conversation", "aria-labelledby": "page-title" }, headBox, windowLine,
+    el("section", { class: "conversation", "aria-labelledby": "page-title" }, headBox, windowLine, finder.bar,
       el("div", { class: "stage" }, scroller, jump, status), footer),
     panel));
   await refresh();
   focusComposer();
+  const wanted = new URLSearchParams(location.search).get("message");
+  if (wanted && /^[0-9a-f]{32}$/.test(wanted)) await jumpToMessage(wanted);
   setInterval(renderWindow, 60000);
   document.addEventListener("visibilitychange", () => {
     if (document.visibilityState !== "visible" || !chat) return;

@@ -38,9 +38,16 @@ function emptyListText(hasFilters) {
 function chatRow(chat) {
   const name = contactName(chat.contact);
   const last = chat.last_message;
+  // Found through a message: that message is shown instead of the last one, and opens the chat at it.
+  const matched = chat.matched_message;
   const unread = chat.unread_count > 0;
+  const target = matched ? `/chats/${chat.uuid}?message=${matched.uuid}` : `/chats/${chat.uuid}`;
+  const preview = matched
+    ? el("span", { class: "chat-preview matched" },
+      el("span", { class: "visually-hidden" }, `${t("chats.found_in_message")} `), messageSummary(matched))
+    : el("span", { class: "chat-preview", text: last ? messageSummary(last) : t("chats.no_messages") });
   return el("li", { class: `chat-row${unread ? " unread" : ""}`, "data-chat-uuid": chat.uuid },
-    el("a", { href: pageUrl(`/chats/${chat.uuid}`), class: "chat-link",
+    el("a", { href: pageUrl(target), class: "chat-link",
       "aria-label": unread ? t("chats.row_unread", { name, count: chat.unread_count }) : name },
     el("span", { class: "avatar", "aria-hidden": "true" }, initial(name)),
     el("span", { class: "chat-main" },
@@ -49,7 +56,7 @@ function chatRow(chat) {
         last ? el("time", { datetime: last.created_datetime, title: formatFull(last.created_datetime) },
           formatWhen(last.created_datetime)) : null),
       el("span", { class: "chat-bottom" },
-        el("span", { class: "chat-preview", text: last ? messageSummary(last) : t("chats.no_messages") }),
+        preview,
         unread ? el("span", { class: "unread-count", "aria-hidden": "true" }, formatNumber(chat.unread_count)) : null),
       chat.operators.length || chat.tags.length ? el("span", { class: "chat-meta" },
         chat.operators.map((o) => el("span", { class: "tag operator", text: o.name })),

@@ -190,7 +190,8 @@ def worker() -> None:
     import signal
 
     from sportello.kit.encryption import SecretBox
-    from sportello.realtime.bus import SESSION_INFO_KEY, create_bus
+    from sportello.realtime.bus import create_bus
+    from sportello.realtime.publisher import live_info
     from sportello.workers.runtime import Workers
 
     settings = _settings()
@@ -202,7 +203,7 @@ def worker() -> None:
         engine = create_engine(settings.resolved_database_url)
         # Changes made here (webhooks, sends) wake the pages held by the web processes through Redis.
         bus = create_bus(settings.redis_url)
-        sessionmaker = create_sessionmaker(engine, info={SESSION_INFO_KEY: bus})
+        sessionmaker = create_sessionmaker(engine, info=live_info(bus, settings))
         workers = Workers(sessionmaker, settings, SecretBox(settings.fernet_key))
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()

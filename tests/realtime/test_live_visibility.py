@@ -91,9 +91,11 @@ def test_a_chat_operator_is_told_of_no_chat_but_theirs_even_by_assignments(world
             assign(marco, operator)
             heard = heard_until(socket, lambda seen: marco in named_chats(seen))
             assert named_chats(heard) == {marco}
-            # Theirs is taken away: they are told their list changed, and of no other chat.
+            # Theirs is taken away: they are told it left their view, with nothing more of it.
             assign(marco, colleague)
-            after = heard_until(socket, lambda seen: any(e["kind"] == "chats" for e in seen))
+            after = heard_until(socket, lambda seen: any(e["kind"] == "chat_removed" for e in seen))
+            removed = [e for e in after if e["kind"] == "chat_removed"]
+            assert [e["data"] for e in removed] == [{"uuid": marco}]
             assert named_chats(after) <= {marco}
             # Giulia keeps writing to a chat that is not theirs; Luca's becomes theirs.
             says(world, GIULIA, "Ci sei?")

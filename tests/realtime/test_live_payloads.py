@@ -9,11 +9,13 @@ import json
 from collections.abc import Iterator
 from contextlib import closing
 
+import jsonschema
 import pytest
 from websockets.sync.client import connect
 
 from sportello.accounts.actor import Actor
 from sportello.accounts.models import Role
+from sportello.kit.json_schemas import SCHEMA_DIR
 from sportello.realtime.bus import QUEUE_LIMIT, LocalBus, PublishedEvent
 from sportello.realtime.service import Audience
 from sportello.settings import Settings
@@ -56,6 +58,9 @@ def test_a_message_and_its_chat_come_as_the_reads_show_them_with_the_unread_chan
             assert second[0]["id"] + 1 == second[1]["id"]
             assert owner.post(f"/web/api/chats/{chat_uuid}/read/").status_code == 200
             read = heard_until(socket, lambda seen: any(e["kind"] == "chat" for e in seen))
+        schema = json.loads((SCHEMA_DIR / "live-event.v1.json").read_text())
+        for event in first + second + read:
+            jsonschema.validate(event, schema)
         read_event = next(e for e in read if e["kind"] == "chat")
         assert read_event["unread_delta"] == -1 and read_event["data"]["unread_count"] == 0
 

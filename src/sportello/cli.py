@@ -119,6 +119,11 @@ def uvicorn_proxy_options(settings: Settings) -> dict[str, Any]:
     }
 
 
+# The live socket's protocol: the sans-I/O implementation keeps no tasks of its own per socket,
+# and the pages ping every 25 s themselves, so the server sends no pings (a timer per socket).
+LIVE_SOCKET_OPTIONS: dict[str, Any] = {"ws": "websockets-sansio", "ws_ping_interval": None}
+
+
 @app.command()
 def serve(
     host: Annotated[str | None, typer.Option(help="Address to listen on.")] = None,
@@ -139,6 +144,7 @@ def serve(
         port=settings.port,
         log_config=None,
         **uvicorn_proxy_options(settings),
+        **LIVE_SOCKET_OPTIONS,
     )
 
 
@@ -179,7 +185,12 @@ def demo(
     start_emulator(settings)
     start_crm(settings, credentials)
     uvicorn.run(
-        create_app(settings), host=settings.host, port=settings.port, log_config=None, **uvicorn_proxy_options(settings)
+        create_app(settings),
+        host=settings.host,
+        port=settings.port,
+        log_config=None,
+        **uvicorn_proxy_options(settings),
+        **LIVE_SOCKET_OPTIONS,
     )
 
 

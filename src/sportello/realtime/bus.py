@@ -64,16 +64,17 @@ class PublishedEvent:
 class Listener:
     """One open socket as the bus sees it: who listens, and the frames waiting to be written."""
 
-    __slots__ = ("account_id", "audience", "caught_up_to", "frames", "ready", "too_slow")
+    __slots__ = ("account_id", "audience", "closed", "frames", "ready", "revoked", "too_slow")
 
     def __init__(self, audience: Audience) -> None:
         self.account_id = audience.actor.account_id
         self.audience = audience
         self.frames: deque[str] = deque()
+        # The one thing a socket's writer waits on: frames, a revocation, its close.
         self.ready = asyncio.Event()
         self.too_slow = False
-        # Until the socket has been sent the log after its cursor, events up to here are in that answer.
-        self.caught_up_to: int | None = None
+        self.revoked = False
+        self.closed = False
 
     def offer(self, frame: str) -> None:
         if self.too_slow:
@@ -93,8 +94,8 @@ def _frame(last: int, bodies: Sequence[str]) -> str:
 class LocalBus:
     def __init__(self) -> None:
         self._listeners: dict[int, set[Listener]] = defaultdict(set)
-        self._by_user: dict[int, set[asyncio.Event]] = defaultdict(set)
-        self._by_api_key: dict[int, set[asyncio.Event]] = defaultdict(set)
+        self._by_user: dict[int, set[Listener]] = defaultdict(set)
+        self._by_api_key: dict[int, set[Listener]] = defaultdict(set)
 
     @contextlib.contextmanager
     def listen(self, audience: Audience) -> Iterator[Listener]:
@@ -113,17 +114,14 @@ class LocalBus:
         return sum(len(group) for group in self._listeners.values())
 
     @contextlib.contextmanager
-    def watch_session(self, *, user_id: int, api_key_id: int | None) -> Iterator[asyncio.Event]:
-        """An event set when a revocation names this user or this API key."""
-        with _registered(self._by_user, user_id) as revoked:
+    def watch_session(self, listener: Listener, *, user_id: int, api_key_id: int | None) -> Iterator[None]:
+        """Wake `listener` (its `revoked` set) when a revocation names this user or this API key."""
+        with _registered(self._by_user, user_id, listener):
             if api_key_id is None:
-                yield revoked
+                yield
                 return
-            self._by_api_key[api_key_id].add(revoked)
-            try:
-                yield revoked
-            finally:
-                _discard(self._by_api_key, api_key_id, revoked)
+            with _registered(self._by_api_key, api_key_id, listener):
+                yield
 
     def dispatch_local(self, account_id: int, events: Sequence[PublishedEvent]) -> None:
         """Write the events to this process's listeners of the account: each listener the bodies
@@ -135,12 +133,10 @@ class LocalBus:
         frames: dict[tuple[str, ...], str] = {}
         for listener in list(listeners):
             audience = listener.audience
-            skip = listener.caught_up_to
             bodies = tuple(
                 body
                 for event in events
-                if (skip is None or event.seq > skip)
-                and (
+                if (
                     body := audience.body_of(
                         chat_uuid=event.chat_uuid,
                         operators=event.operators,
@@ -159,12 +155,12 @@ class LocalBus:
             listener.offer(frame)
 
     def revoke_local(self, revocation: Revocation) -> None:
-        for user_id in revocation.user_ids:
-            for revoked in self._by_user.get(user_id, ()):
-                revoked.set()
-        for api_key_id in revocation.api_key_ids:
-            for revoked in self._by_api_key.get(api_key_id, ()):
-                revoked.set()
+        named = [*(self._by_user.get(u, ()) for u in revocation.user_ids)]
+        named += [self._by_api_key.get(k, set()) for k in revocation.api_key_ids]
+        for group in named:
+            for listener in group:
+                listener.revoked = True
+                listener.ready.set()
 
     async def publish(self, account_id: int, events: Sequence[PublishedEvent]) -> None:
         self.dispatch_local(account_id, events)
@@ -180,19 +176,14 @@ class LocalBus:
 
 
 @contextlib.contextmanager
-def _registered(registry: dict[int, set[asyncio.Event]], key: int) -> Iterator[asyncio.Event]:
-    event = asyncio.Event()
-    registry[key].add(event)
+def _registered(registry: dict[int, set[Listener]], key: int, listener: Listener) -> Iterator[None]:
+    registry[key].add(listener)
     try:
-        yield event
+        yield
     finally:
-        _discard(registry, key, event)
-
-
-def _discard(registry: dict[int, set[asyncio.Event]], key: int, event: asyncio.Event) -> None:
-    registry[key].discard(event)
-    if not registry[key]:
-        del registry[key]
+        registry[key].discard(listener)
+        if not registry[key]:
+            del registry[key]
 
 
 class RedisBus(LocalBus):

@@ -139,7 +139,7 @@ async def live(websocket: WebSocket) -> None:
     # (or both: the page applies each id once).
     with (
         bus.listen(identity.audience) as listener,
-        bus.watch_session(user_id=identity.audience.actor.user_id, api_key_id=identity.api_key_id) as revoked,
+        bus.watch_session(listener, user_id=identity.audience.actor.user_id, api_key_id=identity.api_key_id),
     ):
         async with unit_of_work(sessionmaker) as session:
             # A revocation committed while this socket was being identified was announced before
@@ -164,7 +164,7 @@ async def live(websocket: WebSocket) -> None:
             await websocket.send_text(f'{{"type":"ready","last_event_id":{newest},"resync":{str(resync).lower()}}}')
             if missed:
                 await websocket.send_text(f'{{"type":"events","last_event_id":{newest},"events":[{",".join(missed)}]}}')
-            await _serve(websocket, sessionmaker, settings, credentials, identity, listener, revoked)
+            await _serve(websocket, sessionmaker, settings, credentials, identity, listener)
         except (WebSocketDisconnect, RuntimeError):
             pass
 
@@ -182,11 +182,10 @@ async def _serve(
     credentials: _Credentials,
     identity: _Identity,
     listener: Listener,
-    revoked: asyncio.Event,
 ) -> None:
-    """Write what the bus queues for this socket until it closes; an idle socket costs a
-    suspended task and a timer at its session's end, nothing more."""
-    closed = asyncio.Event()
+    """Write what the bus queues for this socket until it closes. The writer waits on one event
+    (frames, a revocation or the close set it) with a timer at the session's end: an idle socket
+    costs a suspended task and that timer, and a wake costs no task of its own."""
 
     async def read() -> None:
         # The client's pings keep proxies from closing an idle connection; its silence ends it.
@@ -197,18 +196,23 @@ async def _serve(
                     if orjson.loads(message) == {"type": "ping"}:
                         listener.offer('{"type":"pong"}')
         except Exception:
-            closed.set()
+            listener.closed = True
             listener.ready.set()
 
     reader = asyncio.create_task(read())
     try:
         while True:
             seconds = min(RECHECK_SECONDS, max(0.0, (identity.expires_at - datetime.now(UTC)).total_seconds()))
-            woke = await _first(listener.ready, revoked, within=seconds)
-            if closed.is_set():
+            due = False
+            try:
+                async with asyncio.timeout(seconds):
+                    await listener.ready.wait()
+            except TimeoutError:
+                due = True
+            if listener.closed:
                 return
-            if not woke or revoked.is_set():
-                revoked.clear()
+            if due or listener.revoked:
+                listener.revoked = False
                 try:
                     # A changed role changes what the socket may hear, too.
                     async with unit_of_work(sessionmaker) as session:
@@ -229,17 +233,3 @@ async def _serve(
         reader.cancel()
         with contextlib.suppress(asyncio.CancelledError, Exception):
             await reader
-
-
-async def _first(*events: asyncio.Event, within: float) -> bool:
-    """Wait until one of `events` is set (True) or `within` seconds pass (False)."""
-    for event in events:
-        if event.is_set():
-            return True
-    waiters = [asyncio.ensure_future(event.wait()) for event in events]
-    try:
-        done, _ = await asyncio.wait(waiters, timeout=within, return_when=asyncio.FIRST_COMPLETED)
-        return bool(done)
-    finally:
-        for waiter in waiters:
-            waiter.cancel()

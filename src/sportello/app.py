@@ -56,7 +56,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
     engine = create_engine(settings.resolved_database_url)
 
-    bus = create_bus(settings.redis_url)
+    bus = create_bus(settings.redis_url, signing_key=settings.signing_key)
     # Every unit of work can tell the bus, after its commit, that live events were recorded.
     sessionmaker = create_sessionmaker(engine, info=live_info(bus, settings))
     box = SecretBox(settings.fernet_key)

@@ -219,7 +219,7 @@ def worker() -> None:
     async def run() -> None:
         engine = create_engine(settings.resolved_database_url)
         # Changes made here (webhooks, sends) wake the pages held by the web processes through Redis.
-        bus = create_bus(settings.redis_url)
+        bus = create_bus(settings.redis_url, signing_key=settings.signing_key)
         sessionmaker = create_sessionmaker(engine, info=live_info(bus, settings))
         workers = Workers(sessionmaker, settings, SecretBox(settings.fernet_key))
         stop = asyncio.Event()

@@ -5,6 +5,7 @@ socket that cannot keep up closed without holding the others back."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Iterator
 from contextlib import closing
@@ -16,7 +17,7 @@ from websockets.sync.client import connect
 from sportello.accounts.actor import Actor
 from sportello.accounts.models import Role
 from sportello.kit.json_schemas import SCHEMA_DIR
-from sportello.realtime.bus import QUEUE_LIMIT, LocalBus, PublishedEvent
+from sportello.realtime.bus import QUEUE_LIMIT, LocalBus, PublishedEvent, create_bus
 from sportello.realtime.service import Audience
 from sportello.settings import Settings
 from support.live import chat_of, heard_until, live_socket, says
@@ -25,6 +26,7 @@ from support.sessions import frame_secret, sign_in_person
 from support.world import World, running_world
 
 GIULIA, MARCO = "+393331234567", "+393471112222"
+REDIS = "redis://127.0.0.1:6379/0"
 OWNER_EMAIL = "owner@shop.example.com"
 
 
@@ -153,3 +155,27 @@ def test_a_socket_that_cannot_keep_up_is_marked_too_slow_and_the_others_keep_rec
         assert not reading.too_slow
         bus.dispatch_local(1, [_event(QUEUE_LIMIT + 2, operators="")])
         assert len(reading.frames) == 1 and not stuck.frames
+
+
+async def test_installations_sharing_one_redis_never_hear_each_other() -> None:
+    ours, theirs = b"our signing key", b"another installation's key"
+    web_a = create_bus(REDIS, signing_key=ours)
+    web_b = create_bus(REDIS, signing_key=ours)
+    stranger = create_bus(REDIS, signing_key=theirs)
+    for bus in (web_a, web_b, stranger):
+        await bus.start()
+    try:
+        audience = Audience(actor=_actor(1, Role.CHAT_MANAGER))
+        with web_b.listen(audience) as colleague, stranger.listen(audience) as outsider:
+            await asyncio.sleep(0.5)  # both relays subscribed
+            await web_a.publish(1, [_event(9, operators="")])
+            for _ in range(50):
+                if colleague.frames:
+                    break
+                await asyncio.sleep(0.05)
+            await asyncio.sleep(0.2)
+            assert json.loads(colleague.frames[0])["events"][0]["id"] == 9
+            assert not outsider.frames  # account 1 over there is someone else
+    finally:
+        for bus in (web_a, web_b, stranger):
+            await bus.close()

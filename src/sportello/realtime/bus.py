@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import logging
 import secrets
 from collections import defaultdict, deque
@@ -190,24 +191,28 @@ class RedisBus(LocalBus):
     """Events go to this process's listeners at once and to the other processes through Redis;
     each process skips what it published itself."""
 
-    def __init__(self, redis_url: str) -> None:
+    def __init__(self, redis_url: str, *, installation: str = "") -> None:
         super().__init__()
         self._redis: Redis = Redis.from_url(redis_url)
         self._relay: asyncio.Task[None] | None = None
         self._origin = secrets.token_hex(8)
+        # Two installations sharing one Redis must never hear each other's events (account 1 of
+        # one is not account 1 of the other): the channels are named for the installation.
+        self._events = f"{CHANNEL}:{installation}" if installation else CHANNEL
+        self._revocations = f"{REVOCATION_CHANNEL}:{installation}" if installation else REVOCATION_CHANNEL
 
     async def publish(self, account_id: int, events: Sequence[PublishedEvent]) -> None:
         self.dispatch_local(account_id, events)
         packet = orjson.dumps({"from": self._origin, "account": account_id, "events": [e.to_wire() for e in events]})
         try:
-            await self._redis.publish(CHANNEL, packet)
+            await self._redis.publish(self._events, packet)
         except Exception:
             # The other processes' pages catch up when they reconnect (see `_relay_notices`).
             logger.warning("could not publish live events to Redis", exc_info=True)
 
     async def revoke(self, revocation: Revocation) -> None:
         try:
-            await self._redis.publish(REVOCATION_CHANNEL, revocation.to_json())
+            await self._redis.publish(self._revocations, revocation.to_json())
         except Exception:
             # This process's sockets close now; the others at their session's next check.
             logger.warning("could not publish a revocation to Redis", exc_info=True)
@@ -236,7 +241,7 @@ class RedisBus(LocalBus):
         while True:
             try:
                 async with self._redis.pubsub() as pubsub:
-                    await pubsub.subscribe(CHANNEL, REVOCATION_CHANNEL)
+                    await pubsub.subscribe(self._events, self._revocations)
                     if lost:
                         self._resync_everyone()
                         lost = False
@@ -245,7 +250,7 @@ class RedisBus(LocalBus):
                             continue
                         channel = notice.get("channel")
                         try:
-                            if channel in (REVOCATION_CHANNEL, REVOCATION_CHANNEL.encode()):
+                            if channel in (self._revocations, self._revocations.encode()):
                                 self.revoke_local(Revocation.from_json(notice["data"]))
                             else:
                                 self._receive(notice["data"])
@@ -267,5 +272,10 @@ class RedisBus(LocalBus):
         await self._redis.aclose()
 
 
-def create_bus(redis_url: str | None) -> LocalBus:
-    return RedisBus(redis_url) if redis_url else LocalBus()
+def create_bus(redis_url: str | None, *, signing_key: bytes = b"") -> LocalBus:
+    """The bus of a process; with Redis, on channels named for the installation (a digest of the
+    signing key every process of one installation shares, never the key itself)."""
+    if not redis_url:
+        return LocalBus()
+    installation = hashlib.sha256(b"sportello-live-bus\0" + signing_key).hexdigest()[:16] if signing_key else ""
+    return RedisBus(redis_url, installation=installation)

@@ -39,7 +39,8 @@ from sportello.payments.routes import pay_router
 from sportello.payments.routes import web_router as payments_web_router
 from sportello.quick_replies.routes import router as quick_replies_router
 from sportello.quick_replies.routes import web_router as quick_replies_web_router
-from sportello.realtime.bus import SESSION_INFO_KEY, create_bus
+from sportello.realtime.bus import create_bus
+from sportello.realtime.publisher import live_info
 from sportello.realtime.routes import router as live_router
 from sportello.settings import Settings
 from sportello.templates.routes import router as templates_router
@@ -59,9 +60,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
     engine = create_engine(settings.resolved_database_url)
 
-    bus = create_bus(settings.redis_url)
+    bus = create_bus(settings.redis_url, signing_key=settings.signing_key)
     # Every unit of work can tell the bus, after its commit, that live events were recorded.
-    sessionmaker = create_sessionmaker(engine, info={SESSION_INFO_KEY: bus})
+    sessionmaker = create_sessionmaker(engine, info=live_info(bus, settings))
     box = SecretBox(settings.fernet_key)
     workers = Workers(sessionmaker, settings, box)
     metrics = Metrics()

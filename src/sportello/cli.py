@@ -119,6 +119,17 @@ def uvicorn_proxy_options(settings: Settings) -> dict[str, Any]:
     }
 
 
+# The live socket's protocol: the sans-I/O implementation keeps no tasks of its own per socket;
+# the pages ping every 25 s themselves, so the server sends no pings (a timer per socket); and no
+# per-message compression, so a frame written to ten thousand sockets is not compressed ten
+# thousand times (the frames are small).
+LIVE_SOCKET_OPTIONS: dict[str, Any] = {
+    "ws": "websockets-sansio",
+    "ws_ping_interval": None,
+    "ws_per_message_deflate": False,
+}
+
+
 @app.command()
 def serve(
     host: Annotated[str | None, typer.Option(help="Address to listen on.")] = None,
@@ -139,6 +150,7 @@ def serve(
         port=settings.port,
         log_config=None,
         **uvicorn_proxy_options(settings),
+        **LIVE_SOCKET_OPTIONS,
     )
 
 
@@ -183,7 +195,12 @@ def demo(
     start_emulator(settings, templates)
     start_crm(settings, credentials)
     uvicorn.run(
-        create_app(settings), host=settings.host, port=settings.port, log_config=None, **uvicorn_proxy_options(settings)
+        create_app(settings),
+        host=settings.host,
+        port=settings.port,
+        log_config=None,
+        **uvicorn_proxy_options(settings),
+        **LIVE_SOCKET_OPTIONS,
     )
 
 
@@ -194,7 +211,8 @@ def worker() -> None:
     import signal
 
     from sportello.kit.encryption import SecretBox
-    from sportello.realtime.bus import SESSION_INFO_KEY, create_bus
+    from sportello.realtime.bus import create_bus
+    from sportello.realtime.publisher import live_info
     from sportello.workers.runtime import Workers
 
     settings = _settings()
@@ -205,8 +223,8 @@ def worker() -> None:
     async def run() -> None:
         engine = create_engine(settings.resolved_database_url)
         # Changes made here (webhooks, sends) wake the pages held by the web processes through Redis.
-        bus = create_bus(settings.redis_url)
-        sessionmaker = create_sessionmaker(engine, info={SESSION_INFO_KEY: bus})
+        bus = create_bus(settings.redis_url, signing_key=settings.signing_key)
+        sessionmaker = create_sessionmaker(engine, info=live_info(bus, settings))
         workers = Workers(sessionmaker, settings, SecretBox(settings.fernet_key))
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()

@@ -5,25 +5,24 @@ of the others" is checked up to a point it reached, not only for a while."""
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable, Iterator
-from contextlib import closing, contextmanager
+from collections.abc import Iterator
+from contextlib import closing
 from typing import Any
 
 import httpx
 import pytest
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from websockets.sync.client import ClientConnection, connect
 
 from sportello.accounts.models import Role
 from sportello.credentials.models import FrameSession
 from sportello.db.unit_of_work import unit_of_work
 from sportello.kit import secrets as kit_secrets
 from sportello.settings import Settings
+from support.live import chat_of, heard_until, live_socket, says
 from support.seeding import Integration, add_service_user_with_key
 from support.sessions import frame_secret, sign_in_person
-from support.world import World, running_world, wait_for
+from support.world import World, running_world
 
 GIULIA, MARCO, LUCA = "+393331234567", "+393471112222", "+393489998877"
 OWNER_EMAIL = "owner@shop.example.com"
@@ -35,42 +34,9 @@ def world(settings: Settings) -> Iterator[World]:
         yield world
 
 
-@contextmanager
-def live_socket(world: World, session: str, **hello: Any) -> Iterator[ClientConnection]:
-    url = world.sportello_url.replace("http://", "ws://") + "/web/live/"
-    with connect(url, origin=world.sportello_url, open_timeout=10) as socket:  # type: ignore[arg-type]
-        socket.send(json.dumps({"type": "hello", "session": session, "after": None, **hello}))
-        assert json.loads(socket.recv(timeout=10))["type"] == "ready"
-        yield socket
-
-
-def heard_until(socket: ClientConnection, wanted: Callable[[list[dict[str, Any]]], bool]) -> list[dict[str, Any]]:
-    seen: list[dict[str, Any]] = []
-    while not wanted(seen):
-        message = json.loads(socket.recv(timeout=10))
-        if message["type"] == "events":
-            seen.extend(message["events"])
-    return seen
-
-
 def named_chats(events: list[dict[str, Any]]) -> set[str]:
     """Every chat uuid the events tell: their chat, and the `ref` of an assignment (`chats`)."""
     return {value for e in events for value in (e["chat_uuid"], e["ref"] if e["kind"] == "chats" else "") if value}
-
-
-def says(world: World, phone: str, text: str) -> None:
-    assert httpx.post(f"{world.emulator_url}/_emulator/say", json={"from": phone, "text": text}).status_code == 200
-
-
-def chat_of(world: World, who: Integration, phone: str) -> str:
-    def found() -> str | None:
-        chats = httpx.get(
-            f"{world.sportello_url}/api/1/chats/", headers={"X-Spoki-Api-Key": who.api_key}, params={"page_size": 100}
-        ).json()["results"]
-        return next((c["uuid"] for c in chats if c["contact"]["phone"] == phone), None)
-
-    uuid: str = wait_for(found)
-    return uuid
 
 
 def test_a_chat_operator_is_told_of_no_chat_but_theirs_even_by_assignments(world: World) -> None:
@@ -91,9 +57,11 @@ def test_a_chat_operator_is_told_of_no_chat_but_theirs_even_by_assignments(world
             assign(marco, operator)
             heard = heard_until(socket, lambda seen: marco in named_chats(seen))
             assert named_chats(heard) == {marco}
-            # Theirs is taken away: they are told their list changed, and of no other chat.
+            # Theirs is taken away: they are told it left their view, with nothing more of it.
             assign(marco, colleague)
-            after = heard_until(socket, lambda seen: any(e["kind"] == "chats" for e in seen))
+            after = heard_until(socket, lambda seen: any(e["kind"] == "chat_removed" for e in seen))
+            removed = [e for e in after if e["kind"] == "chat_removed"]
+            assert [e["data"] for e in removed] == [{"uuid": marco}]
             assert named_chats(after) <= {marco}
             # Giulia keeps writing to a chat that is not theirs; Luca's becomes theirs.
             says(world, GIULIA, "Ci sei?")

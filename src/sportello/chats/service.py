@@ -147,7 +147,7 @@ async def assign(session: AsyncSession, *, actor: Actor, chat: Chat, user_id: in
         await contacts_repo.unassign(session, contact_id=chat.contact_id, user_id=uid)
     if target is not None:
         await contacts_repo.assign(session, contact_id=chat.contact_id, user_id=target.id)
-    live.record_assignment(session, chat, someone_lost_it=bool(lost))
+    live.record_assignment(session, chat, lost_by=lost)
 
 
 async def tag_names(session: AsyncSession, *, account_id: int) -> Sequence[str]:

@@ -9,17 +9,22 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from typing import TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from sportello.errors import SportelloError
 
 logger = logging.getLogger(__name__)
+T = TypeVar("T")
 
 AfterCommit = Callable[[], Awaitable[None] | None]
+BeforeCommit = Callable[[AsyncSession], Awaitable[None]]
+_BEFORE_KEY = "sportello.before_commit"
 _KEY = "sportello.after_commit"
 _ONCE_KEY = "sportello.after_commit_once"
 _KEEP_KEY = "sportello.keep_on_refusal"
+TX_PREFIX = "sportello.tx."
 
 
 def after_commit(session: AsyncSession, callback: AfterCommit) -> None:
@@ -36,6 +41,24 @@ def after_commit_once(session: AsyncSession, key: str, callback: AfterCommit) ->
         after_commit(session, callback)
 
 
+def transaction_info(session: AsyncSession, key: str, factory: Callable[[], T]) -> T:
+    """What this transaction keeps under `key` (made by `factory` at first use): gone when it
+    commits or rolls back, so the next transaction of the same session starts without it."""
+    return session.info.setdefault(TX_PREFIX + key, factory())  # type: ignore[no-any-return]
+
+
+def _forget_transaction(session: AsyncSession) -> None:
+    for key in [key for key in session.info if isinstance(key, str) and key.startswith(TX_PREFIX)]:
+        del session.info[key]
+
+
+def before_commit_once(session: AsyncSession, key: str, callback: BeforeCommit) -> None:
+    """Run `callback(session)` once, last thing in this transaction before it commits (it may
+    still read and write: live events are rendered and numbered there); dropped on rollback."""
+    steps: dict[str, BeforeCommit] = session.info.setdefault(_BEFORE_KEY, {})
+    steps.setdefault(key, callback)
+
+
 def keep_on_refusal(session: AsyncSession) -> None:
     """Commit what this transaction has flushed even when the unit ends in a refusal (a
     `SportelloError`): for a refusal that must leave a trace, such as a handshake token used up
@@ -44,8 +67,12 @@ def keep_on_refusal(session: AsyncSession) -> None:
 
 
 async def commit(session: AsyncSession) -> None:
-    """Commit, then run the side effects registered for this transaction."""
+    """Run the last steps of the transaction, commit, then run its side effects."""
+    steps: dict[str, BeforeCommit] = session.info.pop(_BEFORE_KEY, {})
+    for step in steps.values():
+        await step(session)
     await session.commit()
+    _forget_transaction(session)
     session.info.pop(_ONCE_KEY, None)
     session.info.pop(_KEEP_KEY, None)
     callbacks: list[AfterCommit] = session.info.pop(_KEY, [])
@@ -60,6 +87,8 @@ async def commit(session: AsyncSession) -> None:
 
 
 async def rollback(session: AsyncSession) -> None:
+    _forget_transaction(session)
+    session.info.pop(_BEFORE_KEY, None)
     session.info.pop(_KEY, None)
     session.info.pop(_ONCE_KEY, None)
     session.info.pop(_KEEP_KEY, None)

@@ -1,4 +1,4 @@
-"""The `Chat` and `Message` shapes as JSON Schema files shipped in the package (`sportello/schemas/`),
+"""The `Chat`, `Message` and live event shapes as JSON Schema files shipped in the package (`sportello/schemas/`),
 versioned, so integrators can validate what the API, the iframe events and webhooks carry.
 
 `python -m sportello.kit.json_schemas` writes them; a test fails when they differ from the models."""
@@ -11,6 +11,7 @@ from typing import Any
 
 from sportello.chats.schemas import CHAT_SCHEMA_VERSION, ChatRead
 from sportello.messages.schemas import MESSAGE_SCHEMA_VERSION, MessageRead
+from sportello.realtime.schemas import LIVE_EVENT_SCHEMA_VERSION, LiveEventRead
 
 SCHEMA_DIR = Path(__file__).parent.parent / "schemas"
 
@@ -20,11 +21,12 @@ def schemas() -> dict[str, dict[str, Any]]:
     for name, model, version in (
         ("chat", ChatRead, CHAT_SCHEMA_VERSION),
         ("message", MessageRead, MESSAGE_SCHEMA_VERSION),
+        ("live-event", LiveEventRead, LIVE_EVENT_SCHEMA_VERSION),
     ):
         schema = model.model_json_schema(mode="serialization")
         schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
         schema["$id"] = f"https://sportello.example/schemas/{name}.v{version}.json"
-        schema["title"] = f"Sportello {name.title()} v{version}"
+        schema["title"] = f"Sportello {name.replace('-', ' ').title()} v{version}"
         found[f"{name}.v{version}.json"] = schema
     return found
 

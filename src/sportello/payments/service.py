@@ -232,9 +232,7 @@ async def open_link(session: AsyncSession, *, public_id: str, now: datetime | No
     request.opened_count += 1
     request.first_opened_at = request.first_opened_at or now
     request.last_opened_at = now
-    chat = await session.get(Chat, request.chat_id)
-    if chat is not None:
-        live.record_chat(session, chat, kind="message", ref="payment")
+    live.record_payment(session, account_id=request.account_id, request_id=request.id)
     return request
 
 

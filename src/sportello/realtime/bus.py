@@ -1,65 +1,170 @@
-"""Wakes the WebSockets of an account when its live events change, and tells the sockets of a user
-or an API key that their session may have ended. In one process an in-memory bus is enough; with
-Redis, a notice published by any process (a web process, a worker) reaches the listeners of every
-process. A lost live notice costs only latency: listeners also look every few seconds; a lost
-revocation is caught by the socket's periodic session check."""
+"""Hands live events to the open sockets, and tells the sockets of a user or an API key that their
+session may have ended.
+
+Each process keeps its sockets by account in memory (`Listener`s), with what each may hear. An
+event published here is filtered per listener and written as the same string to every one that
+may hear it: no query per socket. In one process that is all; with Redis, what any process (a web
+process, a worker) publishes reaches the listeners of every process through pub/sub. A socket
+whose queue is full is told it is too slow and closed: it reconnects and catches up from the log,
+and never holds the others back."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import logging
-from collections import defaultdict
-from collections.abc import Iterator
+import secrets
+from collections import defaultdict, deque
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
+import orjson
 from redis.asyncio import Redis
 
 from sportello.kit.revocations import LIVE_BUS_SESSION_KEY, Revocation
+from sportello.realtime.kinds import removed_body
+
+if TYPE_CHECKING:
+    from sportello.realtime.service import Audience
 
 logger = logging.getLogger(__name__)
-CHANNEL = "sportello:live"
+CHANNEL = "sportello:live:events"
 REVOCATION_CHANNEL = "sportello:live:revoked"
 SESSION_INFO_KEY = LIVE_BUS_SESSION_KEY
+PUBLISHER_KEY = "sportello.live_publisher"
+# Frames waiting for a socket before it counts as too slow: a page applies hundreds a second.
+QUEUE_LIMIT = 256
+
+
+@dataclass(frozen=True)
+class PublishedEvent:
+    """One event as the bus carries it: its body and what deciding its listeners needs."""
+
+    seq: int
+    chat_uuid: str
+    operators: str
+    lost_by: str
+    body: str
+
+    def to_wire(self) -> dict[str, Any]:
+        return {"seq": self.seq, "c": self.chat_uuid, "o": self.operators, "l": self.lost_by, "b": self.body}
+
+    @classmethod
+    def from_wire(cls, value: dict[str, Any]) -> PublishedEvent:
+        return cls(
+            seq=int(value["seq"]),
+            chat_uuid=str(value["c"]),
+            operators=str(value["o"]),
+            lost_by=str(value["l"]),
+            body=str(value["b"]),
+        )
+
+
+class Listener:
+    """One open socket as the bus sees it: who listens, and the frames waiting to be written."""
+
+    __slots__ = ("account_id", "audience", "closed", "frames", "ready", "revoked", "too_slow")
+
+    def __init__(self, audience: Audience) -> None:
+        self.account_id = audience.actor.account_id
+        self.audience = audience
+        self.frames: deque[str] = deque()
+        # The one thing a socket's writer waits on: frames, a revocation, its close.
+        self.ready = asyncio.Event()
+        self.too_slow = False
+        self.revoked = False
+        self.closed = False
+
+    def offer(self, frame: str) -> None:
+        if self.too_slow:
+            return
+        if len(self.frames) >= QUEUE_LIMIT:
+            self.too_slow = True
+            self.frames.clear()
+        else:
+            self.frames.append(frame)
+        self.ready.set()
+
+
+def _frame(last: int, bodies: Sequence[str]) -> str:
+    return f'{{"type":"events","last_event_id":{last},"events":[{",".join(bodies)}]}}'
 
 
 class LocalBus:
     def __init__(self) -> None:
-        self._listeners: dict[int, set[asyncio.Event]] = defaultdict(set)
-        self._by_user: dict[int, set[asyncio.Event]] = defaultdict(set)
-        self._by_api_key: dict[int, set[asyncio.Event]] = defaultdict(set)
+        self._listeners: dict[int, set[Listener]] = defaultdict(set)
+        self._by_user: dict[int, set[Listener]] = defaultdict(set)
+        self._by_api_key: dict[int, set[Listener]] = defaultdict(set)
 
     @contextlib.contextmanager
-    def listen(self, account_id: int) -> Iterator[asyncio.Event]:
-        with _registered(self._listeners, account_id) as wake:
-            yield wake
+    def listen(self, audience: Audience) -> Iterator[Listener]:
+        listener = Listener(audience)
+        self._listeners[listener.account_id].add(listener)
+        try:
+            yield listener
+        finally:
+            group = self._listeners.get(listener.account_id)
+            if group is not None:
+                group.discard(listener)
+                if not group:
+                    del self._listeners[listener.account_id]
+
+    def listener_count(self) -> int:
+        return sum(len(group) for group in self._listeners.values())
 
     @contextlib.contextmanager
-    def watch_session(self, *, user_id: int, api_key_id: int | None) -> Iterator[asyncio.Event]:
-        """An event set when a revocation names this user or this API key."""
-        with _registered(self._by_user, user_id) as revoked:
+    def watch_session(self, listener: Listener, *, user_id: int, api_key_id: int | None) -> Iterator[None]:
+        """Wake `listener` (its `revoked` set) when a revocation names this user or this API key."""
+        with _registered(self._by_user, user_id, listener):
             if api_key_id is None:
-                yield revoked
+                yield
                 return
-            self._by_api_key[api_key_id].add(revoked)
-            try:
-                yield revoked
-            finally:
-                _discard(self._by_api_key, api_key_id, revoked)
+            with _registered(self._by_api_key, api_key_id, listener):
+                yield
 
-    def wake_local(self, account_id: int) -> None:
-        for wake in self._listeners.get(account_id, ()):
-            wake.set()
+    def dispatch_local(self, account_id: int, events: Sequence[PublishedEvent]) -> None:
+        """Write the events to this process's listeners of the account: each listener the bodies
+        it may hear, one frame; listeners that hear the same get the same string."""
+        listeners = self._listeners.get(account_id)
+        if not listeners or not events:
+            return
+        last = max(event.seq for event in events)
+        frames: dict[tuple[str, ...], str] = {}
+        for listener in list(listeners):
+            audience = listener.audience
+            bodies = tuple(
+                body
+                for event in events
+                if (
+                    body := audience.body_of(
+                        chat_uuid=event.chat_uuid,
+                        operators=event.operators,
+                        lost_by=event.lost_by,
+                        body=event.body,
+                        removed=removed_body(event.seq, event.chat_uuid),
+                    )
+                )
+                is not None
+            )
+            if not bodies:
+                continue
+            frame = frames.get(bodies)
+            if frame is None:
+                frame = frames[bodies] = _frame(last, bodies)
+            listener.offer(frame)
 
     def revoke_local(self, revocation: Revocation) -> None:
-        for user_id in revocation.user_ids:
-            for revoked in self._by_user.get(user_id, ()):
-                revoked.set()
-        for api_key_id in revocation.api_key_ids:
-            for revoked in self._by_api_key.get(api_key_id, ()):
-                revoked.set()
+        named = [*(self._by_user.get(u, ()) for u in revocation.user_ids)]
+        named += [self._by_api_key.get(k, set()) for k in revocation.api_key_ids]
+        for group in named:
+            for listener in group:
+                listener.revoked = True
+                listener.ready.set()
 
-    async def notify(self, account_id: int) -> None:
-        self.wake_local(account_id)
+    async def publish(self, account_id: int, events: Sequence[PublishedEvent]) -> None:
+        self.dispatch_local(account_id, events)
 
     async def revoke(self, revocation: Revocation) -> None:
         self.revoke_local(revocation)
@@ -72,40 +177,44 @@ class LocalBus:
 
 
 @contextlib.contextmanager
-def _registered(registry: dict[int, set[asyncio.Event]], key: int) -> Iterator[asyncio.Event]:
-    event = asyncio.Event()
-    registry[key].add(event)
+def _registered(registry: dict[int, set[Listener]], key: int, listener: Listener) -> Iterator[None]:
+    registry[key].add(listener)
     try:
-        yield event
+        yield
     finally:
-        _discard(registry, key, event)
-
-
-def _discard(registry: dict[int, set[asyncio.Event]], key: int, event: asyncio.Event) -> None:
-    registry[key].discard(event)
-    if not registry[key]:
-        del registry[key]
+        registry[key].discard(listener)
+        if not registry[key]:
+            del registry[key]
 
 
 class RedisBus(LocalBus):
-    def __init__(self, redis_url: str) -> None:
+    """Events go to this process's listeners at once and to the other processes through Redis;
+    each process skips what it published itself."""
+
+    def __init__(self, redis_url: str, *, installation: str = "") -> None:
         super().__init__()
         self._redis: Redis = Redis.from_url(redis_url)
         self._relay: asyncio.Task[None] | None = None
+        self._origin = secrets.token_hex(8)
+        # Two installations sharing one Redis must never hear each other's events (account 1 of
+        # one is not account 1 of the other): the channels are named for the installation.
+        self._events = f"{CHANNEL}:{installation}" if installation else CHANNEL
+        self._revocations = f"{REVOCATION_CHANNEL}:{installation}" if installation else REVOCATION_CHANNEL
 
-    async def notify(self, account_id: int) -> None:
+    async def publish(self, account_id: int, events: Sequence[PublishedEvent]) -> None:
+        self.dispatch_local(account_id, events)
+        packet = orjson.dumps({"from": self._origin, "account": account_id, "events": [e.to_wire() for e in events]})
         try:
-            await self._redis.publish(CHANNEL, str(account_id))
+            await self._redis.publish(self._events, packet)
         except Exception:
-            # The polling fallback delivers it a few seconds later.
-            logger.warning("could not publish a live notice to Redis", exc_info=True)
-            self.wake_local(account_id)
+            # The other processes' pages catch up when they reconnect (see `_relay_notices`).
+            logger.warning("could not publish live events to Redis", exc_info=True)
 
     async def revoke(self, revocation: Revocation) -> None:
         try:
-            await self._redis.publish(REVOCATION_CHANNEL, revocation.to_json())
+            await self._redis.publish(self._revocations, revocation.to_json())
         except Exception:
-            # This process's sockets close now; the others at their periodic session check.
+            # This process's sockets close now; the others at their session's next check.
             logger.warning("could not publish a revocation to Redis", exc_info=True)
             self.revoke_local(revocation)
 
@@ -113,23 +222,44 @@ class RedisBus(LocalBus):
         if self._relay is None:
             self._relay = asyncio.create_task(self._relay_notices(), name="live-bus-relay")
 
+    def _receive(self, data: Any) -> None:
+        packet = orjson.loads(data)
+        if packet.get("from") == self._origin:
+            return
+        self.dispatch_local(int(packet["account"]), [PublishedEvent.from_wire(e) for e in packet["events"]])
+
+    def _resync_everyone(self) -> None:
+        # What other processes published while Redis was away never reached these sockets:
+        # each is closed as too slow, comes back with its cursor and catches up from the log.
+        for group in self._listeners.values():
+            for listener in group:
+                listener.too_slow = True
+                listener.ready.set()
+
     async def _relay_notices(self) -> None:
+        lost = False
         while True:
             try:
                 async with self._redis.pubsub() as pubsub:
-                    await pubsub.subscribe(CHANNEL, REVOCATION_CHANNEL)
+                    await pubsub.subscribe(self._events, self._revocations)
+                    if lost:
+                        self._resync_everyone()
+                        lost = False
                     async for notice in pubsub.listen():
                         if notice.get("type") != "message":
                             continue
                         channel = notice.get("channel")
-                        with contextlib.suppress(ValueError):
-                            if channel in (REVOCATION_CHANNEL, REVOCATION_CHANNEL.encode()):
+                        try:
+                            if channel in (self._revocations, self._revocations.encode()):
                                 self.revoke_local(Revocation.from_json(notice["data"]))
                             else:
-                                self.wake_local(int(notice["data"]))
+                                self._receive(notice["data"])
+                        except (ValueError, KeyError, TypeError):
+                            logger.warning("a live notice from Redis could not be read", exc_info=True)
             except asyncio.CancelledError:
                 raise
             except Exception:
+                lost = True
                 logger.warning("the live bus lost Redis; retrying in 1 s", exc_info=True)
                 await asyncio.sleep(1)
 
@@ -142,5 +272,10 @@ class RedisBus(LocalBus):
         await self._redis.aclose()
 
 
-def create_bus(redis_url: str | None) -> LocalBus:
-    return RedisBus(redis_url) if redis_url else LocalBus()
+def create_bus(redis_url: str | None, *, signing_key: bytes = b"") -> LocalBus:
+    """The bus of a process; with Redis, on channels named for the installation (a digest of the
+    signing key every process of one installation shares, never the key itself)."""
+    if not redis_url:
+        return LocalBus()
+    installation = hashlib.sha256(b"sportello-live-bus\0" + signing_key).hexdigest()[:16] if signing_key else ""
+    return RedisBus(redis_url, installation=installation)

@@ -1,24 +1,28 @@
 """The live WebSocket of the web app's pages: `/web/live/`.
 
 The page says who it is in its first message (a frame's bearer secret, or nothing and the login
-cookie of the full app) and the id of the last event it has. It is then sent every event it may
-see after that id, as they are committed, and a `resync` when what it missed is gone from the log."""
+cookie of the full app) and the number of the last event it has. It is sent `ready`, then what it
+missed after that number in one frame (from the log: the only query of a socket's life, beside
+the session checks), then every event it may hear as the bus hands it over. A `resync` says that
+what it missed is gone from the log (the page fetches again); a socket that cannot keep up is
+told `slow` and closed with 4408 (the page comes back at once and catches up)."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import logging
-from collections import deque
 from dataclasses import dataclass
-from typing import Any
+from datetime import UTC, datetime
 
+import orjson
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from sportello.accounts import service as accounts_service
 from sportello.accounts.actor import Actor
 from sportello.accounts.deps import SESSION_COOKIE
+from sportello.accounts.permissions import sees_only_assigned_chats
 from sportello.credentials import scope
 from sportello.credentials.models import FrameSession
 from sportello.credentials.origins import normalise_origin
@@ -26,23 +30,21 @@ from sportello.credentials.service import handshake
 from sportello.db.unit_of_work import unit_of_work
 from sportello.errors import Unauthorized
 from sportello.realtime import service
-from sportello.realtime.bus import LocalBus
+from sportello.realtime.bus import Listener, LocalBus
 from sportello.settings import Settings
 
 router = APIRouter()
 logger = logging.getLogger(__name__)
 
 HELLO_TIMEOUT_SECONDS = 10
-# Notices can be lost (another process, Redis away): a listener also looks this often.
-POLL_SECONDS = 5.0
-# A session that ends is closed at once when its end is announced on the bus (a new private key, a
-# revoked API key, a removed user); one that merely expires, or whose notice was lost, within this time.
-RECHECK_SECONDS = 60.0
-# Ids are handed out at insert, not at commit: a transaction that commits late can land below the
-# cursor. Looking this far back and skipping what was sent catches it.
-LOOK_BACK = 50
+# What a page that was away may catch up on in one answer; more than this and it fetches again.
+CATCH_UP_LIMIT = 1000
+# A session is checked again when a revocation names it and when it is due to expire, and at
+# least this often (a login session's end may move).
+RECHECK_SECONDS = 3600.0
 EXPIRED_CLOSE_CODE = 4401
 EXPIRED_CLOSE_REASON = "session_expired"
+TOO_SLOW_CLOSE_CODE = 4408
 
 
 @dataclass(frozen=True)
@@ -66,6 +68,7 @@ class _Identity:
     audience: service.Audience
     # A frame's API key: its revocation closes the socket too.
     api_key_id: int | None
+    expires_at: datetime
 
 
 def _chat_of_frame(frame: FrameSession) -> str | None:
@@ -77,19 +80,25 @@ def _chat_of_frame(frame: FrameSession) -> str | None:
     return reachable[0] if reachable else ""
 
 
+def _audience(actor: Actor, only_chat_uuid: str | None = None) -> service.Audience:
+    return service.Audience(
+        actor=actor, only_chat_uuid=only_chat_uuid, operator_only=sees_only_assigned_chats(actor.role)
+    )
+
+
 async def _identify(session: AsyncSession, credentials: _Credentials, settings: Settings) -> _Identity:
     if credentials.frame_secret is not None:
         frame, user, api_key = await handshake.resolve_frame_session(
             session, secret=credentials.frame_secret, signing_key=settings.signing_key
         )
-        audience = service.Audience(actor=Actor.of(user), only_chat_uuid=_chat_of_frame(frame))
-        return _Identity(audience=audience, api_key_id=api_key.id)
+        audience = _audience(Actor.of(user), _chat_of_frame(frame))
+        return _Identity(audience=audience, api_key_id=api_key.id, expires_at=frame.expires_at)
     if credentials.login_token:
         found = await accounts_service.find_login_session(
             session, token=credentials.login_token, signing_key=settings.signing_key
         )
         if found is not None:
-            return _Identity(audience=service.Audience(actor=Actor.of(found[1])), api_key_id=None)
+            return _Identity(audience=_audience(Actor.of(found[1])), api_key_id=None, expires_at=found[0].expires_at)
     raise Unauthorized("Your session has ended.", code="session_expired")
 
 
@@ -117,22 +126,47 @@ async def live(websocket: WebSocket) -> None:
         frame_secret=secret if isinstance(secret, str) and secret else None,
         login_token=websocket.cookies.get(SESSION_COOKIE),
     )
+    after = hello.get("after")
+    if not (isinstance(after, int) and not isinstance(after, bool) and after >= 0):
+        after = None
     try:
         async with unit_of_work(sessionmaker) as session:
             identity = await _identify(session, credentials, settings)
-            oldest, newest = await service.bounds(session, account_id=identity.audience.actor.account_id)
     except Unauthorized:
         await _expired(websocket)
         return
-    after = hello.get("after")
-    resync = False
-    if isinstance(after, int) and not isinstance(after, bool) and after >= 0:
-        # Gone from the log (pruned) or from another database: the page must fetch everything again.
-        resync = (oldest and after < oldest - 1) or after > newest
-        cursor = newest if resync else after
-    else:
-        cursor = newest
-    await _serve(websocket, sessionmaker, settings, bus, credentials, identity, cursor, bool(resync))
+    # Listening before the log is read: an event committed in between is in one or the other
+    # (or both: the page applies each id once).
+    with (
+        bus.listen(identity.audience) as listener,
+        bus.watch_session(listener, user_id=identity.audience.actor.user_id, api_key_id=identity.api_key_id),
+    ):
+        async with unit_of_work(sessionmaker) as session:
+            # A revocation committed while this socket was being identified was announced before
+            # it listened: the session is looked at once more here.
+            try:
+                identity = await _identify(session, credentials, settings)
+            except Unauthorized:
+                await _expired(websocket)
+                return
+            listener.audience = identity.audience
+            oldest, newest = await service.bounds(session, account_id=identity.audience.actor.account_id)
+            missed: list[str] = []
+            resync = False
+            if after is not None:
+                # Gone from the log (pruned), from another database, or too much: fetch everything again.
+                resync = (oldest > 0 and after < oldest - 1) or after > newest or newest - after > CATCH_UP_LIMIT
+                if not resync and after < newest:
+                    missed, _ = await service.events_after(
+                        session, audience=identity.audience, after=after, limit=CATCH_UP_LIMIT
+                    )
+        try:
+            await websocket.send_text(f'{{"type":"ready","last_event_id":{newest},"resync":{str(resync).lower()}}}')
+            if missed:
+                await websocket.send_text(f'{{"type":"events","last_event_id":{newest},"events":[{",".join(missed)}]}}')
+            await _serve(websocket, sessionmaker, settings, credentials, identity, listener)
+        except (WebSocketDisconnect, RuntimeError):
+            pass
 
 
 async def _expired(websocket: WebSocket) -> None:
@@ -145,89 +179,57 @@ async def _serve(
     websocket: WebSocket,
     sessionmaker: async_sessionmaker[AsyncSession],
     settings: Settings,
-    bus: LocalBus,
     credentials: _Credentials,
     identity: _Identity,
-    cursor: int,
-    resync: bool,
+    listener: Listener,
 ) -> None:
-    sent: deque[int] = deque(maxlen=4 * LOOK_BACK)
-    actor = identity.audience.actor
-    async with unit_of_work(sessionmaker) as session:
-        # What the page already has must not come back as new.
-        known = await service.events_for(session, audience=identity.audience, after_id=max(0, cursor - LOOK_BACK))
-    sent.extend(event.id for event in known if event.id <= cursor)
-    send_lock = asyncio.Lock()
-    closed = asyncio.Event()
-
-    async def send(data: dict[str, Any]) -> None:
-        async with send_lock:
-            await websocket.send_json(data)
+    """Write what the bus queues for this socket until it closes. The writer waits on one event
+    (frames, a revocation or the close set it) with a timer at the session's end: an idle socket
+    costs a suspended task and that timer, and a wake costs no task of its own."""
 
     async def read() -> None:
         # The client's pings keep proxies from closing an idle connection; its silence ends it.
         try:
             while True:
-                message = await websocket.receive_json()
-                if isinstance(message, dict) and message.get("type") == "ping":
-                    await send({"type": "pong"})
+                message = await websocket.receive_text()
+                with contextlib.suppress(ValueError):
+                    if orjson.loads(message) == {"type": "ping"}:
+                        listener.offer('{"type":"pong"}')
         except Exception:
-            closed.set()
+            listener.closed = True
+            listener.ready.set()
 
-    await send({"type": "ready", "last_event_id": cursor, "resync": resync})
     reader = asyncio.create_task(read())
-    loop = asyncio.get_running_loop()
-    checked_at = loop.time()
     try:
-        with (
-            bus.listen(actor.account_id) as wake,
-            bus.watch_session(user_id=actor.user_id, api_key_id=identity.api_key_id) as revoked,
-        ):
-            # A revocation committed while this socket was being identified was announced before
-            # it listened: look once now.
-            revoked.set()
-            while not closed.is_set():
-                wake.clear()
-                async with unit_of_work(sessionmaker) as session:
-                    if revoked.is_set() or loop.time() - checked_at > RECHECK_SECONDS:
-                        revoked.clear()
-                        checked_at = loop.time()
-                        try:
-                            # A changed role changes what the socket may hear, too.
-                            identity = await _identify(session, credentials, settings)
-                        except Unauthorized:
-                            await _expired(websocket)
-                            return
-                    events = await service.events_for(
-                        session, audience=identity.audience, after_id=max(0, cursor - LOOK_BACK)
-                    )
-                fresh = [event for event in events if event.id not in sent]
-                if fresh:
-                    cursor = max(cursor, max(event.id for event in fresh))
-                    sent.extend(event.id for event in fresh)
-                    await send(
-                        {
-                            "type": "events",
-                            "last_event_id": cursor,
-                            "events": [
-                                {"id": e.id, "kind": e.kind, "chat_uuid": e.chat_uuid, "ref": e.ref} for e in fresh
-                            ],
-                        }
-                    )
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(_first(wake, closed, revoked), POLL_SECONDS)
-    except (WebSocketDisconnect, RuntimeError):
-        pass
+        while True:
+            seconds = min(RECHECK_SECONDS, max(0.0, (identity.expires_at - datetime.now(UTC)).total_seconds()))
+            due = False
+            try:
+                async with asyncio.timeout(seconds):
+                    await listener.ready.wait()
+            except TimeoutError:
+                due = True
+            if listener.closed:
+                return
+            if due or listener.revoked:
+                listener.revoked = False
+                try:
+                    # A changed role changes what the socket may hear, too.
+                    async with unit_of_work(sessionmaker) as session:
+                        identity = await _identify(session, credentials, settings)
+                except Unauthorized:
+                    await _expired(websocket)
+                    return
+                listener.audience = identity.audience
+            if listener.too_slow:
+                with contextlib.suppress(Exception):
+                    await websocket.send_text('{"type":"slow"}')
+                    await websocket.close(code=TOO_SLOW_CLOSE_CODE, reason="too_slow")
+                return
+            listener.ready.clear()
+            while listener.frames:
+                await websocket.send_text(listener.frames.popleft())
     finally:
         reader.cancel()
         with contextlib.suppress(asyncio.CancelledError, Exception):
             await reader
-
-
-async def _first(*events: asyncio.Event) -> None:
-    waiters = [asyncio.ensure_future(event.wait()) for event in events]
-    try:
-        await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
-    finally:
-        for waiter in waiters:
-            waiter.cancel()

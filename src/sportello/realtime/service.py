@@ -1,37 +1,86 @@
-"""Recording live events with the change they report, and reading them back for a listener.
+"""What a transaction changed, told to live listeners as the change itself.
 
-An event is written in the transaction of its change, so it exists exactly when the change does;
-the bus is told after the commit. Events are hints ("chat X changed"): pages fetch again what they
-show, so a repeated event is harmless and a client may safely be sent an event twice."""
+The one function that changes a chat, a message, a template or a payment request calls a
+`record_*` here. That only notes the change (no query): the last step of the transaction
+(`realtime.publisher`) renders every noted change once in its public shape, numbers the events
+of each account and stores them beside the change, so an event exists exactly when its change
+does; after the commit the bus hands them to every listening page. A listener that was away asks
+for what it missed by number (`events_after`)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
+from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import object_session
 
 from sportello.accounts.actor import Actor
-from sportello.accounts.permissions import sees_only_assigned_chats
 from sportello.chats.models import Chat
-from sportello.db.unit_of_work import after_commit_once
+from sportello.db.unit_of_work import TX_PREFIX, before_commit_once, transaction_info
 from sportello.messages.models import Message
 from sportello.realtime import repository as repo
-from sportello.realtime.bus import SESSION_INFO_KEY, LocalBus
+from sportello.realtime.bus import PUBLISHER_KEY
+from sportello.realtime.kinds import removed_body
 from sportello.realtime.models import LiveEvent
 
 KEEP_FOR = timedelta(days=2)
+_CHANGES = "live.changes"
+_UNREAD_BEFORE = "live.unread_before"
 
 
-@dataclass(frozen=True)
-class Audience:
-    """Who listens, and so which events they hear: what the REST reads would show them. A Chat
-    Operator hears of the chats assigned to them; a frame whose page is one chat (no chat list)
-    of that chat only (`only_chat_uuid`; "" for none). Events that name no chat reach everyone."""
+@dataclass
+class Changes:
+    """One transaction's changes, by account, in the order they were noted."""
 
-    actor: Actor
-    only_chat_uuid: str | None = None
+    # chat id → account id; a chat whose own shape changed (a new message, unread, assignment).
+    chats: dict[int, int] = field(default_factory=dict)
+    # chat id → its unread count when first noted (the listener below keeps the truer one).
+    unread_noted: dict[int, int] = field(default_factory=dict)
+    # chat id → user ids who lost it (assignment): they hear `chat_removed`.
+    lost: dict[int, set[int]] = field(default_factory=dict)
+    # (account id, message id or uuid)
+    messages: dict[int, int] = field(default_factory=dict)
+    message_uuids: dict[str, int] = field(default_factory=dict)
+    templates: dict[int, int] = field(default_factory=dict)
+    payments: dict[int, int] = field(default_factory=dict)
+    # accounts where many chats changed at once
+    bulk: list[int] = field(default_factory=list)
+
+    def accounts(self) -> set[int]:
+        found = set(self.chats.values()) | set(self.messages.values()) | set(self.message_uuids.values())
+        return found | set(self.templates.values()) | set(self.payments.values()) | set(self.bulk)
+
+
+def _changes(session: AsyncSession) -> Changes:
+    changes = transaction_info(session, _CHANGES, Changes)
+    publisher: Any = session.info.get(PUBLISHER_KEY)
+    # A session without one (a one-off CLI command) tells nobody: no page listens to it.
+    if publisher is not None:
+        before_commit_once(session, "live", publisher.stage)
+    return changes
+
+
+def noted_changes(session: AsyncSession) -> tuple[Changes | None, dict[int, int]]:
+    """The publisher's reading of what this transaction noted, and the chats' unread counts as
+    they were before it changed them."""
+    changes: Changes | None = session.info.get(TX_PREFIX + _CHANGES)
+    before: dict[int, int] = session.info.get(TX_PREFIX + _UNREAD_BEFORE, {})
+    return changes, before
+
+
+@event.listens_for(Chat.unread_count, "set", active_history=True)
+def _remember_unread(target: Chat, value: Any, old: Any, _initiator: Any) -> None:
+    # The count before the transaction's first change of it: whether a chat became unread (or
+    # read) is told with its event, so pages keep their unread count without asking.
+    session = object_session(target)
+    if session is None or target.id is None:
+        return
+    before: dict[int, int] = session.info.setdefault(TX_PREFIX + _UNREAD_BEFORE, {})
+    before.setdefault(target.id, old if isinstance(old, int) else 0)
 
 
 def record(
@@ -42,50 +91,94 @@ def record(
     chat: Chat | None = None,
     ref: str = "",
 ) -> None:
-    repo.add(
-        session,
-        LiveEvent(
-            account_id=account_id,
-            kind=kind,
-            contact_id=chat.contact_id if chat is not None else None,
-            chat_uuid=chat.uuid if chat is not None else "",
-            ref=ref,
-        ),
-    )
-    bus: LocalBus | None = session.info.get(SESSION_INFO_KEY)
-    if bus is not None:
-
-        async def notify() -> None:
-            await bus.notify(account_id)
-
-        after_commit_once(session, f"live:{account_id}", notify)
+    """A change by kind: `message` (with the message's uuid as `ref`), `chat`, `chats` (many at
+    once), `template` (its id as `ref`)."""
+    if kind == "message" and ref:
+        _changes(session).message_uuids.setdefault(ref, account_id)
+    elif kind == "template" and ref.isdigit():
+        _changes(session).templates.setdefault(int(ref), account_id)
+    elif kind == "chat" and chat is not None:
+        record_chat(session, chat)
+    else:
+        _changes(session).bulk.append(account_id)
 
 
 def record_chat(session: AsyncSession, chat: Chat, *, kind: str = "chat", ref: str = "") -> None:
-    record(session, account_id=chat.account_id, kind=kind, chat=chat, ref=ref)
+    """The chat changed; with `kind="message"` and a message uuid as `ref`, because of that
+    message (a new one): both are told."""
+    changes = _changes(session)
+    changes.chats.setdefault(chat.id, chat.account_id)
+    changes.unread_noted.setdefault(chat.id, chat.unread_count or 0)
+    if kind == "message" and ref:
+        changes.message_uuids.setdefault(ref, chat.account_id)
 
 
-def record_assignment(session: AsyncSession, chat: Chat, *, someone_lost_it: bool) -> None:
-    """The chat changed hands. Told with its chat, so only those who may see it now hear its uuid
-    (and a Chat Operator never learns of chats that are not theirs). One who just lost it may no
-    longer hear of it: a notice that names no chat tells every list to look again, which drops it."""
-    record_chat(session, chat, kind="chats", ref=chat.uuid)
-    if someone_lost_it:
-        record(session, account_id=chat.account_id, kind="chats")
+def record_assignment(session: AsyncSession, chat: Chat, *, lost_by: Iterable[int] = ()) -> None:
+    """The chat changed hands. Told with its chat, so only those who may see it now hear of it;
+    a Chat Operator who just lost it hears `chat_removed` and never more of it."""
+    record_chat(session, chat)
+    _changes(session).lost.setdefault(chat.id, set()).update(lost_by)
 
 
-async def events_for(
-    session: AsyncSession, *, audience: Audience, after_id: int, limit: int = 200
-) -> Sequence[LiveEvent]:
-    actor = audience.actor
-    return await repo.after(
-        session,
-        account_id=actor.account_id,
-        after_id=after_id,
-        only_assigned_to=actor.user_id if sees_only_assigned_chats(actor.role) else None,
-        only_chat_uuid=audience.only_chat_uuid,
-        limit=limit,
-    )
+async def record_message(session: AsyncSession, message: Message) -> None:
+    """A message was stored or changed (a status tick, a failure, a reaction, its media)."""
+    _changes(session).messages.setdefault(message.id, message.account_id)
+
+
+def record_template(session: AsyncSession, *, account_id: int, template_id: int) -> None:
+    _changes(session).templates.setdefault(template_id, account_id)
+
+
+def record_payment(session: AsyncSession, *, account_id: int, request_id: int) -> None:
+    """A payment request changed (opened by the customer)."""
+    _changes(session).payments.setdefault(request_id, account_id)
+
+
+@dataclass(frozen=True)
+class Audience:
+    """Who listens, and so which events they hear: what the REST reads would show them. A Chat
+    Operator hears of the chats assigned to them; a frame whose page is one chat (no chat list)
+    of that chat only (`only_chat_uuid`; "" for none). Events that name no chat reach everyone."""
+
+    actor: Actor
+    only_chat_uuid: str | None = None
+    operator_only: bool = False
+
+    def body_of(self, *, chat_uuid: str, operators: str, lost_by: str, body: str, removed: str) -> str | None:
+        """What this listener is sent of one event: its body, `removed` (the chat left their
+        view), or nothing."""
+        if not chat_uuid:
+            return body
+        if self.only_chat_uuid is not None and chat_uuid != self.only_chat_uuid:
+            return None
+        if self.operator_only:
+            mark = f",{self.actor.user_id},"
+            if mark in operators:
+                return body
+            return removed if mark in lost_by else None
+        return body
+
+
+async def events_after(
+    session: AsyncSession, *, audience: Audience, after: int, limit: int = 1000
+) -> tuple[list[str], int]:
+    """The bodies of the events after number `after` this audience may hear, in order, and the
+    number of the last event read (seen or not)."""
+    rows = await repo.after(session, account_id=audience.actor.account_id, after=after, limit=limit)
+    bodies: list[str] = []
+    last = after
+    for row in rows:
+        last = row.seq
+        body = audience.body_of(
+            chat_uuid=row.chat_uuid,
+            operators=row.operators,
+            lost_by=row.lost_by,
+            body=row.body,
+            removed=removed_body(row.seq, row.chat_uuid),
+        )
+        if body is not None:
+            bodies.append(body)
+    return bodies, last
 
 
 async def bounds(session: AsyncSession, *, account_id: int) -> tuple[int, int]:
@@ -96,12 +189,10 @@ async def prune(session: AsyncSession, *, now: datetime | None = None) -> int:
     return await repo.delete_older_than(session, when=(now or datetime.now(UTC)) - KEEP_FOR)
 
 
-async def record_message(session: AsyncSession, message: Message) -> None:
-    """A message was stored or changed (a status tick, a failure)."""
-    chat = await session.get(Chat, message.chat_id)
-    if chat is not None:
-        record(session, account_id=message.account_id, kind="message", chat=chat, ref=message.uuid)
+def ids_text(ids: Iterable[int]) -> str:
+    """User ids as stored for the in-memory check: ",3,7," (or "" for none)."""
+    ordered = sorted(ids)
+    return f",{','.join(str(i) for i in ordered)}," if ordered else ""
 
 
-def record_template(session: AsyncSession, *, account_id: int, template_id: int) -> None:
-    record(session, account_id=account_id, kind="template", ref=str(template_id))
+__all__ = ["Audience", "Changes", "LiveEvent"]

@@ -11,8 +11,8 @@ from sportello.kit.deps import AppSettings, DbSession
 from sportello.kit.pagination import Page, PageNumber, PageRequest, PageSize, page_links
 from sportello.kit.schemas import ERROR_RESPONSES, MAX_ID
 from sportello.templates import service
-from sportello.templates.models import Template
 from sportello.templates.schemas import TemplateCreate, TemplateRead, TemplateUpdate
+from sportello.templates.shapes import template_read
 from sportello.whatsapp.client import GraphApiClient
 
 router = APIRouter(prefix="/api/1/templates", tags=["templates"], responses=ERROR_RESPONSES)
@@ -28,25 +28,6 @@ def _graph(request: Request, settings: AppSettings) -> service.Graph:
 
 
 GraphDep = Annotated[service.Graph, Depends(_graph)]
-
-
-def template_read(template: Template) -> TemplateRead:
-    return TemplateRead(
-        id=template.id,
-        name=template.name,
-        language=template.language,
-        category=template.category,
-        subcategory=template.subcategory,
-        status=template.status,
-        rejection_reason=template.rejection_reason,
-        parameter_format=template.parameter_format,
-        rejection_code=template.rejection_code,
-        rejection_recommendation=template.rejection_recommendation,
-        content=template.components,
-        placeholders=service.order_of(template),
-        created_datetime=template.created_at,
-        updated_datetime=template.updated_at,
-    )
 
 
 @router.get("/", summary="List templates")

@@ -154,6 +154,22 @@ export interface Chat {
   username?: string;
 }
 
+/** What a live event is about (`schemas/live-event.v1.json`). */
+export type LiveEventKind = "message" | "chat" | "chat_removed" | "chats" | "template" | "payment";
+
+/** One change as the pages' live socket (`/web/live/`) receives it, numbered per account in commit
+ * order. `data` is the change in the shape the reads give it: a `Message`, a `Chat`, `{uuid}` for
+ * `chat_removed`, a template, a payment request; absent for `chats` (many chats changed: ask again). */
+export interface LiveEvent {
+  id: number;
+  kind: LiveEventKind;
+  chat_uuid: string;
+  ref: string;
+  data?: Message | Chat | { uuid: string } | Record<string, unknown> | null;
+  /** `chat` only: +1 the chat became unread, -1 it became read, 0 neither. */
+  unread_delta?: number | null;
+}
+
 /** Every page: whether any chat the signed-in user may see has unread messages. */
 export interface HasUnreadChatsChanged {
   eventType: "hasUnreadChatsChanged";

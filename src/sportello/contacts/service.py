@@ -65,15 +65,19 @@ async def upsert_from_whatsapp(
     user_id: str = "",
     parent_user_id: str = "",
     username: str = "",
+    found: tuple[Contact | None, Contact | None] | None = None,
 ) -> Contact:
     """The contact who wrote (or is written to), found by BSUID first, then by phone; created on
     first sight with WhatsApp's profile name as first name (what the inbox shows). What Meta
     tells is learnt: a phone for a contact known only by BSUID (a contact book pair), a BSUID
     for one known by phone, the profile name and username; the names people typed are never
-    overwritten. Should phone and BSUID name two contacts, merge them first (`find_whatsapp_user`)."""
+    overwritten. Should phone and BSUID name two contacts, merge them first (`find_whatsapp_user`).
+    `found`: what `find_whatsapp_user` just answered for this identity, not to ask it again."""
     if not phone and not user_id:
         raise InvalidInput("A WhatsApp user has a phone or a user id.", code="no_whatsapp_identity")
-    by_user, by_phone = await find_whatsapp_user(session, account_id=account_id, phone=phone, user_id=user_id)
+    if found is None:
+        found = await find_whatsapp_user(session, account_id=account_id, phone=phone, user_id=user_id)
+    by_user, by_phone = found
     contact = by_user or by_phone
     if contact is None:
         try:
@@ -100,13 +104,18 @@ async def upsert_from_whatsapp(
         contact.phone = phone
     if user_id and contact.whatsapp_user_id != user_id:
         contact.whatsapp_user_id = user_id
+    learn_profile(contact, profile_name=profile_name, parent_user_id=parent_user_id, username=username)
+    return contact
+
+
+def learn_profile(contact: Contact, *, profile_name: str, parent_user_id: str = "", username: str = "") -> None:
+    """What Meta tells of a WhatsApp user besides who they are; the names people typed stay."""
     if parent_user_id:
         contact.parent_user_id = parent_user_id[:140]
     if username and contact.username != username:
         contact.username = username[:100]
     if profile_name and contact.profile_name != profile_name:
         contact.profile_name = profile_name[:200]
-    return contact
 
 
 async def change_number(

@@ -16,7 +16,7 @@ from sportello.credentials.models import ApiKey, FrameSession
 from sportello.credentials.origins import origin_allowed
 from sportello.credentials.scope import may_change_templates, may_open_chat, may_open_chat_list, reachable_chats
 from sportello.credentials.service import api_keys, handshake
-from sportello.credentials.writes import GroupCommit
+from sportello.credentials.writes import TokenWrites
 from sportello.errors import Forbidden, RateLimited, Unauthorized
 from sportello.kit.deps import AppSettings, AppThrottle, DbSession, client_address
 from sportello.kit.i18n import normalise_language
@@ -55,11 +55,11 @@ async def _api_caller(key: Annotated[ApiKey, Depends(_api_key)]) -> ApiCaller:
     return ApiCaller(account_id=key.account_id, api_key_id=key.id, allowed_origins=tuple(key.allowed_origins))
 
 
-def _credential_writes(request: Request) -> GroupCommit:
+def _credential_writes(request: Request) -> TokenWrites:
     """This app's group commit for the handshake's writes, made on first use."""
-    writes: GroupCommit | None = getattr(request.app.state, "credential_writes", None)
+    writes: TokenWrites | None = getattr(request.app.state, "credential_writes", None)
     if writes is None:
-        writes = request.app.state.credential_writes = GroupCommit(request.app.state.sessionmaker)
+        writes = request.app.state.credential_writes = TokenWrites(request.app.state.sessionmaker)
     return writes
 
 
@@ -195,7 +195,7 @@ async def _viewer_that_can_change_templates(viewer: Annotated[Viewer, Depends(_v
 
 
 ApiKeyDep = Annotated[ApiKey, Depends(_api_key)]
-CredentialWrites = Annotated[GroupCommit, Depends(_credential_writes)]
+CredentialWrites = Annotated[TokenWrites, Depends(_credential_writes)]
 ApiKeyCaller = Annotated[ApiCaller, Depends(_api_caller)]
 FrameSessionCaller = Annotated[FrameCaller, Depends(_frame_caller)]
 PageViewer = Annotated[Viewer, Depends(_viewer)]

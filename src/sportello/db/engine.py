@@ -53,7 +53,9 @@ def make_sqlite_file_private(url: str) -> None:
 def create_engine(url: str) -> AsyncEngine:
     if is_sqlite(url):
         make_sqlite_file_private(url)
-        engine = create_async_engine(url, connect_args={"timeout": 10})
+        # Readers run beside the writer in WAL: a request, the group commits and the workers each
+        # hold a connection, so the default pool (5 and 10 more) made requests queue for one.
+        engine = create_async_engine(url, connect_args={"timeout": 10}, pool_size=20, max_overflow=20)
         event.listen(engine.sync_engine, "connect", _configure_sqlite)
         return engine
     return create_async_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)

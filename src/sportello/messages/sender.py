@@ -52,6 +52,8 @@ MAX_ATTEMPTS = 12
 # What a number may save up: 50 ms of its rate, so a sender that wakes late does not lose pace,
 # while any second holds at most rate + 5 % of it.
 BURST_SECONDS = 0.05
+# Sends on the way at most, whatever the rate (the pooled HTTP client keeps as many connections).
+MAX_IN_FLIGHT = 128
 
 
 @dataclass(frozen=True)
@@ -148,7 +150,7 @@ class OutboundSender(PollingLoop):
         # Enough on the way to keep up the rate while outcomes wait for their commit (1/8 s of
         # it, and at least 32 for a busy machine), and few: each one Meta accepted whose answer
         # a crash loses waits for its status webhook (`send_reconcile_seconds`) before it may go again.
-        self._max_in_flight = max(32, min(128, int(rate / 8)))
+        self._max_in_flight = max(32, min(MAX_IN_FLIGHT, int(rate / 8)))
         self._lanes: dict[str, asyncio.Lock] = {}
         self._tokens: dict[str, str] = {}
         _running.add(self)

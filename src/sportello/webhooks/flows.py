@@ -30,7 +30,7 @@ from sportello.messages.statuses import next_status
 from sportello.payments import repository as payments_repo
 from sportello.realtime import service as live
 from sportello.templates.models import Template, TemplateStatus
-from sportello.webhooks.processor import ClaimedEvent, Deferred
+from sportello.webhooks.processor import BATCH_MEMO, ClaimedEvent, Deferred
 from sportello.whatsapp.user_ids import is_bsuid
 from sportello.whatsapp.webhook_payload import (
     InboundMessage,
@@ -139,8 +139,31 @@ def _phone(wa_id: str) -> str | None:
         return None
 
 
+def _memo(session: AsyncSession) -> dict[tuple[object, ...], object]:
+    """The contacts and chats this batch resolved: a chat's next message in the same batch (the
+    common case under load) costs no lookup. Forgotten whenever who is who changes (a merge, a
+    new phone or BSUID), and by the processor when an event is rolled back."""
+    memo: dict[tuple[object, ...], object] = session.info.setdefault(BATCH_MEMO, {})
+    return memo
+
+
+def _forget(session: AsyncSession) -> None:
+    session.info.pop(BATCH_MEMO, None)
+
+
+async def _chat(session: AsyncSession, contact: Contact, number_id: int) -> Chat:
+    key = ("chat", contact.id)
+    chat = _memo(session).get(key)
+    if isinstance(chat, Chat) and chat.whatsapp_number_id is not None:
+        return chat
+    chat = await chats_service.ensure_chat(session, contact=contact, whatsapp_number_id=number_id)
+    _memo(session)[key] = chat
+    return chat
+
+
 async def _merge(session: AsyncSession, *, keep: Contact, gone: Contact, number_id: int) -> None:
     """One person known twice (`gone` by phone, `keep` by BSUID): one contact, one chat."""
+    _forget(session)
     keep_chat = await chats_service.ensure_chat(session, contact=keep, whatsapp_number_id=number_id)
     gone_chat = await chats_service.ensure_chat(session, contact=gone, whatsapp_number_id=None)
     newest = await messages_repo.move_to_chat(session, from_chat_id=gone_chat.id, to_chat_id=keep_chat.id)
@@ -155,12 +178,28 @@ async def _contact(
 ) -> Contact:
     """The contact who wrote, by BSUID or phone; when a message names both and they were two
     contacts (known by phone before, by BSUID since), they become one."""
-    by_user, by_phone = await contacts_service.find_whatsapp_user(
+    key = ("contact", number.account_id, phone, change.user_id)
+    known = _memo(session).get(key)
+    if (
+        isinstance(known, Contact)
+        and (not phone or known.phone == phone)
+        and (not change.user_id or known.whatsapp_user_id == change.user_id)
+    ):
+        # Resolved by an earlier event of this batch, and who is who has not changed since.
+        contacts_service.learn_profile(
+            known, profile_name=change.profile_name, parent_user_id=change.parent_user_id, username=change.username
+        )
+        return known
+    found = await contacts_service.find_whatsapp_user(
         session, account_id=number.account_id, phone=phone, user_id=change.user_id
     )
-    if by_user is not None and by_phone is not None and by_user.id != by_phone.id:
+    by_user, by_phone = found
+    merged = by_user is not None and by_phone is not None and by_user.id != by_phone.id
+    if by_user is not None and by_phone is not None and merged:
         await _merge(session, keep=by_user, gone=by_phone, number_id=number.id)
-    return await contacts_service.upsert_from_whatsapp(
+    before = by_user or by_phone
+    identity = (before.phone, before.whatsapp_user_id) if before is not None else None
+    contact = await contacts_service.upsert_from_whatsapp(
         session,
         account_id=number.account_id,
         phone=phone,
@@ -168,7 +207,12 @@ async def _contact(
         user_id=change.user_id,
         parent_user_id=change.parent_user_id,
         username=change.username,
+        found=None if merged else found,
     )
+    if identity is not None and identity != (contact.phone, contact.whatsapp_user_id):
+        _forget(session)  # a phone or BSUID moved: what the batch remembered may name the wrong one
+    _memo(session)[key] = contact
+    return contact
 
 
 def _shared_own_phone(change: InboundMessage) -> str | None:
@@ -202,6 +246,7 @@ async def _number_changed(session: AsyncSession, contact: Contact, change: Inbou
     await contacts_service.change_number(
         session, contact=contact, phone=new_phone, user_id=new_user_id, parent_user_id=notice["new_parent_user_id"]
     )
+    _forget(session)
     return contact
 
 
@@ -224,10 +269,11 @@ async def _inbound(session: AsyncSession, change: InboundMessage, signers: _Sign
         if by_phone is not None and by_phone.id != contact.id:
             await _merge(session, keep=contact, gone=by_phone, number_id=number.id)
         contact.phone = shared
+        _forget(session)
     # pywa reads `customer_changed_number` as the same notice (Meta's pages name it both ways).
     if change.system is not None and change.system["type"] in ("user_changed_number", "customer_changed_number"):
         contact = await _number_changed(session, contact, change, number.id)
-    chat = await chats_service.ensure_chat(session, contact=contact, whatsapp_number_id=number.id)
+    chat = await _chat(session, contact, number.id)
     content: dict[str, object] = {}
     if change.media is not None:
         content["media"] = {
@@ -373,6 +419,7 @@ async def _learn_recipient(session: AsyncSession, message: Message, user_id: str
         await _merge(session, keep=known, gone=contact, number_id=number_id)
     elif contact.whatsapp_user_id is None:
         contact.whatsapp_user_id = user_id
+        _forget(session)
 
 
 async def _template_status(session: AsyncSession, change: TemplateStatusUpdate, signers: _Signers) -> None:

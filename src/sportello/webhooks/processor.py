@@ -41,6 +41,10 @@ BATCH_SIZE = 100
 # be stored: a batch stops taking events after this long (what it did not reach is released),
 # and takes turns with the webhook writer of its process (`WebhookWriter.write_turn`).
 SQLITE_BATCH_SECONDS = 0.05
+# What a flow remembers for the rest of its batch (the contacts and chats it resolved), in the
+# session's `info`: dropped when an event of the batch is rolled back to its savepoint, since
+# what it remembered may be gone with it.
+BATCH_MEMO = "sportello.webhooks.batch_memo"
 
 
 class Deferred(Exception):
@@ -129,9 +133,11 @@ async def _apply_alone(session: AsyncSession, apply: ApplyEvent, event: ClaimedE
         async with session.begin_nested():
             return (WebhookState.PROCESSED, await apply(session, event), None)
     except Deferred as wait:
+        session.info.pop(BATCH_MEMO, None)
         state = WebhookState.FAILED if event.attempts >= MAX_DEFERRALS else WebhookState.RECEIVED
         return (state, str(wait), backoff(event.attempts))
     except Exception as exc:
+        session.info.pop(BATCH_MEMO, None)
         logger.exception("webhook event failed", extra={"event_id": event.id})
         return (WebhookState.FAILED, f"{type(exc).__name__}: {exc}", None)
 

@@ -9,7 +9,7 @@ from sportello.credentials.pruner import ExpiredCredentialPruner
 from sportello.kit.encryption import SecretBox
 from sportello.mail.sender import MailSender
 from sportello.messages.media_fetcher import MediaFetcher
-from sportello.messages.sender import OutboundSender
+from sportello.messages.sender import MAX_IN_FLIGHT, OutboundSender
 from sportello.operator_console.pruner import ExpiredOperatorSessionPruner
 from sportello.read_receipts.sender import ReadReceiptSender
 from sportello.realtime.pruner import LiveEventPruner
@@ -21,10 +21,12 @@ from sportello.whatsapp.client import GraphApiClient
 
 class Workers:
     def __init__(self, sessionmaker: async_sessionmaker[AsyncSession], settings: Settings, box: SecretBox) -> None:
-        # One pooled client for every call to Meta; its timeouts bound a send attempt.
+        # One pooled client for every call to Meta; its timeouts bound a send attempt. Every
+        # connection is kept alive, as many as the sender has sends on the way at most: a pool
+        # that kept fewer closed and reopened a connection per send beyond them.
         self.http = httpx.AsyncClient(
             timeout=httpx.Timeout(20.0, connect=5.0),
-            limits=httpx.Limits(max_connections=50, max_keepalive_connections=20),
+            limits=httpx.Limits(max_connections=MAX_IN_FLIGHT, max_keepalive_connections=MAX_IN_FLIGHT),
         )
         self.mail = MailSender(sessionmaker, settings)
         self.webhooks = WebhookProcessor(sessionmaker, apply_event, settings.webhook_poll_seconds)

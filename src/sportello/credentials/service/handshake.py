@@ -17,7 +17,7 @@ from sportello.chats import service as chats_service
 from sportello.credentials import repository as repo
 from sportello.credentials.models import ApiKey, ApiKeyStatus, AuthToken, FrameSession
 from sportello.credentials.scope import Page
-from sportello.credentials.writes import GroupCommit
+from sportello.credentials.writes import TokenWrites
 from sportello.errors import Forbidden, InvalidInput, NotFound, SportelloError, Unauthorized
 from sportello.kit import secrets as kit_secrets
 from sportello.kit.i18n import normalise_language
@@ -74,7 +74,7 @@ async def mint_token(
     signing_key: bytes,
     ttl_seconds: int,
     throttle: Throttle,
-    writes: GroupCommit,
+    writes: TokenWrites,
     ceiling: Ceiling = Ceiling(),
 ) -> tuple[str, User]:
     """Unknown email and wrong private key give the same answer, so no one can list users.
@@ -153,7 +153,7 @@ async def exchange_token(
     signing_key: bytes,
     session_hours: int,
     throttle: Throttle,
-    writes: GroupCommit,
+    writes: TokenWrites,
     source: str = "",
     opened: PageOpened = PageOpened(),
 ) -> tuple[str, FrameSession, User, ApiKey]:

@@ -110,13 +110,6 @@ def browser_context() -> Iterator[Any]:
         context.close()
 
 
-@pytest.fixture
-def page(browser_context: Any) -> Iterator[Page]:
-    page = browser_context.new_page()
-    yield page
-    page.close()
-
-
 def rich(frame: Frame, text: str) -> str:
     """The message text module's nodes for `text`, as HTML (only to compare; the page never parses HTML)."""
     html: str = frame.evaluate(

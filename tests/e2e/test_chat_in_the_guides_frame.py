@@ -170,13 +170,6 @@ def browser_context() -> Iterator[Any]:
         context.close()
 
 
-@pytest.fixture
-def page(browser_context: Any) -> Iterator[Page]:
-    page = browser_context.new_page()
-    yield page
-    page.close()
-
-
 def shot(page: Page, language: str, name: str) -> None:
     """Pictures of the chat in the host's frame, in English (SPORTELLO_SCREENSHOTS=folder)."""
     if SCREENSHOTS is not None and language == "en":

@@ -102,13 +102,6 @@ def browser_context() -> Iterator[Any]:
         context.close()
 
 
-@pytest.fixture
-def page(browser_context: Any) -> Iterator[Page]:
-    page = browser_context.new_page()
-    yield page
-    page.close()
-
-
 def _send_is_uncovered(frame: Frame) -> bool:
     """The Send button is in the frame and is what a click on its middle reaches."""
     covered: bool = frame.evaluate(

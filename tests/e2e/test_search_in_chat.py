@@ -99,13 +99,6 @@ def browser_context() -> Iterator[Any]:
         context.close()
 
 
-@pytest.fixture
-def page(browser_context: Any) -> Iterator[Page]:
-    page = browser_context.new_page()
-    yield page
-    page.close()
-
-
 def _found_in_view(frame: Frame, message_uuid: str) -> None:
     found = frame.locator(f'.message.found[data-message-uuid="{message_uuid}"]')
     expect(found).to_be_visible()

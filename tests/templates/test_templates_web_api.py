@@ -4,6 +4,7 @@ emulator, a Chat Operator who may only look, and accounts that never see each ot
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator
 from typing import Any
@@ -229,8 +230,9 @@ def test_each_change_records_a_template_live_event(world: World) -> None:
 
     async def events(sessionmaker: async_sessionmaker[AsyncSession]) -> list[tuple[int, str, str, str]]:
         async with sessionmaker() as session:
-            rows = await session.scalars(select(LiveEvent).where(LiveEvent.kind == "template").order_by(LiveEvent.id))
-            return [(e.account_id, e.kind, e.ref, e.chat_uuid) for e in rows]
+            rows = await session.scalars(select(LiveEvent).where(LiveEvent.kind == "template").order_by(LiveEvent.seq))
+            # The body is what listeners hear: it carries the template itself.
+            return [(e.account_id, e.kind, json.loads(e.body)["ref"], e.chat_uuid) for e in rows]
 
     assert world.run(events) == [(world.account_id, "template", str(draft["id"]), "")]
     owner.post(f"{API}{draft['id']}/submit/")

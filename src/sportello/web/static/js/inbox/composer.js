@@ -3,7 +3,6 @@
 import { announce, el, show } from "../dom.js";
 import { errorText, t } from "../i18n.js";
 import { icon } from "../icons.js";
-import { choicesForm } from "./choices_form.js";
 import { keepDraft, draftKeeper } from "./drafts.js";
 import { emojiPicker } from "./emoji_picker.js";
 import { paypalPanel } from "./paypal_tab.js";
@@ -94,12 +93,20 @@ export function composer({ chatUuid, viewer, onSent, status, paypal, onPayment, 
   // Buttons or a list: a form of its own under the reply box, opened from beside the paperclip.
   const choicesToggle = el("button", { type: "button", class: "icon-button", id: "choices-open", "aria-expanded": "false",
     "aria-controls": "choices-form", "aria-label": t("choices.open"), title: t("choices.open") }, icon("list"));
-  const choices = choicesForm({ post, onSent, fail, done: () => {
-    choices.hidden = true;
-    choicesToggle.setAttribute("aria-expanded", "false");
-    announce(status, t("choices.sent"), "success");
-  } });
-  choicesToggle.addEventListener("click", () => {
+  // The form is loaded on the first open, and replaces this placeholder.
+  let choices = el("div", { id: "choices-form", hidden: true });
+  let loading = null;
+  const loadChoices = () => loading ??= import("./choices_form.js").then(({ choicesForm }) => {
+    const form = choicesForm({ post, onSent, fail, done: () => {
+      form.hidden = true;
+      choicesToggle.setAttribute("aria-expanded", "false");
+      announce(status, t("choices.sent"), "success");
+    } });
+    choices.replaceWith(form);
+    choices = form;
+  });
+  choicesToggle.addEventListener("click", async () => {
+    await loadChoices();
     choices.hidden = !choices.hidden;
     choicesToggle.setAttribute("aria-expanded", String(!choices.hidden));
     if (!choices.hidden) choices.querySelector("#choices-text").focus();

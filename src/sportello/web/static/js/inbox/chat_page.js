@@ -188,8 +188,15 @@ function countThisChat() {
 }
 
 async function keepUnread() {
-  const answer = await call("POST", `/web/api/chats/${uuid}/unread/`);
+  // Kept before the answer: the live event of this very change may come first, and must not read it again.
   keptUnread = true;
+  let answer;
+  try {
+    answer = await call("POST", `/web/api/chats/${uuid}/unread/`);
+  } catch (error) {
+    keptUnread = false;
+    throw error;
+  }
   if (chat.unread_count <= 0) chat = { ...chat, unread_count: 1, has_unread_messages: true };
   countedUnread = true;
   setUnreadChats(answer.unread_chats);

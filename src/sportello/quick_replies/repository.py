@@ -17,9 +17,15 @@ async def find(session: AsyncSession, *, account_id: int, quick_reply_id: int) -
 
 
 async def find_by_title(session: AsyncSession, *, account_id: int, title: str) -> QuickReply | None:
-    # Case-insensitive: "Hours" and "hours" are one name to an agent typing /hours.
+    # Case-insensitive: "Hours" and "hours" are one name to an agent typing /hours. The exact title
+    # too: SQLite's lower() folds only ASCII, and the unique constraint is on the title as typed.
     return await session.scalar(
-        select(QuickReply).where(QuickReply.account_id == account_id, func.lower(QuickReply.title) == title.lower())
+        select(QuickReply)
+        .where(
+            QuickReply.account_id == account_id,
+            or_(QuickReply.title == title, func.lower(QuickReply.title) == title.lower()),
+        )
+        .limit(1)
     )
 
 

@@ -357,6 +357,8 @@ def test_every_chat_action_is_reached_by_keyboard_with_visible_focus(
     page.keyboard.press("Enter")
     expect(chat.locator("#assign")).to_be_focused()
     page.keyboard.press("Tab")
+    expect(chat.locator("#search-in-chat")).to_be_focused()
+    page.keyboard.press("Tab")
     expect(chat.locator("#mark-unread")).to_be_focused()
     page.keyboard.press("Tab")
     expect(chat.locator("#toggle-contact")).to_be_focused()

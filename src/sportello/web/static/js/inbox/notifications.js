@@ -47,9 +47,13 @@ function chime() {
   tone.stop(now + 0.4);
 }
 
-// Two tabs of the app hear the same message: the first to claim it alerts. The claim is made under
-// a lock of the browser's, so two tabs never both read "unclaimed" (without locks, each may alert;
-// the notification's tag still makes it one on the desktop).
+// Two tabs of the app hear the same message: the first to claim it alerts. The claim is a lock of
+// the browser's named for the message, held a few seconds: the tabs hear it within milliseconds of
+// each other, and a lock is decided in one place, where another tab's storage may not show the
+// first one's write yet. Storage remembers the claim for a tab that hears it later (a reconnect).
+// Without locks, each tab may alert; the notification's tag still makes it one on the desktop.
+const CLAIM_HOLD_MS = 10000;
+
 function claimNow(uuid) {
   try {
     const claimed = JSON.parse(localStorage.getItem("sportello.alerted") || "[]");
@@ -63,7 +67,12 @@ function claimNow(uuid) {
 
 function claim(uuid) {
   if (!navigator.locks) return Promise.resolve(claimNow(uuid));
-  return navigator.locks.request("sportello.alerts", () => claimNow(uuid)).catch(() => true);
+  return new Promise((resolve) => {
+    navigator.locks.request(`sportello.alert.${uuid}`, { ifAvailable: true }, (lock) => {
+      resolve(lock ? claimNow(uuid) : false);
+      return lock ? new Promise((done) => setTimeout(done, CLAIM_HOLD_MS)) : undefined;
+    }).catch(() => resolve(true));
+  });
 }
 
 // The chat in front of the agent, in this tab or (told through storage) in another of theirs.

@@ -15,6 +15,7 @@ from sportello.chats.routes import router as chats_router
 from sportello.chats.routes import web_router as chats_web_router
 from sportello.contacts.routes import router as contacts_router
 from sportello.contacts.routes import web_router as contacts_web_router
+from sportello.conversations.live_publisher import live_info
 from sportello.credentials.cors import ApiCors
 from sportello.credentials.deps import API_KEY_HEADER, ApiKeyDep, FrameSessionCaller
 from sportello.credentials.routes import api_router as credentials_api_router
@@ -40,7 +41,6 @@ from sportello.payments.routes import web_router as payments_web_router
 from sportello.quick_replies.routes import router as quick_replies_router
 from sportello.quick_replies.routes import web_router as quick_replies_web_router
 from sportello.realtime.bus import create_bus
-from sportello.realtime.publisher import live_info
 from sportello.realtime.routes import router as live_router
 from sportello.settings import Settings
 from sportello.templates.routes import router as templates_router

@@ -17,8 +17,8 @@ from sportello.db.migrate import upgrade_database
 from sportello.db.unit_of_work import unit_of_work
 from sportello.emulator.cli import emulator_cli
 from sportello.errors import SportelloError
-from sportello.kit.private_files import ensure_private_dir
 from sportello.observability.logging import configure_logging
+from sportello.private_files import ensure_private_dir
 from sportello.settings import Settings
 
 T = TypeVar("T")
@@ -210,9 +210,9 @@ def worker() -> None:
     web processes with SPORTELLO_RUN_WORKERS=false."""
     import signal
 
+    from sportello.conversations.live_publisher import live_info
     from sportello.kit.encryption import SecretBox
     from sportello.realtime.bus import create_bus
-    from sportello.realtime.publisher import live_info
     from sportello.workers.runtime import Workers
 
     settings = _settings()

@@ -12,7 +12,7 @@ from cryptography.fernet import Fernet
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from sportello.kit.private_files import write_private_file
+from sportello.private_files import write_private_file
 
 
 class Settings(BaseSettings):

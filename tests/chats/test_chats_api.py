@@ -14,9 +14,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from sportello.accounts.actor import Actor
 from sportello.accounts.models import Role, User
+from sportello.conversations.json_schemas import SCHEMA_DIR
 from sportello.credentials.service import api_keys
 from sportello.db.unit_of_work import unit_of_work
-from sportello.kit.json_schemas import SCHEMA_DIR
 from sportello.settings import Settings
 from support.meta_schema import errors
 from support.seeding import seed_integration

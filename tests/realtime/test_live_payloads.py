@@ -16,7 +16,7 @@ from websockets.sync.client import connect
 
 from sportello.accounts.actor import Actor
 from sportello.accounts.models import Role
-from sportello.kit.json_schemas import SCHEMA_DIR
+from sportello.conversations.json_schemas import SCHEMA_DIR
 from sportello.realtime.bus import QUEUE_LIMIT, LocalBus, PublishedEvent, create_bus
 from sportello.realtime.service import Audience
 from sportello.settings import Settings

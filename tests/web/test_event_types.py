@@ -6,7 +6,7 @@ import json
 import re
 from pathlib import Path
 
-from sportello.kit.json_schemas import SCHEMA_DIR
+from sportello.conversations.json_schemas import SCHEMA_DIR
 
 DECLARATION = Path(__file__).resolve().parents[2] / "src" / "sportello" / "web" / "static" / "sportello-events.d.ts"
 INTERFACES = {

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 
 from sqlalchemy import delete, func, select
@@ -78,3 +78,18 @@ async def delete_login_session(session: AsyncSession, id_digest: str) -> None:
 
 async def delete_login_sessions_of(session: AsyncSession, user_id: int) -> None:
     await session.execute(delete(LoginSession).where(LoginSession.user_id == user_id))
+
+
+async def users_by_id(session: AsyncSession, ids: Iterable[int]) -> dict[int, User]:
+    wanted = set(ids)
+    if not wanted:
+        return {}
+    return {user.id: user for user in await session.scalars(select(User).where(User.id.in_(wanted)))}
+
+
+async def names_by_id(session: AsyncSession, ids: Iterable[int]) -> dict[int, str]:
+    wanted = set(ids)
+    if not wanted:
+        return {}
+    rows = await session.execute(select(User.id, User.name).where(User.id.in_(wanted)))
+    return {user_id: name for user_id, name in rows.all()}

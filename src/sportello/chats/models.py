@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String
+from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, event
 from sqlalchemy.orm import Mapped, mapped_column
 
 from sportello.db.base import Base, CreatedAt, utcnow
 from sportello.db.types import UTCDateTime
+from sportello.realtime import service as live
 
 
 class Chat(CreatedAt, Base):
@@ -33,3 +35,9 @@ class Chat(CreatedAt, Base):
     last_message_id: Mapped[int | None] = mapped_column(BigInteger, default=None)
     unread_count: Mapped[int] = mapped_column(Integer, default=0)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
+
+
+@event.listens_for(Chat.unread_count, "set", active_history=True)
+def _remember_unread(target: Chat, _value: Any, old: Any, _initiator: Any) -> None:
+    # The chat's live event says whether it became unread or read: that needs the count before.
+    live.remember_unread_before(target, old)

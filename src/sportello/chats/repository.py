@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import Select, exists, select, union, update
@@ -31,6 +31,14 @@ class ChatFilter:
 
 async def find_by_contact(session: AsyncSession, *, account_id: int, contact_id: int) -> Chat | None:
     return await session.scalar(select(Chat).where(Chat.account_id == account_id, Chat.contact_id == contact_id))
+
+
+async def of_contacts(session: AsyncSession, contact_ids: Sequence[int]) -> dict[int, Chat]:
+    """Each contact's chat, by contact id, in one query."""
+    if not contact_ids:
+        return {}
+    found = await session.scalars(select(Chat).where(Chat.contact_id.in_(list(contact_ids))))
+    return {chat.contact_id: chat for chat in found}
 
 
 async def find_by_uuid(session: AsyncSession, *, account_id: int, uuid: str) -> Chat | None:
@@ -112,3 +120,14 @@ async def clear_unread(session: AsyncSession, *, chat_ids: Sequence[int]) -> Non
 
 async def tag_names(session: AsyncSession, *, account_id: int) -> Sequence[str]:
     return (await session.scalars(select(Tag.name).where(Tag.account_id == account_id).order_by(Tag.name))).all()
+
+
+async def by_id(session: AsyncSession, ids: Iterable[int], *, fresh: bool = False) -> dict[int, Chat]:
+    """The chats by id, in one query; `fresh` reads them again over what the session holds."""
+    wanted = sorted(set(ids))
+    if not wanted:
+        return {}
+    query = select(Chat).where(Chat.id.in_(wanted))
+    if fresh:
+        query = query.execution_options(populate_existing=True)
+    return {chat.id: chat for chat in await session.scalars(query)}

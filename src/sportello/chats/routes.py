@@ -10,8 +10,9 @@ from sportello.accounts import service as accounts_service
 from sportello.chats import service
 from sportello.chats.models import Chat
 from sportello.chats.repository import ChatFilter
-from sportello.chats.schemas import Assignment, ChatFilters, ChatList, ChatRead, Operator, TypingState, UnreadState
-from sportello.chats.shapes import chats_found, chats_read
+from sportello.chats.schemas import Assignment, ChatFilters, Operator, TypingState, UnreadState
+from sportello.conversations.chat_schemas import ChatList, ChatRead
+from sportello.conversations.chat_shapes import chats_found, chats_read
 from sportello.credentials.deps import (
     ApiKeyCaller,
     PageViewer,

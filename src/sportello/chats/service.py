@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import replace
+from datetime import UTC, datetime
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -57,6 +58,37 @@ def absorb(keep: Chat, gone: Chat, *, last_message_id: int | None) -> None:
     keep.whatsapp_number_id = keep.whatsapp_number_id or gone.whatsapp_number_id
     keep.last_message_id = last_message_id or keep.last_message_id
     keep.updated_at = max(keep.updated_at, gone.updated_at)
+
+
+def note_sent(session: AsyncSession, chat: Chat, *, message_id: int, message_uuid: str, at: datetime) -> None:
+    """A message the business wrote is the chat's newest; pages are told of both."""
+    chat.last_message_id = message_id
+    chat.updated_at = at
+    live.record_chat(session, chat, kind="message", ref=message_uuid)
+
+
+def note_received(
+    session: AsyncSession,
+    chat: Chat,
+    *,
+    message_id: int,
+    message_uuid: str,
+    sent_at: datetime,
+    opens_window: bool,
+    unread: bool,
+    shown_last: bool,
+) -> None:
+    """A message from the customer: it opens (or extends) the 24-hour window when it is theirs
+    and not WhatsApp's notice, counts as unread unless it is a reaction or a notice, and becomes
+    the chat's last message unless it shows nothing (a removed reaction). Pages are told."""
+    if opens_window and (chat.last_inbound_at is None or sent_at > chat.last_inbound_at):
+        chat.last_inbound_at = sent_at
+    if unread:
+        chat.unread_count += 1
+    if shown_last:
+        chat.last_message_id = message_id
+    chat.updated_at = datetime.now(UTC)
+    live.record_chat(session, chat, kind="message", ref=message_uuid)
 
 
 async def may_see(session: AsyncSession, *, actor: Actor, chat: Chat) -> bool:

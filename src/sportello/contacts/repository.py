@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, delete, false, func, or_, select, update
@@ -176,3 +176,10 @@ async def move_tags_and_operators(session: AsyncSession, *, from_contact_id: int
 async def delete_contact(session: AsyncSession, contact: Contact) -> None:
     await session.delete(contact)
     await session.flush()
+
+
+async def by_id(session: AsyncSession, ids: Iterable[int]) -> dict[int, Contact]:
+    wanted = set(ids)
+    if not wanted:
+        return {}
+    return {contact.id: contact for contact in await session.scalars(select(Contact).where(Contact.id.in_(wanted)))}

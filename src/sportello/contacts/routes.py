@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Body, Path, Query, Request, Response, status
 
+from sportello.chats import contact_chats
 from sportello.chats import service as chats_service
 from sportello.contacts import service
 from sportello.contacts.models import Contact
@@ -18,7 +19,7 @@ from sportello.contacts.schemas import (
     OperatorEmail,
 )
 from sportello.contacts.service import MAX_SYNC_ALL
-from sportello.contacts.shapes import contact_panel_read, contact_read
+from sportello.conversations.contact_shapes import contact_panel_read, contact_read, contact_views
 from sportello.credentials.deps import ApiKeyCaller, ChatUuidInPath, PageViewerOfChat
 from sportello.kit.deps import AppSettings, DbSession
 from sportello.kit.pagination import Page, PageNumber, PageRequest, PageSize, page_links
@@ -32,7 +33,7 @@ ContactId = Annotated[int, Path(ge=1, le=MAX_ID, description="The contact's id."
 
 
 async def _one(session: DbSession, settings: Settings, contact: Contact) -> ContactRead:
-    return contact_read((await service.views(session, [contact]))[0], settings)
+    return contact_read((await contact_views(session, [contact]))[0], settings)
 
 
 @router.get("/", summary="List contacts")
@@ -53,7 +54,7 @@ async def list_contacts(
         session, account_id=caller.account_id, search=search, phone=phone, user_id=user_id, page=paging
     )
     next_url, previous_url = page_links(str(request.url), paging, count)
-    views = await service.views(session, contacts)
+    views = await contact_views(session, contacts)
     return Page[ContactRead](
         count=count, next=next_url, previous=previous_url, results=[contact_read(v, settings) for v in views]
     )
@@ -63,7 +64,9 @@ async def list_contacts(
 async def create_contact(
     body: ContactCreate, caller: ApiKeyCaller, session: DbSession, settings: AppSettings
 ) -> ContactRead:
-    return await _one(session, settings, await service.create_contact(session, account_id=caller.account_id, data=body))
+    return await _one(
+        session, settings, await contact_chats.create_contact(session, account_id=caller.account_id, data=body)
+    )
 
 
 @router.post(
@@ -74,7 +77,7 @@ async def create_contact(
 async def sync_contact(
     body: ContactCreate, caller: ApiKeyCaller, session: DbSession, settings: AppSettings, response: Response
 ) -> ContactRead:
-    contact, created = await service.sync_contact(session, account_id=caller.account_id, data=body)
+    contact, _, created = await contact_chats.sync_contact(session, account_id=caller.account_id, data=body)
     response.status_code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
     return await _one(session, settings, contact)
 
@@ -86,8 +89,8 @@ async def sync_all(
     session: DbSession,
     settings: AppSettings,
 ) -> list[ContactRead]:
-    contacts = await service.sync_all(session, account_id=caller.account_id, items=body)
-    return [contact_read(v, settings) for v in await service.views(session, contacts)]
+    contacts = await contact_chats.sync_all(session, account_id=caller.account_id, items=body)
+    return [contact_read(v, settings) for v in await contact_views(session, contacts)]
 
 
 @router.get("/{contact_id}/", summary="One contact")
@@ -136,7 +139,7 @@ async def web_chat_contact(
 ) -> ContactPanelRead:
     chat = await chats_service.get_visible_chat(session, actor=viewer.actor, uuid=chat_uuid)
     contact = await service.get_contact(session, account_id=chat.account_id, contact_id=chat.contact_id)
-    return contact_panel_read((await service.views(session, [contact]))[0], settings)
+    return contact_panel_read((await contact_views(session, [contact]))[0], settings)
 
 
 @web_router.patch("/{chat_uuid}/contact/")
@@ -149,5 +152,5 @@ async def web_update_chat_contact(
 ) -> ContactPanelRead:
     """Name, email, language, tags and the note of the chat's customer: whoever may see the chat."""
     chat = await chats_service.get_visible_chat(session, actor=viewer.actor, uuid=chat_uuid)
-    contact = await service.update_from_chat(session, actor=viewer.actor, chat=chat, data=body)
-    return contact_panel_read((await service.views(session, [contact]))[0], settings)
+    contact = await contact_chats.update_from_chat(session, actor=viewer.actor, chat=chat, data=body)
+    return contact_panel_read((await contact_views(session, [contact]))[0], settings)

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 from pydantic import EmailStr, TypeAdapter, ValidationError
-from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -15,13 +13,10 @@ from sportello.accounts import repository as accounts_repo
 from sportello.accounts.actor import Actor
 from sportello.accounts.models import User
 from sportello.accounts.permissions import can_edit_contacts
-from sportello.chats import service as chats_service
-from sportello.chats.models import Chat
 from sportello.contacts import repository as repo
 from sportello.contacts.models import Contact
 from sportello.contacts.schemas import ContactCreate, ContactPanelUpdate, ContactUpdate
 from sportello.errors import Conflict, Forbidden, InvalidInput, NotFound
-from sportello.integrations import repository as integrations_repo
 from sportello.kit.pagination import PageRequest
 from sportello.kit.phones import to_e164
 from sportello.realtime import service as live
@@ -34,16 +29,6 @@ MAX_NOTE = 4000
 # A language as the REST API stores it: `it`, `pt_BR`, `pt-BR`; or none.
 LANGUAGE = re.compile(r"^([a-z]{2,3}([_-][A-Za-z]{2,4})?)?$")
 _EMAIL: TypeAdapter[str] = TypeAdapter(EmailStr)
-
-
-@dataclass(frozen=True)
-class ContactView:
-    """A contact with what its wire shape shows: the chat, the assigned operators, the tags."""
-
-    contact: Contact
-    chat: Chat
-    operators: list[User]
-    tags: list[str]
 
 
 async def find_whatsapp_user(
@@ -150,11 +135,6 @@ async def absorb(session: AsyncSession, *, keep: Contact, gone: Contact) -> None
     live.record(session, account_id=keep.account_id, kind="chats")
 
 
-async def _default_number_id(session: AsyncSession, account_id: int) -> int | None:
-    numbers = await integrations_repo.list_for_account(session, account_id=account_id)
-    return numbers[0].id if numbers else None
-
-
 def _apply(contact: Contact, data: ContactCreate | ContactUpdate) -> None:
     """Only the fields the caller sent: a sync that names the last name keeps the first name."""
     sent = data.model_fields_set
@@ -188,6 +168,7 @@ async def _find(session: AsyncSession, *, account_id: int, phone: str | None, us
 
 
 async def create_contact(session: AsyncSession, *, account_id: int, data: ContactCreate) -> Contact:
+    """The contact alone; `chats.contact_chats` opens its chat beside it."""
     phone, user_id = _identity(data)
     if await _find(session, account_id=account_id, phone=phone, user_id=user_id) is not None:
         raise Conflict(
@@ -198,9 +179,6 @@ async def create_contact(session: AsyncSession, *, account_id: int, data: Contac
     contact = await repo.insert(session, Contact(account_id=account_id, phone=phone, whatsapp_user_id=user_id))
     _apply(contact, data)
     await repo.set_tags(session, contact=contact, names=data.tags)
-    await chats_service.ensure_chat(
-        session, contact=contact, whatsapp_number_id=await _default_number_id(session, account_id)
-    )
     return contact
 
 
@@ -215,12 +193,6 @@ async def sync_contact(session: AsyncSession, *, account_id: int, data: ContactC
     if data.tags:
         await repo.set_tags(session, contact=contact, names=data.tags)
     return contact, False
-
-
-async def sync_all(session: AsyncSession, *, account_id: int, items: Sequence[ContactCreate]) -> list[Contact]:
-    if len(items) > MAX_SYNC_ALL:
-        raise InvalidInput(f"Send at most {MAX_SYNC_ALL} contacts at once.", code="too_many_contacts")
-    return [(await sync_contact(session, account_id=account_id, data=item))[0] for item in items]
 
 
 async def update_contact(session: AsyncSession, *, account_id: int, contact_id: int, data: ContactUpdate) -> Contact:
@@ -290,31 +262,12 @@ async def remove_operator(session: AsyncSession, *, account_id: int, contact_id:
     return contact
 
 
-async def views(session: AsyncSession, contacts: Sequence[Contact]) -> list[ContactView]:
-    """Every contact with its chat, operators and tags, in three queries whatever their number."""
-    ids = [c.id for c in contacts]
-    chats = (
-        {chat.contact_id: chat for chat in (await session.scalars(select(Chat).where(Chat.contact_id.in_(ids)))).all()}
-        if ids
-        else {}
-    )
-    operators = await repo.operators_of(session, ids)
-    tags = await repo.tags_of(session, ids)
-    result = []
-    for contact in contacts:
-        chat = chats.get(contact.id)
-        if chat is None:  # a contact made before chats were made with it
-            chat = await chats_service.ensure_chat(session, contact=contact, whatsapp_number_id=None)
-        result.append(ContactView(contact, chat, operators.get(contact.id, []), tags.get(contact.id, [])))
-    return result
-
-
-def _tag_name(typed: str) -> str:
+def tag_name(typed: str) -> str:
     """`#vip` as the list shows it is the tag `vip`."""
     return typed.strip().lstrip("#").strip()
 
 
-def _checked_panel(data: ContactPanelUpdate) -> ContactPanelUpdate:
+def checked_panel(data: ContactPanelUpdate) -> ContactPanelUpdate:
     """The panel's fields, each refused with its own code (the page says it in the agent's language)."""
     for field in ("first_name", "last_name"):
         value = getattr(data, field)
@@ -332,21 +285,22 @@ def _checked_panel(data: ContactPanelUpdate) -> ContactPanelUpdate:
     if data.tags is not None:
         if len(data.tags) > MAX_TAGS:
             raise InvalidInput(f"A contact has at most {MAX_TAGS} tags.", code="too_many_tags", field="tags")
-        if any(not 0 < len(_tag_name(tag)) <= MAX_TAG for tag in data.tags):
+        if any(not 0 < len(tag_name(tag)) <= MAX_TAG for tag in data.tags):
             raise InvalidInput(f"A tag is 1 to {MAX_TAG} characters.", code="invalid_tag", field="tags")
     if data.note is not None and len(data.note) > MAX_NOTE:
         raise InvalidInput(f"The note is at most {MAX_NOTE} characters.", code="note_too_long", field="note")
     return data
 
 
-async def update_from_chat(session: AsyncSession, *, actor: Actor, chat: Chat, data: ContactPanelUpdate) -> Contact:
+async def update_from_panel(
+    session: AsyncSession, *, actor: Actor, contact_id: int, data: ContactPanelUpdate
+) -> Contact:
     """The chat page's contact panel: name, email, language, tags (new ones made on the way) and the
-    note, for a chat the caller may see (the caller checked). Only the fields sent change; every page
-    showing the chat is told its new shape."""
+    note. Only the fields sent change."""
     if not can_edit_contacts(actor.role):
         raise Forbidden("Your role may not change contacts.", code="permission_denied")
-    _checked_panel(data)
-    contact = await get_contact(session, account_id=actor.account_id, contact_id=chat.contact_id)
+    checked_panel(data)
+    contact = await get_contact(session, account_id=actor.account_id, contact_id=contact_id)
     sent = data.model_fields_set
     for field in ("first_name", "last_name", "language", "note"):
         value = getattr(data, field)
@@ -355,7 +309,6 @@ async def update_from_chat(session: AsyncSession, *, actor: Actor, chat: Chat, d
     if "email" in sent:
         contact.email = (data.email or "").strip().lower()
     if data.tags is not None:
-        await repo.set_tags(session, contact=contact, names=[_tag_name(tag) for tag in data.tags])
+        await repo.set_tags(session, contact=contact, names=[tag_name(tag) for tag in data.tags])
     await session.flush()
-    live.record_chat(session, chat)
     return contact

@@ -5,10 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event, make_url
+from sqlalchemy import event, make_url, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
-from sportello.kit.private_files import ensure_private_file
+from sportello.private_files import ensure_private_file
 
 # SQLite's companions of the database file: they hold recent writes, so they are as private.
 _SQLITE_COMPANIONS = ("-wal", "-shm", "-journal")
@@ -64,3 +64,9 @@ def create_engine(url: str) -> AsyncEngine:
 def create_sessionmaker(engine: AsyncEngine, info: dict[str, Any] | None = None) -> async_sessionmaker[AsyncSession]:
     """`info` reaches every session (the live bus, so that changes can announce themselves)."""
     return async_sessionmaker(engine, expire_on_commit=False, autoflush=False, info=info or {})
+
+
+async def ping(engine: AsyncEngine) -> None:
+    """One round trip to the database; raises whatever stops it (readiness checks)."""
+    async with engine.connect() as connection:
+        await connection.execute(text("SELECT 1"))

@@ -8,15 +8,14 @@ import asyncio
 import logging
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from sportello.db.unit_of_work import unit_of_work
-from sportello.integrations.models import WhatsAppNumber
 from sportello.kit.encryption import SecretBox
-from sportello.kit.private_files import write_private_file
 from sportello.kit.queue import DurableQueue, QueueLoop, backoff
+from sportello.messages import repository as repo
 from sportello.messages.models import Media, MediaStatus, Message
+from sportello.private_files import write_private_file
 from sportello.realtime import service as live
 from sportello.settings import Settings
 from sportello.whatsapp.client import GraphApiClient
@@ -62,15 +61,7 @@ async def fetch_pending(
             hold=CLAIM_HOLD,
             columns=(Media.uuid, Media.account_id, Media.kind, Media.meta_media_id, Media.message_id),
         )
-        sealed_tokens = dict(
-            (
-                await session.execute(
-                    select(Message.id, WhatsAppNumber.access_token_sealed)
-                    .join(WhatsAppNumber, WhatsAppNumber.id == Message.whatsapp_number_id)
-                    .where(Message.id.in_([row[5] for row in claimed]))
-                )
-            ).all()
-        )
+        sealed_tokens = await repo.sealed_tokens_of(session, [row[5] for row in claimed])
     opened: dict[str, str] = {}
     jobs = [
         (media_id, media_uuid, account_id, kind, str(meta_media_id), sealed_tokens.get(message_id))

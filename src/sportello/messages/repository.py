@@ -392,3 +392,67 @@ async def move_to_chat(session: AsyncSession, *, from_chat_id: int, to_chat_id: 
     await session.flush()
     newest: int | None = await session.scalar(select(func.max(Message.id)).where(Message.chat_id == to_chat_id))
     return newest
+
+
+async def media_of(session: AsyncSession, message_ids: Sequence[int]) -> dict[int, list[Media]]:
+    """Each message's files, in the order they were stored."""
+    if not message_ids:
+        return {}
+    found: dict[int, list[Media]] = {}
+    for media in await session.scalars(select(Media).where(Media.message_id.in_(message_ids)).order_by(Media.id)):
+        assert media.message_id is not None
+        found.setdefault(media.message_id, []).append(media)
+    return found
+
+
+async def by_meta_id_in_chat(session: AsyncSession, *, chat_id: int, meta_ids: Iterable[str]) -> Sequence[Message]:
+    """The chat's messages Meta knows by these ids (those a reply or a reaction answers)."""
+    query = select(Message).where(Message.chat_id == chat_id, Message.meta_id.in_(set(meta_ids)))
+    return (await session.scalars(query)).all()
+
+
+async def by_id(session: AsyncSession, ids: Iterable[int]) -> dict[int, Message]:
+    wanted = set(ids)
+    if not wanted:
+        return {}
+    return {m.id: m for m in await session.scalars(select(Message).where(Message.id.in_(wanted)))}
+
+
+async def changed(session: AsyncSession, *, ids: Iterable[int], uuids: Iterable[str]) -> list[Message]:
+    """The messages a transaction changed, by id or uuid, read afresh over what the session holds."""
+    wanted_ids, wanted_uuids = list(ids), list(uuids)
+    chosen = []
+    if wanted_ids:
+        chosen.append(Message.id.in_(wanted_ids))
+    if wanted_uuids:
+        chosen.append(Message.uuid.in_(wanted_uuids))
+    if not chosen:
+        return []
+    query = select(Message).where(or_(*chosen)).order_by(Message.id).execution_options(populate_existing=True)
+    return list(await session.scalars(query))
+
+
+async def media_with_chat(session: AsyncSession, *, account_id: int, media_uuid: str) -> tuple[Media, Chat] | None:
+    """An account's file and the chat whose message holds it."""
+    row = (
+        await session.execute(
+            select(Media, Chat)
+            .join(Message, Message.id == Media.message_id)
+            .join(Chat, Chat.id == Message.chat_id)
+            .where(Media.uuid == media_uuid, Media.account_id == account_id)
+        )
+    ).first()
+    return (row[0], row[1]) if row is not None else None
+
+
+async def sealed_tokens_of(session: AsyncSession, message_ids: Iterable[int]) -> dict[int, str]:
+    """The sealed access token of the number each message came through, by message id."""
+    wanted = set(message_ids)
+    if not wanted:
+        return {}
+    rows = await session.execute(
+        select(Message.id, WhatsAppNumber.access_token_sealed)
+        .join(WhatsAppNumber, WhatsAppNumber.id == Message.whatsapp_number_id)
+        .where(Message.id.in_(wanted))
+    )
+    return dict(rows.tuples().all())

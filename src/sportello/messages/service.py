@@ -10,25 +10,25 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sportello.accounts.actor import Actor
+from sportello.chats import contact_chats
 from sportello.chats import service as chats_service
 from sportello.chats.models import Chat
 from sportello.chats.window import window_is_open
-from sportello.contacts import service as contacts_service
 from sportello.contacts.models import Contact
 from sportello.contacts.schemas import ContactCreate
 from sportello.db.unit_of_work import after_commit
 from sportello.errors import Conflict, Forbidden, InvalidInput, NotFound
-from sportello.kit.private_files import write_private_file
 from sportello.kit.text_search import SearchTerm, dialect_of
 from sportello.messages import reactions
 from sportello.messages import repository as repo
 from sportello.messages.models import Direction, Media, MediaStatus, Message, MessageKind, SendStatus
 from sportello.messages.schemas import MessageSend, NewChat
 from sportello.messages.sender import wake_local_senders
+from sportello.private_files import write_private_file
 from sportello.realtime import service as live
 from sportello.templates import service as templates_service
 from sportello.templates.models import Template
@@ -117,9 +117,7 @@ async def send(
 
 async def _store(session: AsyncSession, chat: Chat, message: Message, now: datetime) -> Message:
     await repo.insert(session, message)
-    chat.last_message_id = message.id
-    chat.updated_at = now
-    live.record_chat(session, chat, kind="message", ref=message.uuid)
+    chats_service.note_sent(session, chat, message_id=message.id, message_uuid=message.uuid, at=now)
     return message
 
 
@@ -128,14 +126,7 @@ async def get_media(
 ) -> Media:
     """A message's file, for someone who may see its chat (and, for a frame bound to its page,
     `only_chats`: the chats it may reach); 404 for anyone else (no hint that it exists)."""
-    row = (
-        await session.execute(
-            select(Media, Chat)
-            .join(Message, Message.id == Media.message_id)
-            .join(Chat, Chat.id == Message.chat_id)
-            .where(Media.uuid == media_uuid, Media.account_id == actor.account_id)
-        )
-    ).first()
+    row = await repo.media_with_chat(session, account_id=actor.account_id, media_uuid=media_uuid)
     if (
         row is None
         or (only_chats is not None and row[1].uuid not in only_chats)
@@ -191,10 +182,9 @@ async def send_from_api(
         contact = await session.get(Contact, chat.contact_id)
         assert contact is not None
     elif body.phone:
-        contact, _ = await contacts_service.sync_contact(
+        contact, chat, _ = await contact_chats.sync_contact(
             session, account_id=account_id, data=ContactCreate(phone=body.phone)
         )
-        chat = (await contacts_service.views(session, [contact]))[0].chat
     else:
         raise InvalidInput("Say who to write to: chat_uuid or phone.", code="no_recipient", field="chat_uuid")
     reply_to = None

@@ -6,12 +6,12 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from sportello.accounts.models import User
+from sportello.accounts import repository as accounts_repo
 from sportello.chats.models import Chat
 from sportello.messages import reactions as reactions_of
+from sportello.messages import repository as repo
 from sportello.messages.models import Direction, Media, Message
 from sportello.messages.schemas import (
     MediaRead,
@@ -28,15 +28,7 @@ _OWN_KEYS = ("raw", "user_id", "username", "referral", "reactions")
 
 
 async def media_of(session: AsyncSession, message_ids: Sequence[int]) -> dict[int, list[Media]]:
-    if not message_ids:
-        return {}
-    found: dict[int, list[Media]] = {}
-    for media in (
-        await session.scalars(select(Media).where(Media.message_id.in_(message_ids)).order_by(Media.id))
-    ).all():
-        assert media.message_id is not None
-        found.setdefault(media.message_id, []).append(media)
-    return found
+    return await repo.media_of(session, message_ids)
 
 
 def _answered_meta_id(message: Message) -> str | None:
@@ -51,10 +43,10 @@ async def quoted_of(session: AsyncSession, chat: Chat, messages: Sequence[Messag
     wanted = {meta_id for m in messages if (meta_id := _answered_meta_id(m))}
     if not wanted:
         return {}
-    rows = await session.scalars(select(Message).where(Message.chat_id == chat.id, Message.meta_id.in_(wanted)))
+    rows = await repo.by_meta_id_in_chat(session, chat_id=chat.id, meta_ids=wanted)
     return {
         m.meta_id: QuotedMessage(uuid=m.uuid, direction=m.direction, content_type=m.content_type, text=m.text)
-        for m in rows.all()
+        for m in rows
         if m.meta_id
     }
 
@@ -161,7 +153,5 @@ async def messages_read(
 
 async def senders_of(session: AsyncSession, messages: Sequence[Message]) -> dict[int, MessageSender]:
     ids = {m.sender_user_id for m in messages if m.sender_user_id is not None}
-    if not ids:
-        return {}
-    rows = await session.execute(select(User.id, User.name).where(User.id.in_(ids)))
-    return {user_id: MessageSender(id=user_id, name=name) for user_id, name in rows.all()}
+    names = await accounts_repo.names_by_id(session, ids)
+    return {user_id: MessageSender(id=user_id, name=name) for user_id, name in names.items()}

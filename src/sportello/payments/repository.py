@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -47,3 +47,10 @@ async def move_to_chat(session: AsyncSession, *, from_chat_id: int, to_chat_id: 
     await session.execute(
         update(PaymentRequest).where(PaymentRequest.chat_id == from_chat_id).values(chat_id=to_chat_id)
     )
+
+
+async def by_id(session: AsyncSession, ids: Iterable[int]) -> list[PaymentRequest]:
+    wanted = set(ids)
+    if not wanted:
+        return []
+    return list(await session.scalars(select(PaymentRequest).where(PaymentRequest.id.in_(wanted))))

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from sportello.accounts.models import User
-from sportello.chats.models import Chat
-from sportello.messages.models import Message
+from sportello.accounts import repository as accounts_repo
+from sportello.chats import repository as chats_repo
+from sportello.messages import repository as messages_repo
 from sportello.payments.amounts import paypal_amount
 from sportello.payments.models import PaymentRequest
 from sportello.payments.schemas import PaymentRequestRead
@@ -25,15 +24,9 @@ async def requests_read(
     chat_ids = {r.chat_id for r in requests}
     message_ids = {r.message_id for r in requests if r.message_id is not None}
     user_ids = {r.sender_user_id for r in requests if r.sender_user_id is not None}
-    chats = {c.id: c for c in (await session.scalars(select(Chat).where(Chat.id.in_(chat_ids)))).all()}
-    messages = (
-        {m.id: m for m in (await session.scalars(select(Message).where(Message.id.in_(message_ids)))).all()}
-        if message_ids
-        else {}
-    )
-    users = (
-        {u.id: u for u in (await session.scalars(select(User).where(User.id.in_(user_ids)))).all()} if user_ids else {}
-    )
+    chats = await chats_repo.by_id(session, chat_ids)
+    messages = await messages_repo.by_id(session, message_ids)
+    users = await accounts_repo.users_by_id(session, user_ids)
     result = []
     for request in requests:
         chat, message, user = (

@@ -2,7 +2,7 @@
 
 The one function that changes a chat, a message, a template or a payment request calls a
 `record_*` here. That only notes the change (no query): the last step of the transaction
-(`realtime.publisher`) renders every noted change once in its public shape, numbers the events
+(`conversations.live_publisher`) renders every noted change once in its public shape, numbers the events
 of each account and stores them beside the change, so an event exists exactly when its change
 does; after the commit the bus hands them to every listening page. A listener that was away asks
 for what it missed by number (`events_after`)."""
@@ -12,16 +12,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
-from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import object_session
 
 from sportello.accounts.actor import Actor
-from sportello.chats.models import Chat
 from sportello.db.unit_of_work import TX_PREFIX, before_commit_once, transaction_info
-from sportello.messages.models import Message
 from sportello.realtime import repository as repo
 from sportello.realtime.bus import PUBLISHER_KEY
 from sportello.realtime.kinds import removed_body
@@ -30,6 +27,24 @@ from sportello.realtime.models import LiveEvent
 KEEP_FOR = timedelta(days=2)
 _CHANGES = "live.changes"
 _UNREAD_BEFORE = "live.unread_before"
+
+
+class ChangedChat(Protocol):
+    """What noting a chat's change reads of it: this package knows no domain model."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def account_id(self) -> int: ...
+    @property
+    def unread_count(self) -> int: ...
+
+
+class ChangedMessage(Protocol):
+    @property
+    def id(self) -> int: ...
+    @property
+    def account_id(self) -> int: ...
 
 
 @dataclass
@@ -72,10 +87,10 @@ def noted_changes(session: AsyncSession) -> tuple[Changes | None, dict[int, int]
     return changes, before
 
 
-@event.listens_for(Chat.unread_count, "set", active_history=True)
-def _remember_unread(target: Chat, value: Any, old: Any, _initiator: Any) -> None:
-    # The count before the transaction's first change of it: whether a chat became unread (or
-    # read) is told with its event, so pages keep their unread count without asking.
+def remember_unread_before(target: ChangedChat, old: Any) -> None:
+    """Called as a chat's unread count is set (`chats.models` listens): the count before the
+    transaction's first change of it. Whether a chat became unread (or read) is told with its
+    event, so pages keep their unread count without asking."""
     session = object_session(target)
     if session is None or target.id is None:
         return
@@ -88,7 +103,7 @@ def record(
     *,
     account_id: int,
     kind: str,
-    chat: Chat | None = None,
+    chat: ChangedChat | None = None,
     ref: str = "",
 ) -> None:
     """A change by kind: `message` (with the message's uuid as `ref`), `chat`, `chats` (many at
@@ -103,7 +118,7 @@ def record(
         _changes(session).bulk.append(account_id)
 
 
-def record_chat(session: AsyncSession, chat: Chat, *, kind: str = "chat", ref: str = "") -> None:
+def record_chat(session: AsyncSession, chat: ChangedChat, *, kind: str = "chat", ref: str = "") -> None:
     """The chat changed; with `kind="message"` and a message uuid as `ref`, because of that
     message (a new one): both are told."""
     changes = _changes(session)
@@ -113,14 +128,14 @@ def record_chat(session: AsyncSession, chat: Chat, *, kind: str = "chat", ref: s
         changes.message_uuids.setdefault(ref, chat.account_id)
 
 
-def record_assignment(session: AsyncSession, chat: Chat, *, lost_by: Iterable[int] = ()) -> None:
+def record_assignment(session: AsyncSession, chat: ChangedChat, *, lost_by: Iterable[int] = ()) -> None:
     """The chat changed hands. Told with its chat, so only those who may see it now hear of it;
     a Chat Operator who just lost it hears `chat_removed` and never more of it."""
     record_chat(session, chat)
     _changes(session).lost.setdefault(chat.id, set()).update(lost_by)
 
 
-async def record_message(session: AsyncSession, message: Message) -> None:
+async def record_message(session: AsyncSession, message: ChangedMessage) -> None:
     """A message was stored or changed (a status tick, a failure, a reaction, its media)."""
     _changes(session).messages.setdefault(message.id, message.account_id)
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -40,3 +40,18 @@ async def list_page(
 async def list_all(session: AsyncSession, *, account_id: int) -> Sequence[Template]:
     rows = await session.scalars(select(Template).where(Template.account_id == account_id).order_by(Template.id))
     return rows.all()
+
+
+async def by_id(session: AsyncSession, ids: Iterable[int]) -> dict[int, Template]:
+    wanted = set(ids)
+    if not wanted:
+        return {}
+    return {t.id: t for t in await session.scalars(select(Template).where(Template.id.in_(wanted)))}
+
+
+async def by_meta_id(session: AsyncSession, *, meta_template_id: str, account_ids: Iterable[int]) -> Sequence[Template]:
+    """The templates Meta knows by this id, in these accounts (a review's status names it)."""
+    query = select(Template).where(
+        Template.meta_template_id == meta_template_id, Template.account_id.in_(set(account_ids))
+    )
+    return (await session.scalars(query)).all()

@@ -10,9 +10,7 @@ from __future__ import annotations
 import logging
 import uuid
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sportello.chats import service as chats_service
@@ -29,7 +27,8 @@ from sportello.messages.models import Direction, Media, Message, MessageKind, Se
 from sportello.messages.statuses import next_status
 from sportello.payments import repository as payments_repo
 from sportello.realtime import service as live
-from sportello.templates.models import Template, TemplateStatus
+from sportello.templates import repository as templates_repo
+from sportello.templates.models import TemplateStatus
 from sportello.webhooks.processor import BATCH_MEMO, ClaimedEvent, Deferred
 from sportello.whatsapp.user_ids import is_bsuid
 from sportello.whatsapp.webhook_payload import (
@@ -345,19 +344,20 @@ async def _inbound(session: AsyncSession, change: InboundMessage, signers: _Sign
                 sha256=change.media.sha256,
             ),
         )
-    # A system notice is WhatsApp's, not the customer's: it opens no 24-hour window and is not unread.
-    if change.content_type != "System" and (chat.last_inbound_at is None or change.timestamp > chat.last_inbound_at):
-        chat.last_inbound_at = change.timestamp
-    if change.content_type not in ("Reaction", "System"):
-        chat.unread_count += 1
-    removal = change.reaction is not None and not change.reaction["emoji"]
     if change.reaction is not None:
         await reactions.apply_customer_reaction(session, message)
-    if not removal:
-        # A removed reaction leaves nothing to show: the chat's last message stays what it was.
-        chat.last_message_id = message.id
-    chat.updated_at = datetime.now(UTC)
-    live.record_chat(session, chat, kind="message", ref=message.uuid)
+    # A system notice is WhatsApp's, not the customer's: it opens no 24-hour window and is not
+    # unread. A removed reaction leaves nothing to show: the chat's last message stays what it was.
+    chats_service.note_received(
+        session,
+        chat,
+        message_id=message.id,
+        message_uuid=message.uuid,
+        sent_at=change.timestamp,
+        opens_window=change.content_type != "System",
+        unread=change.content_type not in ("Reaction", "System"),
+        shown_last=change.reaction is None or bool(change.reaction["emoji"]),
+    )
 
 
 async def _status(session: AsyncSession, change: StatusUpdate, signers: _Signers) -> bool:
@@ -432,10 +432,8 @@ async def _template_status(session: AsyncSession, change: TemplateStatusUpdate, 
     status = TEMPLATE_EVENTS.get(change.event.upper())
     if not account_ids or status is None:
         return
-    templates = await session.scalars(
-        select(Template).where(Template.meta_template_id == change.template_id, Template.account_id.in_(account_ids))
-    )
-    for template in templates.all():
+    templates = await templates_repo.by_meta_id(session, meta_template_id=change.template_id, account_ids=account_ids)
+    for template in templates:
         template.status = status
         if status is TemplateStatus.REJECTED:
             reason = change.rejection_info.get("reason") or change.reason

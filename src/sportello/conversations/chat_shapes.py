@@ -4,39 +4,24 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sportello.chats.models import Chat
-from sportello.chats.schemas import ChatFound, ChatRead
 from sportello.chats.window import window_closes_at
-from sportello.contacts import service as contacts_service
-from sportello.contacts.models import Contact
+from sportello.contacts import repository as contacts_repo
 from sportello.contacts.schemas import AssignedOperator
-from sportello.contacts.shapes import contact_read
+from sportello.conversations.chat_schemas import ChatFound, ChatRead
+from sportello.conversations.contact_shapes import contact_read, contact_views
+from sportello.messages import repository as messages_repo
 from sportello.messages.models import Message
 from sportello.messages.shapes import media_of, message_read
 from sportello.settings import Settings
 
 
 async def chats_read(session: AsyncSession, chats: Sequence[Chat], settings: Settings) -> list[ChatRead]:
-    contacts = (
-        {
-            c.id: c
-            for c in (
-                await session.scalars(select(Contact).where(Contact.id.in_([chat.contact_id for chat in chats])))
-            ).all()
-        }
-        if chats
-        else {}
-    )
-    views = {v.contact.id: v for v in await contacts_service.views(session, list(contacts.values()))}
-    last_ids = [chat.last_message_id for chat in chats if chat.last_message_id is not None]
-    last = (
-        {m.id: m for m in (await session.scalars(select(Message).where(Message.id.in_(last_ids)))).all()}
-        if last_ids
-        else {}
-    )
+    contacts = await contacts_repo.by_id(session, [chat.contact_id for chat in chats])
+    views = {v.contact.id: v for v in await contact_views(session, list(contacts.values()))}
+    last = await messages_repo.by_id(session, [c.last_message_id for c in chats if c.last_message_id is not None])
     media = await media_of(session, list(last))
     result = []
     for chat in chats:

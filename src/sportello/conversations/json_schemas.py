@@ -1,7 +1,7 @@
 """The `Chat`, `Message` and live event shapes as JSON Schema files shipped in the package (`sportello/schemas/`),
 versioned, so integrators can validate what the API, the iframe events and webhooks carry.
 
-`python -m sportello.kit.json_schemas` writes them; a test fails when they differ from the models."""
+`python -m sportello.conversations.json_schemas` writes them; a test fails when they differ from the models."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ import json
 from pathlib import Path
 from typing import Any
 
-from sportello.chats.schemas import CHAT_SCHEMA_VERSION, ChatRead
+from sportello.conversations.chat_schemas import CHAT_SCHEMA_VERSION, ChatRead
+from sportello.conversations.live_schemas import LIVE_EVENT_SCHEMA_VERSION, LiveEventRead
 from sportello.messages.schemas import MESSAGE_SCHEMA_VERSION, MessageRead
-from sportello.realtime.schemas import LIVE_EVENT_SCHEMA_VERSION, LiveEventRead
 
 SCHEMA_DIR = Path(__file__).parent.parent / "schemas"
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
-from sportello.chats.schemas import ChatRead
+from sportello.conversations.chat_schemas import ChatRead
 from sportello.messages.schemas import MessageRead
 from sportello.payments.schemas import PaymentRequestRead
 from sportello.realtime.kinds import LiveEventKind

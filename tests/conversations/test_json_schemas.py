@@ -6,14 +6,14 @@ import json
 
 import jsonschema
 
-from sportello.kit.json_schemas import SCHEMA_DIR, schemas
+from sportello.conversations.json_schemas import SCHEMA_DIR, schemas
 
 
 def test_the_shipped_schema_files_match_the_models() -> None:
     for filename, schema in schemas().items():
         shipped = json.loads((SCHEMA_DIR / filename).read_text())
         assert shipped == json.loads(json.dumps(schema)), (
-            f"{filename} is stale: run python -m sportello.kit.json_schemas"
+            f"{filename} is stale: run python -m sportello.conversations.json_schemas"
         )
 
 

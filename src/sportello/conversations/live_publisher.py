@@ -15,23 +15,24 @@ from typing import Any
 
 import orjson
 from pydantic import BaseModel
-from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from sportello.chats import repository as chats_repo
 from sportello.chats.models import Chat
-from sportello.chats.shapes import chats_read
 from sportello.contacts import repository as contacts_repo
+from sportello.conversations.chat_shapes import chats_read
 from sportello.db.unit_of_work import after_commit
+from sportello.messages import repository as messages_repo
 from sportello.messages.models import Message
 from sportello.messages.shapes import media_of, message_read, quoted_of, senders_of
-from sportello.payments.models import PaymentRequest
+from sportello.payments import repository as payments_repo
 from sportello.payments.shapes import requests_read
 from sportello.realtime import repository as repo
 from sportello.realtime import service
 from sportello.realtime.bus import PUBLISHER_KEY, SESSION_INFO_KEY, LocalBus, PublishedEvent
 from sportello.realtime.kinds import LiveEventKind
 from sportello.settings import Settings
-from sportello.templates.models import Template
+from sportello.templates import repository as templates_repo
 from sportello.templates.shapes import template_read
 
 
@@ -128,41 +129,10 @@ class Publisher:
     ) -> list[tuple[int, _Draft]]:
         """Every change as a draft event, in this order: messages, payments, chats, templates, "many chats"."""
         settings = self.settings
-        messages: list[Message] = []
-        if changes.messages or changes.message_uuids:
-            wanted = []
-            if changes.messages:
-                wanted.append(Message.id.in_(list(changes.messages)))
-            if changes.message_uuids:
-                wanted.append(Message.uuid.in_(list(changes.message_uuids)))
-            messages = list(
-                (
-                    await session.scalars(
-                        select(Message)
-                        .where(or_(*wanted))
-                        .order_by(Message.id)
-                        .execution_options(populate_existing=True)
-                    )
-                ).all()
-            )
-        payments: list[PaymentRequest] = []
-        if changes.payments:
-            payments = list(
-                (
-                    await session.scalars(select(PaymentRequest).where(PaymentRequest.id.in_(list(changes.payments))))
-                ).all()
-            )
+        messages = await messages_repo.changed(session, ids=changes.messages, uuids=changes.message_uuids)
+        payments = await payments_repo.by_id(session, changes.payments)
         chat_ids = set(changes.chats) | {m.chat_id for m in messages} | {p.chat_id for p in payments}
-        chats: dict[int, Chat] = {}
-        if chat_ids:
-            chats = {
-                chat.id: chat
-                for chat in (
-                    await session.scalars(
-                        select(Chat).where(Chat.id.in_(sorted(chat_ids))).execution_options(populate_existing=True)
-                    )
-                ).all()
-            }
+        chats = await chats_repo.by_id(session, chat_ids, fresh=True)
         drafts: list[tuple[int, _Draft]] = []
         if messages:
             media = await media_of(session, [m.id for m in messages])
@@ -205,8 +175,7 @@ class Publisher:
                     )
                 )
         if changes.templates:
-            templates = (await session.scalars(select(Template).where(Template.id.in_(list(changes.templates))))).all()
-            found = {template.id: template for template in templates}
+            found = await templates_repo.by_id(session, changes.templates)
             for template_id, account_id in changes.templates.items():
                 template = found.get(template_id)
                 # A deleted template is told as gone: the page drops it.

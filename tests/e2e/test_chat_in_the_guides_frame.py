@@ -607,3 +607,54 @@ def test_the_full_app_chat_fits_its_window(setup: Setup, page: Page) -> None:
     box = page.locator("#reply-send").bounding_box()
     assert box is not None and box["y"] + box["height"] <= 700
     expect(page.locator("#reply")).to_be_focused()
+
+
+PRESENCE = {
+    "en": ("{} also has this chat open", "{} is typing…"),
+    "it": ("{} ha aperto anche questa chat", "{} sta scrivendo…"),
+}
+
+
+@in_each_size
+@as_each_role
+def test_two_agents_on_one_chat_see_who_else_has_it_open_and_who_is_typing(
+    setup: Setup, page: Page, size: tuple[int, int], who: str
+) -> None:
+    # Two frames of the host, two agents on one chat (the operator's is assigned to them); the line
+    # under the name takes the place of the phone, so the header keeps its height.
+    language = "en" if size[0] == 450 else "it"
+    here, typing = PRESENCE[language]
+    phone, contact = a_customer(setup, "operator")
+    me, colleague = as_who(setup, who), setup.operator if who == "manager" else setup.manager
+    names = {setup.manager.uid: "Desk", setup.operator.uid: "Operator"}
+    my_name, their_name = names[me.uid], names[colleague.uid]
+    slug = f"chats/{contact['chat_uuid']}"
+    page.goto(setup.host_url((setup.frame(me, slug, language), *size)))
+    mine = frame_of(page)
+    expect(mine.locator("#reply")).to_be_focused()
+    head = rect(mine, ".chat-head")["height"]
+    expect(mine.locator("#presence")).to_be_hidden()
+    expect(mine.locator("#contact-ids")).to_contain_text(phone.lstrip("+"))
+    other = page.context.new_page()
+    try:
+        other.goto(setup.host_url((setup.frame(colleague, slug, language), *size)))
+        theirs = frame_of(other)
+        expect(theirs.locator("#reply")).to_be_focused()
+        # Each is told of the other, whoever came first.
+        expect(mine.locator("#presence")).to_have_text(here.format(their_name))
+        expect(theirs.locator("#presence")).to_have_text(here.format(my_name))
+        expect(mine.locator("#contact-ids")).to_be_hidden()
+        assert abs(rect(mine, ".chat-head")["height"] - head) <= 1
+        # The colleague types: "typing…" until they send, then they are only there.
+        theirs.locator("#reply").press_sequentially("Ci penso io", delay=20)
+        expect(mine.locator("#presence")).to_have_text(typing.format(their_name))
+        theirs.locator("#reply").press("Enter")
+        expect(mine.locator(".message.outbound").last).to_contain_text("Ci penso io")
+        expect(mine.locator("#presence")).to_have_text(here.format(their_name))
+        assert inside_the_frame(mine, "#presence") and inside_the_frame(mine, "#reply-send")
+        shot(page, language, f"chat-presence-{size[0]}x{size[1]}-{who}")
+    finally:
+        other.close()
+    # The colleague's page closed: the phone is back at once, not when their presence lapses.
+    expect(mine.locator("#presence")).to_be_hidden()
+    expect(mine.locator("#contact-ids")).to_be_visible()

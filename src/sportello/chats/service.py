@@ -100,6 +100,16 @@ async def may_see(session: AsyncSession, *, actor: Actor, chat: Chat) -> bool:
     return await contacts_repo.is_assigned(session, contact_id=chat.contact_id, user_id=actor.user_id)
 
 
+async def operators_if_visible(session: AsyncSession, *, actor: Actor, uuid: str) -> list[int] | None:
+    """The ids of the users assigned to the chat, when the actor may see it; `None` when not (or
+    no such chat): what telling the actor's presence in it needs."""
+    chat = await repo.find_by_uuid(session, account_id=actor.account_id, uuid=uuid)
+    if chat is None or not await may_see(session, actor=actor, chat=chat):
+        return None
+    operators = await contacts_repo.operators_of(session, [chat.contact_id])
+    return [user.id for user in operators.get(chat.contact_id, [])]
+
+
 async def get_chat(session: AsyncSession, *, account_id: int, uuid: str) -> Chat:
     chat = await repo.find_by_uuid(session, account_id=account_id, uuid=uuid)
     if chat is None:

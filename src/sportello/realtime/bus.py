@@ -6,7 +6,11 @@ event published here is filtered per listener and written as the same string to 
 may hear it: no query per socket. In one process that is all; with Redis, what any process (a web
 process, a worker) publishes reaches the listeners of every process through pub/sub. A socket
 whose queue is full is told it is too slow and closed: it reconnects and catches up from the log,
-and never holds the others back."""
+and never holds the others back.
+
+Presence (who has a chat open, who is typing in it) travels the same way but is never stored nor
+numbered: a `PresenceNotice` reaches the listeners who may see its chat, except the sender's own
+sockets."""
 
 from __future__ import annotations
 
@@ -62,10 +66,27 @@ class PublishedEvent:
         )
 
 
+@dataclass(frozen=True)
+class PresenceNotice:
+    """A colleague's presence in one chat: `body` is the socket frame as the pages read it."""
+
+    user_id: int
+    chat_uuid: str
+    operators: str
+    body: str
+
+    def to_wire(self) -> dict[str, Any]:
+        return {"u": self.user_id, "c": self.chat_uuid, "o": self.operators, "b": self.body}
+
+    @classmethod
+    def from_wire(cls, value: dict[str, Any]) -> PresenceNotice:
+        return cls(user_id=int(value["u"]), chat_uuid=str(value["c"]), operators=str(value["o"]), body=str(value["b"]))
+
+
 class Listener:
     """One open socket as the bus sees it: who listens, and the frames waiting to be written."""
 
-    __slots__ = ("account_id", "audience", "closed", "frames", "ready", "revoked", "too_slow")
+    __slots__ = ("account_id", "audience", "closed", "frames", "presence", "ready", "revoked", "too_slow")
 
     def __init__(self, audience: Audience) -> None:
         self.account_id = audience.actor.account_id
@@ -76,6 +97,8 @@ class Listener:
         self.too_slow = False
         self.revoked = False
         self.closed = False
+        # What this socket told of its own presence (`realtime.presence`), made on its first notice.
+        self.presence: Any = None
 
     def offer(self, frame: str) -> None:
         if self.too_slow:
@@ -155,6 +178,17 @@ class LocalBus:
                 frame = frames[bodies] = _frame(last, bodies)
             listener.offer(frame)
 
+    def dispatch_presence_local(self, account_id: int, notice: PresenceNotice) -> None:
+        """The notice to every listener of the account who may see its chat, but the sender's own."""
+        for listener in list(self._listeners.get(account_id, ())):
+            audience = listener.audience
+            if audience.actor.user_id == notice.user_id:
+                continue
+            if audience.body_of(
+                chat_uuid=notice.chat_uuid, operators=notice.operators, lost_by="", body=notice.body, removed=""
+            ):
+                listener.offer(notice.body)
+
     def revoke_local(self, revocation: Revocation) -> None:
         named = [*(self._by_user.get(u, ()) for u in revocation.user_ids)]
         named += [self._by_api_key.get(k, set()) for k in revocation.api_key_ids]
@@ -168,6 +202,9 @@ class LocalBus:
 
     async def revoke(self, revocation: Revocation) -> None:
         self.revoke_local(revocation)
+
+    async def publish_presence(self, account_id: int, notice: PresenceNotice) -> None:
+        self.dispatch_presence_local(account_id, notice)
 
     async def start(self) -> None:
         return None
@@ -210,6 +247,15 @@ class RedisBus(LocalBus):
             # The other processes' pages catch up when they reconnect (see `_relay_notices`).
             logger.warning("could not publish live events to Redis", exc_info=True)
 
+    async def publish_presence(self, account_id: int, notice: PresenceNotice) -> None:
+        self.dispatch_presence_local(account_id, notice)
+        packet = orjson.dumps({"from": self._origin, "account": account_id, "presence": notice.to_wire()})
+        try:
+            await self._redis.publish(self._events, packet)
+        except Exception:
+            # Presence is refreshed every few seconds: a notice lost now is told again soon.
+            logger.warning("could not publish presence to Redis", exc_info=True)
+
     async def revoke(self, revocation: Revocation) -> None:
         try:
             await self._redis.publish(self._revocations, revocation.to_json())
@@ -225,6 +271,9 @@ class RedisBus(LocalBus):
     def _receive(self, data: Any) -> None:
         packet = orjson.loads(data)
         if packet.get("from") == self._origin:
+            return
+        if "presence" in packet:
+            self.dispatch_presence_local(int(packet["account"]), PresenceNotice.from_wire(packet["presence"]))
             return
         self.dispatch_local(int(packet["account"]), [PublishedEvent.from_wire(e) for e in packet["events"]])
 

@@ -5,7 +5,8 @@ cookie of the full app) and the number of the last event it has. It is sent `rea
 missed after that number in one frame (from the log: the only query of a socket's life, beside
 the session checks), then every event it may hear as the bus hands it over. A `resync` says that
 what it missed is gone from the log (the page fetches again); a socket that cannot keep up is
-told `slow` and closed with 4408 (the page comes back at once and catches up)."""
+told `slow` and closed with 4408 (the page comes back at once and catches up). The page may say
+its agent's presence in a chat (`realtime.presence`); its colleagues are told, nothing is stored."""
 
 from __future__ import annotations
 
@@ -23,13 +24,14 @@ from sportello.accounts import service as accounts_service
 from sportello.accounts.actor import Actor
 from sportello.accounts.deps import SESSION_COOKIE
 from sportello.accounts.permissions import sees_only_assigned_chats
+from sportello.chats import service as chats_service
 from sportello.credentials import scope
 from sportello.credentials.models import FrameSession
 from sportello.credentials.origins import normalise_origin
 from sportello.credentials.service import handshake
 from sportello.db.unit_of_work import unit_of_work
-from sportello.errors import Unauthorized
-from sportello.realtime import service
+from sportello.errors import NotFound, Unauthorized
+from sportello.realtime import presence, service
 from sportello.realtime.bus import Listener, LocalBus
 from sportello.settings import Settings
 
@@ -45,6 +47,8 @@ RECHECK_SECONDS = 3600.0
 EXPIRED_CLOSE_CODE = 4401
 EXPIRED_CLOSE_REASON = "session_expired"
 TOO_SLOW_CLOSE_CODE = 4408
+# How long a socket trusts what it looked up of a chat for presence (an assignment may change it).
+PRESENCE_LOOKUP_SECONDS = 60.0
 
 
 @dataclass(frozen=True)
@@ -167,6 +171,8 @@ async def live(websocket: WebSocket) -> None:
             await _serve(websocket, sessionmaker, settings, credentials, identity, listener)
         except (WebSocketDisconnect, RuntimeError):
             pass
+        finally:
+            await presence.leave_all(bus, listener)
 
 
 async def _expired(websocket: WebSocket) -> None:
@@ -187,14 +193,21 @@ async def _serve(
     (frames, a revocation or the close set it) with a timer at the session's end: an idle socket
     costs a suspended task and that timer, and a wake costs no task of its own."""
 
+    bus: LocalBus = websocket.app.state.live_bus
+
     async def read() -> None:
         # The client's pings keep proxies from closing an idle connection; its silence ends it.
         try:
             while True:
                 message = await websocket.receive_text()
-                with contextlib.suppress(ValueError):
-                    if orjson.loads(message) == {"type": "ping"}:
-                        listener.offer('{"type":"pong"}')
+                try:
+                    data = orjson.loads(message)
+                except ValueError:
+                    continue
+                if data == {"type": "ping"}:
+                    listener.offer('{"type":"pong"}')
+                elif (said := presence.parse(data)) is not None:
+                    await _tell_presence(sessionmaker, bus, listener, said)
         except Exception:
             listener.closed = True
             listener.ready.set()
@@ -221,6 +234,9 @@ async def _serve(
                     await _expired(websocket)
                     return
                 listener.audience = identity.audience
+                if listener.presence is not None:
+                    # What it may see of each chat is looked up again before its next presence.
+                    listener.presence.looked_at.clear()
             if listener.too_slow:
                 with contextlib.suppress(Exception):
                     await websocket.send_text('{"type":"slow"}')
@@ -233,3 +249,40 @@ async def _serve(
         reader.cancel()
         with contextlib.suppress(asyncio.CancelledError, Exception):
             await reader
+
+
+async def _tell_presence(
+    sessionmaker: async_sessionmaker[AsyncSession], bus: LocalBus, listener: Listener, said: presence.Said
+) -> None:
+    """A page's presence in a chat, told to the colleagues who may see it. What the socket may
+    see of the chat is looked up once a minute at most, so a steady presence costs no query."""
+    audience = listener.audience
+    actor = audience.actor
+    known: presence.SocketPresence | None = listener.presence
+    now = presence.now()
+    if known is not None and not known.allows(now):
+        return
+    if known is not None and said.chat_uuid in known.chats:
+        lookup = now - known.looked_at.get(said.chat_uuid, 0.0) > PRESENCE_LOOKUP_SECONDS
+    else:
+        lookup = True
+        if known is not None and len(known.chats) >= presence.MAX_CHATS:
+            return
+    if lookup:
+        async with unit_of_work(sessionmaker) as session:
+            if known is None:
+                try:
+                    user = await accounts_service.find_user_in_account(
+                        session, account_id=actor.account_id, user_id=actor.user_id
+                    )
+                except NotFound:
+                    return
+                known = listener.presence = presence.SocketPresence(user_id=actor.user_id, name=user.name or user.email)
+                known.allows(now)
+            visible = audience.only_chat_uuid is None or audience.only_chat_uuid == said.chat_uuid
+            operators = (
+                await chats_service.operators_if_visible(session, actor=actor, uuid=said.chat_uuid) if visible else None
+            )
+        known.chats[said.chat_uuid] = service.ids_text(operators) if operators is not None else None
+        known.looked_at[said.chat_uuid] = now
+    await presence.tell(bus, listener, said)

@@ -422,6 +422,7 @@ async function renderHead(live) {
     : null;
   show(headBox, back,
     el("div", { class: "who-box" }, el("h1", { id: "page-title", text: name, title: name }),
+      el("p", { class: "small presence", id: "presence", role: "status", hidden: true }),
       el("p", { class: "muted small", id: "contact-ids", text: contactIds(name) })),
     live, el("div", { class: "head-actions" }, toggle, menu));
 }
@@ -576,6 +577,9 @@ async function main() {
     panel));
   await refresh();
   focusComposer();
+  // Loaded once the chat is shown: who else has it open matters, but not before the chat itself.
+  import("./presence.js").then(({ startPresence }) => startPresence({ chatUuid: uuid,
+    line: document.getElementById("presence"), input: document.getElementById("reply") })).catch(() => {});
   const wanted = new URLSearchParams(location.search).get("message");
   if (wanted && /^[0-9a-f]{32}$/.test(wanted)) await jumpToMessage(wanted);
   setInterval(renderWindow, 60000);

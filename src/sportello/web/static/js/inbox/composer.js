@@ -46,6 +46,8 @@ function writer({ id, label, placeholder, onSend, sendLabel, attach }) {
     try {
       await onSend(text.value);
       text.value = "";
+      // Told as any change of the box: the draft goes, colleagues stop seeing "typing".
+      text.dispatchEvent(new Event("input"));
     } finally {
       send.disabled = false;
       text.focus();

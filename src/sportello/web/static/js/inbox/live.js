@@ -37,6 +37,14 @@ export function throttled(fn, ms) {
 // The page's live state for the rest of the page ("connecting", "live", "reconnecting"): a notice
 // about a lost connection goes away once it is back.
 export const LIVE_STATE_EVENT = "sportello:live";
+// A colleague's presence in a chat (`presence.js`): told as it comes, never stored nor numbered.
+export const PRESENCE_EVENT = "sportello:presence";
+let current = null;
+
+// A message for the server over the open socket (dropped while it is down: presence is said again).
+export function sendLive(message) {
+  if (current?.readyState === 1) current.send(JSON.stringify(message));
+}
 
 export function connectLive({ onEvents, onReady }) {
   const indicator = el("span", { class: "live", id: "live-state", role: "status", "data-state": "connecting" },
@@ -58,7 +66,7 @@ export function connectLive({ onEvents, onReady }) {
   function open() {
     retry = null;
     const scheme = location.protocol === "https:" ? "wss:" : "ws:";
-    socket = new WebSocket(`${scheme}//${location.host}/web/live/`);
+    socket = current = new WebSocket(`${scheme}//${location.host}/web/live/`);
     socket.addEventListener("open", () => {
       // The chat this page shows: a frame without the chat list hears only of it (it can only narrow).
       socket.send(JSON.stringify({ type: "hello", session: frameSecret(), after: lastId, chat: boot.chatUuid || null }));
@@ -88,6 +96,8 @@ export function connectLive({ onEvents, onReady }) {
         }
         lastId = Math.max(lastId ?? 0, data.last_event_id);
         if (fresh.length) onEvents(fresh);
+      } else if (data.type === "presence") {
+        document.dispatchEvent(new CustomEvent(PRESENCE_EVENT, { detail: data }));
       } else if (data.type === "expired") {
         stopped = true;
         showExpired();

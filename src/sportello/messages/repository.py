@@ -455,4 +455,4 @@ async def sealed_tokens_of(session: AsyncSession, message_ids: Iterable[int]) ->
         .join(WhatsAppNumber, WhatsAppNumber.id == Message.whatsapp_number_id)
         .where(Message.id.in_(wanted))
     )
-    return dict(rows.tuples().all())
+    return {message_id: sealed for message_id, sealed in rows.all()}

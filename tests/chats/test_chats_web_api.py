@@ -67,7 +67,9 @@ def test_the_chat_list_filters_reads_and_assigns(world: World, manager: Integrat
     listed = wait_for(lambda: (found := chats(page)) and found["count"] == 2 and found)
     assert listed["unread_chats"] == 2 and listed["has_filters"] is False and listed["page"] == 1
     assert {c["contact"]["phone"] for c in listed["results"]} == {GIULIA, MARCO}
-    assert page.get("/web/api/chats/unread/").json() == {"has_unread_chats": True, "unread_chats": 2}
+    counted = page.get("/web/api/chats/unread/").json()
+    assert counted == {"has_unread_chats": True, "unread_chats": 2, "last_event_id": counted["last_event_id"]}
+    assert counted["last_event_id"] > 0
 
     by_digits = chats(page, search="347 111")
     assert [c["contact"]["phone"] for c in by_digits["results"]] == [MARCO] and by_digits["has_filters"] is True
@@ -85,7 +87,8 @@ def test_the_chat_list_filters_reads_and_assigns(world: World, manager: Integrat
     operators = page.get("/web/api/chats/filters/").json()["operators"]
     assert me["user"]["id"] in [o["id"] for o in operators]
 
-    assert page.post("/web/api/chats/read_all/").json() == {"has_unread_chats": False, "unread_chats": 0}
+    read = page.post("/web/api/chats/read_all/").json()
+    assert read == {"has_unread_chats": False, "unread_chats": 0, "last_event_id": read["last_event_id"]}
     assert chats(page)["unread_chats"] == 0
 
 

@@ -27,6 +27,7 @@ from sportello.messages import service as messages_service
 from sportello.messages.schemas import MessageRead
 from sportello.messages.shapes import messages_read
 from sportello.read_receipts import service as read_receipts
+from sportello.realtime import service as live
 
 router = APIRouter(prefix="/api/1/chats", tags=["chats"], responses=ERROR_RESPONSES)
 web_router = APIRouter(prefix="/web/api/chats", include_in_schema=False)
@@ -142,6 +143,8 @@ async def web_list_chats(
         else None,
     )
     paging = PageRequest(page=page, page_size=page_size)
+    # Read first: the events up to it are in the count below, later ones move it at the page.
+    last_event_id = await live.newest(session, account_id=account_id)
     count, chats = await service.list_for(session, actor=viewer.actor, chosen=chosen, page=paging)
     next_url, previous_url = page_links(str(request.url), paging, count)
     matched = (
@@ -159,20 +162,22 @@ async def web_list_chats(
         page=page,
         has_filters=bool(chosen.search or chosen.unread_only or chosen.operator_id or chosen.tag),
         unread_chats=await service.unread_chat_count(session, actor=viewer.actor),
+        last_event_id=last_event_id,
     )
 
 
 @web_router.get("/unread/")
 async def web_unread(viewer: PageViewer, session: DbSession) -> UnreadState:
     """Every page tells its host whether any chat is unread, the chat list toggle or not."""
+    last_event_id = await live.newest(session, account_id=viewer.actor.account_id)
     count = await service.unread_chat_count(session, actor=viewer.actor)
-    return UnreadState(has_unread_chats=count > 0, unread_chats=count)
+    return UnreadState(has_unread_chats=count > 0, unread_chats=count, last_event_id=last_event_id)
 
 
 @web_router.post("/read_all/")
 async def web_read_all(viewer: PageViewerOfChatList, session: DbSession) -> UnreadState:
     await service.read_all(session, actor=viewer.actor)
-    return UnreadState(has_unread_chats=False, unread_chats=0)
+    return await web_unread(viewer, session)
 
 
 @web_router.get("/filters/")

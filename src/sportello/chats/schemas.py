@@ -10,6 +10,9 @@ from sportello.kit.schemas import InputSchema
 class UnreadState(BaseModel):
     has_unread_chats: bool
     unread_chats: int
+    last_event_id: int = Field(
+        default=0, description="The account's last live event when this was counted: later events move it."
+    )
 
 
 class Operator(BaseModel):

@@ -164,9 +164,10 @@ async def mark_unread(session: AsyncSession, *, chat: Chat) -> None:
 
 async def read_all(session: AsyncSession, *, actor: Actor) -> int:
     chats = await repo.unread_chats(session, account_id=actor.account_id, only_assigned_to=_bound(actor))
-    await repo.clear_unread(session, chat_ids=[chat.id for chat in chats])
+    # Noted before the update, which sets the counts without telling: each event says "became read".
     for chat in chats:
         live.record_chat(session, chat)
+    await repo.clear_unread(session, chat_ids=[chat.id for chat in chats])
     return len(chats)
 
 

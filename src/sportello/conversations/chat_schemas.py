@@ -44,3 +44,6 @@ class ChatList(Page[ChatFound]):
     page: int
     has_filters: bool
     unread_chats: int = Field(description="Chats with unread messages among those the viewer may see.")
+    last_event_id: int = Field(
+        default=0, description="The account's last live event when `unread_chats` was counted: later events move it."
+    )

@@ -40,6 +40,10 @@ async def after(session: AsyncSession, *, account_id: int, after: int, limit: in
     return (await session.scalars(query)).all()
 
 
+async def newest(session: AsyncSession, *, account_id: int) -> int:
+    return int(await session.scalar(select(LiveCursor.last_seq).where(LiveCursor.account_id == account_id)) or 0)
+
+
 async def bounds(session: AsyncSession, *, account_id: int) -> tuple[int, int]:
     """The oldest kept and the newest number of an account (0 when none)."""
     oldest = await session.scalar(select(func.min(LiveEvent.seq)).where(LiveEvent.account_id == account_id))

@@ -196,6 +196,12 @@ async def events_after(
     return bodies, last
 
 
+async def newest(session: AsyncSession, *, account_id: int) -> int:
+    """The number of the account's last committed event (0 for none): read before a count, it
+    says which events the count already holds."""
+    return await repo.newest(session, account_id=account_id)
+
+
 async def bounds(session: AsyncSession, *, account_id: int) -> tuple[int, int]:
     return await repo.bounds(session, account_id=account_id)
 

@@ -199,7 +199,7 @@ async function keepUnread() {
   }
   if (chat.unread_count <= 0) chat = { ...chat, unread_count: 1, has_unread_messages: true };
   countedUnread = true;
-  setUnreadChats(answer.unread_chats);
+  setUnreadChats(answer.unread_chats, answer.last_event_id ?? null);
   tell();
 }
 
@@ -510,7 +510,7 @@ async function markRead() {
   readUpTo = newest;
   // The server's count, this chat read: what the page counts from now on.
   countedUnread = false;
-  setUnreadChats(answer.unread_chats);
+  setUnreadChats(answer.unread_chats, answer.last_event_id ?? null);
 }
 
 async function retry(message) {

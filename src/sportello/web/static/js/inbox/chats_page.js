@@ -116,7 +116,7 @@ async function load() {
       return load();
     }
     Object.assign(view, { chats: data.results, count: data.count, hasFilters: data.has_filters, loaded: true });
-    setUnreadChats(data.unread_chats);
+    setUnreadChats(data.unread_chats, data.last_event_id ?? null);
     // What was heard while the list was on its way may be newer than the answer.
     for (const e of heardWhileLoading) applyChatEvent(e, { again: true });
     renderChats();

@@ -49,7 +49,7 @@ export async function startPage({ title, onEvents, onReady }) {
       for (const e of events) {
         if (e.unreadHandled) continue;
         if (unknownToUnread(e)) ask = ask || e.kind !== "template";
-        else if (e.kind === "chat") applyUnreadDelta(e.unread_delta);
+        else if (e.kind === "chat") applyUnreadDelta(e.unread_delta, e.id);
       }
       if (ask) askUnread();
     },

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, event
+from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, Text, event
 from sqlalchemy.orm import Mapped, mapped_column
 
 from sportello.db.base import Base, CreatedAt, utcnow
@@ -35,6 +35,19 @@ class Chat(CreatedAt, Base):
     last_message_id: Mapped[int | None] = mapped_column(BigInteger, default=None)
     unread_count: Mapped[int] = mapped_column(Integer, default=0)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
+
+
+class ChatDraft(Base):
+    """What one user typed in one chat and has not sent yet. Kept on the server: a host's frame is
+    often denied storage of its own (third-party storage), and the draft should follow the agent."""
+
+    __tablename__ = "chat_drafts"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    chat_id: Mapped[int] = mapped_column(ForeignKey("chats.id", ondelete="CASCADE"), primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"), index=True)
+    text: Mapped[str] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
 @event.listens_for(Chat.unread_count, "set", active_history=True)

@@ -5,12 +5,14 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import Select, exists, select, union, update
+from sqlalchemy import Select, delete, exists, select, union, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from sportello.chats.models import Chat
+from sportello.chats.models import Chat, ChatDraft
 from sportello.contacts import repository as contacts_repo
 from sportello.contacts.models import Contact, ContactOperator, ContactTag, Tag
+from sportello.db.base import utcnow
 from sportello.kit import text_search
 from sportello.kit.text_search import SearchTerm
 
@@ -131,3 +133,24 @@ async def by_id(session: AsyncSession, ids: Iterable[int], *, fresh: bool = Fals
     if fresh:
         query = query.execution_options(populate_existing=True)
     return {chat.id: chat for chat in await session.scalars(query)}
+
+
+async def find_draft(session: AsyncSession, *, user_id: int, chat_id: int) -> ChatDraft | None:
+    return await session.get(ChatDraft, (user_id, chat_id))
+
+
+async def save_draft(session: AsyncSession, *, user_id: int, chat_id: int, account_id: int, text: str) -> None:
+    """One statement: the draft made or replaced."""
+    make = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    values = {"user_id": user_id, "chat_id": chat_id, "account_id": account_id, "text": text, "updated_at": utcnow()}
+    statement = make(ChatDraft).values(**values)
+    await session.execute(
+        statement.on_conflict_do_update(
+            index_elements=[ChatDraft.user_id, ChatDraft.chat_id],
+            set_={"text": statement.excluded.text, "updated_at": statement.excluded.updated_at},
+        )
+    )
+
+
+async def delete_draft(session: AsyncSession, *, user_id: int, chat_id: int) -> None:
+    await session.execute(delete(ChatDraft).where(ChatDraft.user_id == user_id, ChatDraft.chat_id == chat_id))

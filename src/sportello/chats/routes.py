@@ -10,7 +10,7 @@ from sportello.accounts import service as accounts_service
 from sportello.chats import service
 from sportello.chats.models import Chat
 from sportello.chats.repository import ChatFilter
-from sportello.chats.schemas import Assignment, ChatFilters, Operator, TypingState, UnreadState
+from sportello.chats.schemas import Assignment, ChatFilters, Draft, Operator, TypingState, UnreadState
 from sportello.conversations.chat_schemas import ChatList, ChatRead
 from sportello.conversations.chat_shapes import chats_found, chats_read
 from sportello.credentials.deps import (
@@ -246,6 +246,21 @@ async def web_typing(chat_uuid: ChatUuid, viewer: PageViewerThatCanReplyInChat, 
     """The agent is typing a reply: the customer sees "typing…" (and their message read)."""
     chat = await service.get_visible_chat(session, actor=viewer.actor, uuid=chat_uuid)
     return TypingState(typing=await read_receipts.show_typing(session, chat=chat))
+
+
+@web_router.get("/{chat_uuid}/draft/")
+async def web_draft(chat_uuid: ChatUuid, viewer: PageViewerThatCanReplyInChat, session: DbSession) -> Draft:
+    """The agent's unsent reply in this chat, from any page or frame of theirs."""
+    chat = await service.get_visible_chat(session, actor=viewer.actor, uuid=chat_uuid)
+    return Draft(text=await service.draft_of(session, actor=viewer.actor, chat=chat))
+
+
+@web_router.put("/{chat_uuid}/draft/")
+async def web_keep_draft(
+    chat_uuid: ChatUuid, body: Draft, viewer: PageViewerThatCanReplyInChat, session: DbSession
+) -> Draft:
+    chat = await service.get_visible_chat(session, actor=viewer.actor, uuid=chat_uuid)
+    return Draft(text=await service.keep_draft(session, actor=viewer.actor, chat=chat, text=body.text))
 
 
 @web_router.post("/{chat_uuid}/unread/")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from sportello.kit.schemas import InputSchema
 
@@ -34,3 +34,11 @@ class TypingState(BaseModel):
     """Whether the customer sees "typing…" now (false: read receipts are off or they never wrote)."""
 
     typing: bool
+
+
+class Draft(BaseModel):
+    """What the agent typed in the chat's reply box and did not send yet, spaces and lines as typed."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    text: str = Field(max_length=4096)

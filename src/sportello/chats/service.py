@@ -19,7 +19,7 @@ from sportello.chats.models import Chat
 from sportello.chats.repository import ChatFilter
 from sportello.contacts import repository as contacts_repo
 from sportello.contacts.models import Contact
-from sportello.errors import Forbidden, NotFound
+from sportello.errors import Forbidden, InvalidInput, NotFound
 from sportello.kit.pagination import PageRequest
 from sportello.realtime import service as live
 
@@ -108,6 +108,33 @@ async def operators_if_visible(session: AsyncSession, *, actor: Actor, uuid: str
         return None
     operators = await contacts_repo.operators_of(session, [chat.contact_id])
     return [user.id for user in operators.get(chat.contact_id, [])]
+
+
+# As long as a message may be (the composer's limit).
+MAX_DRAFT = 4096
+
+
+async def draft_of(session: AsyncSession, *, actor: Actor, chat: Chat) -> str:
+    """What the actor typed in the chat and did not send ("" for nothing); the caller checked
+    that they may see the chat."""
+    draft = await repo.find_draft(session, user_id=actor.user_id, chat_id=chat.id)
+    return draft.text if draft is not None and draft.account_id == actor.account_id else ""
+
+
+async def keep_draft(session: AsyncSession, *, actor: Actor, chat: Chat, text: str) -> str:
+    """The actor's draft in the chat, replaced (nothing but spaces: forgotten)."""
+    if len(text) > MAX_DRAFT:
+        raise InvalidInput(f"A draft is at most {MAX_DRAFT} characters.", code="draft_too_long", field="text")
+    if not text.strip():
+        await repo.delete_draft(session, user_id=actor.user_id, chat_id=chat.id)
+        return ""
+    await repo.save_draft(session, user_id=actor.user_id, chat_id=chat.id, account_id=chat.account_id, text=text)
+    return text
+
+
+async def forget_draft(session: AsyncSession, *, user_id: int, chat_id: int) -> None:
+    """A message was sent from the composer: what was typed there is gone."""
+    await repo.delete_draft(session, user_id=user_id, chat_id=chat_id)
 
 
 async def get_chat(session: AsyncSession, *, account_id: int, uuid: str) -> Chat:

@@ -111,6 +111,8 @@ async def send(
         next_attempt_at=now,
     )
     stored = await _store(session, chat, message, now)
+    if sender_user_id is not None and outgoing.kind is MessageKind.MESSAGE:
+        await chats_service.forget_draft(session, user_id=sender_user_id, chat_id=chat.id)
     after_commit(session, wake_local_senders)
     return stored
 

@@ -5,7 +5,6 @@ import { errorText, t } from "../i18n.js";
 import { icon } from "../icons.js";
 import { keepDraft, draftKeeper } from "./drafts.js";
 import { emojiPicker } from "./emoji_picker.js";
-import { paypalPanel } from "./paypal_tab.js";
 import { attachQuickReplies } from "./quick_replies_picker.js";
 import { replyQuote } from "./reply_quote.js";
 import { call } from "./session.js";
@@ -232,19 +231,27 @@ export function composer({ chatUuid, viewer, onSent, status, paypal, onPayment, 
 
   const panels = [replyPanel, templatePanel, notePanel];
   const names = ["reply", "templates", "note"];
-  // PayPal only where the session may send payment requests and the account has it on.
-  const paypalTab = paypal?.enabled && viewer.permissions.can_send_paypal_in_chat
-    ? paypalPanel({ chatUuid, settings: paypal, status, onSent: onPayment }) : null;
-  if (paypalTab) {
-    panels.push(paypalTab.panel);
+  // PayPal only where the session may send payment requests and the account has it on; its code
+  // comes when the tab is first chosen (most agents never open it).
+  const paypalPanelBox = paypal?.enabled && viewer.permissions.can_send_paypal_in_chat
+    ? el("div", { role: "tabpanel", id: "panel-paypal", "aria-labelledby": "tab-paypal" },
+      el("p", { class: "muted" }, t("common.loading"))) : null;
+  let paypalTab = null;
+  const loadPaypal = async () => {
+    paypalTab ??= import("./paypal_tab.js").then(({ paypalPanel }) =>
+      paypalPanel({ chatUuid, settings: paypal, status, onSent: onPayment, panel: paypalPanelBox }));
+    (await paypalTab).load();
+  };
+  if (paypalPanelBox) {
+    panels.push(paypalPanelBox);
     names.push("paypal");
   }
   const bar = tabs(names, panels);
   bar.querySelector("#tab-templates").addEventListener("click", loadTemplates);
   bar.querySelector("#tab-templates").addEventListener("focus", loadTemplates);
-  if (paypalTab) {
-    bar.querySelector("#tab-paypal").addEventListener("click", paypalTab.load);
-    bar.querySelector("#tab-paypal").addEventListener("focus", paypalTab.load);
+  if (paypalPanelBox) {
+    bar.querySelector("#tab-paypal").addEventListener("click", loadPaypal);
+    bar.querySelector("#tab-paypal").addEventListener("focus", loadPaypal);
   }
   return el("footer", { class: "composer", "aria-label": t("composer.label"), "data-user": viewer.user.id }, bar, panels);
 }

@@ -32,9 +32,8 @@ export function amountError(raw, decimals) {
   return null;
 }
 
-export function paypalPanel({ chatUuid, settings, status, onSent }) {
-  const panel = el("div", { role: "tabpanel", id: "panel-paypal", "aria-labelledby": "tab-paypal" },
-    el("p", { class: "muted" }, t("common.loading")));
+// The tab's panel (the composer makes it, and loads this module when the tab is first chosen).
+export function paypalPanel({ chatUuid, settings, status, onSent, panel }) {
   let loaded = false;
   const load = async () => {
     if (loaded) return;

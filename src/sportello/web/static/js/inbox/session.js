@@ -48,11 +48,13 @@ function headers(json) {
   return result;
 }
 
-async function send(method, path, body) {
+async function send(method, path, body, keepalive = false) {
   const isForm = body instanceof FormData;
   try {
     return await fetch(path, {
       method,
+      // A small JSON call that must outlive the page (a draft saved as the agent leaves).
+      keepalive,
       headers: headers(body !== undefined && !isForm),
       body: body === undefined ? undefined : isForm ? body : JSON.stringify(body),
       // A frame's session is its bearer header: no cookie goes with it.
@@ -64,8 +66,8 @@ async function send(method, path, body) {
 }
 
 // JSON calls to the web app's API; errors are {detail, code}; an ended session shows its screen.
-export async function call(method, path, body) {
-  const response = await send(method, path, body);
+export async function call(method, path, body, { keepalive = false } = {}) {
+  const response = await send(method, path, body, keepalive);
   if (response.status === 204) return null;
   const data = await response.json().catch(() => ({}));
   if (!response.ok) {

@@ -159,7 +159,12 @@ TEXTS = {
 
 @pytest.mark.parametrize(
     ("who", "language", "width", "phone"),
-    [("manager", "en", 450, "+393331110001"), ("operator", "it", 320, "+393331110002")],
+    [
+        ("manager", "en", 450, "+393331110001"),
+        ("operator", "it", 320, "+393331110002"),
+        ("manager", "it", 320, "+393331110011"),
+        ("operator", "en", 450, "+393331110012"),
+    ],
 )
 def test_drafts_formatting_and_quoted_replies_in_the_frame(
     setup: Setup, page: Page, who: str, language: str, width: int, phone: str
@@ -299,7 +304,12 @@ CHOICES = {
 
 @pytest.mark.parametrize(
     ("who", "language", "width", "phone"),
-    [("manager", "en", 450, "+393331110005"), ("operator", "es", 320, "+393331110006")],
+    [
+        ("manager", "en", 450, "+393331110005"),
+        ("operator", "es", 320, "+393331110006"),
+        ("manager", "es", 320, "+393331110013"),
+        ("operator", "en", 450, "+393331110014"),
+    ],
 )
 def test_buttons_and_a_list_from_the_composer_reach_the_emulator(
     setup: Setup, page: Page, who: str, language: str, width: int, phone: str
@@ -350,11 +360,16 @@ def test_buttons_and_a_list_from_the_composer_reach_the_emulator(
     expect(frame.locator(".message.outbound")).to_have_count(2)
 
 
-def test_the_emoji_picker_inserts_at_the_caret_by_mouse_and_keyboard(setup: Setup, page: Page) -> None:
-    phone = "+393331110007"
+@pytest.mark.parametrize("width", [450, 320])
+@pytest.mark.parametrize("who", ["manager", "operator"])
+def test_the_emoji_picker_inserts_at_the_caret_by_mouse_and_keyboard(
+    setup: Setup, page: Page, who: str, width: int
+) -> None:
+    phone = f"+39333111{30 + (who == 'operator') * 2 + (width == 320):04d}"
+    user = setup.manager if who == "manager" else setup.operator
     setup.says(phone, "Grazie!")
-    chat = setup.chat_of(phone, setup.operator)
-    page.goto(setup.frame_url(setup.operator, f"chats/{chat}", "en", 320, 600))
+    chat = setup.chat_of(phone, user)
+    page.goto(setup.frame_url(user, f"chats/{chat}", "en", width, 600))
     frame = frame_of(page)
     reply = frame.locator("#reply")
     reply.fill("Prego ciao")
@@ -380,13 +395,19 @@ def test_the_emoji_picker_inserts_at_the_caret_by_mouse_and_keyboard(setup: Setu
     toggle.click()
     picker.get_by_role("button", name="👍").click()
     expect(reply).to_have_value("Prego😄👍 ciao")
-    assert frame.evaluate("document.documentElement.scrollWidth") <= 320
+    assert frame.evaluate("document.documentElement.scrollWidth") <= width
     reply.press("Enter")
     expect(frame.locator(".message.outbound")).to_contain_text("Prego😄👍 ciao")
 
 
 @pytest.mark.parametrize(
-    ("who", "width", "phone"), [("manager", 450, "+393331110008"), ("operator", 320, "+393331110009")]
+    ("who", "width", "phone"),
+    [
+        ("manager", 450, "+393331110008"),
+        ("operator", 320, "+393331110009"),
+        ("manager", 320, "+393331110015"),
+        ("operator", 450, "+393331110016"),
+    ],
 )
 def test_reacting_to_a_customer_message_reaches_the_emulator_and_shows_on_it(
     setup: Setup, page: Page, who: str, width: int, phone: str

@@ -99,7 +99,10 @@ def _serve(settings: Settings, port: int, emulator_url: str, log: Path) -> subpr
         "SPORTELLO_GRAPH_API_BASE_URL": emulator_url,
         "SPORTELLO_SEND_RATE_PER_SECOND": "400",
         "SPORTELLO_SEND_CLAIM_SECONDS": "2",
-        "SPORTELLO_SEND_RECONCILE_SECONDS": "10",
+        # Exactly once holds while Meta's word on an interrupted send comes within this window; the
+        # emulator retries its webhooks with backoff while the process is down, which a loaded
+        # machine stretches past 10 s.
+        "SPORTELLO_SEND_RECONCILE_SECONDS": "20",
         "SPORTELLO_SEND_POLL_SECONDS": "0.1",
         "SPORTELLO_WEBHOOK_POLL_SECONDS": "0.1",
     }

@@ -430,6 +430,9 @@ async function renderHead(live) {
 // The composer takes the focus when the chat opens: the reply box, or (when only templates may be
 // sent) the Templates tab.
 function focusComposer() {
+  // Not when the agent already went somewhere (a click, a key) while the chat was loading.
+  const active = document.activeElement;
+  if (active && active !== document.body && active !== document.documentElement) return;
   const reply = document.getElementById("reply");
   if (reply && !reply.disabled) reply.focus();
   else document.getElementById("tab-templates")?.focus();

@@ -262,15 +262,6 @@ async def fail_batch(session: AsyncSession, failures: Sequence[tuple[int, int | 
     )
 
 
-async def chats_by_id(session: AsyncSession, ids: Iterable[int]) -> dict[int, Chat]:
-    """The chats of messages whose change is told live (one query for a batch)."""
-    wanted = set(ids)
-    if not wanted:
-        return {}
-    rows = await session.scalars(select(Chat).where(Chat.id.in_(wanted)))
-    return {chat.id: chat for chat in rows}
-
-
 async def set_media_id(session: AsyncSession, *, message_id: int, media: dict[str, Any]) -> dict[str, Any]:
     """The file was uploaded to Meta: its media id is kept, so a retry does not upload it again."""
     message = await session.get(Message, message_id)

@@ -33,6 +33,7 @@ from typing import Any
 import httpx
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from sportello.chats import repository as chats_repo
 from sportello.db.unit_of_work import unit_of_work
 from sportello.kit.background import PollingLoop
 from sportello.kit.encryption import SecretBox
@@ -330,7 +331,7 @@ class OutboundSender(PollingLoop):
 
     async def _tell(self, session: AsyncSession, messages: Sequence[ClaimedMessage]) -> None:
         """Live pages hear of each changed message, after the commit."""
-        chats = await repo.chats_by_id(session, (message.chat_id for message in messages))
+        chats = await chats_repo.by_id(session, (message.chat_id for message in messages))
         for message in messages:
             chat = chats.get(message.chat_id)
             if chat is not None:

@@ -30,11 +30,13 @@ def world(settings: Settings) -> Iterator[World]:
 def _rows(world: World) -> tuple[list[Contact], list[Chat], list[Message]]:
     async def work(sessionmaker: async_sessionmaker[AsyncSession]) -> tuple[list[Contact], list[Chat], list[Message]]:
         async with unit_of_work(sessionmaker) as session:
-            return (
-                list((await session.scalars(select(Contact))).all()),
-                list((await session.scalars(select(Chat))).all()),
-                list((await session.scalars(select(Message).order_by(Message.id))).all()),
-            )
+            # Messages first: on PostgreSQL each statement sees what was committed when it ran, so a message
+            # read before its contact could appear between the two reads; read this way, any message seen
+            # has its chat and contact seen too.
+            messages = list((await session.scalars(select(Message).order_by(Message.id))).all())
+            chats = list((await session.scalars(select(Chat))).all())
+            contacts = list((await session.scalars(select(Contact))).all())
+            return contacts, chats, messages
 
     rows: tuple[list[Contact], list[Chat], list[Message]] = world.run(work)
     return rows

@@ -434,7 +434,7 @@ def replay_webhooks(
 ) -> None:
     """Process stored webhook events again (after a fix). Applying an event twice is harmless."""
     from sportello.webhooks import repository as webhooks_repo
-    from sportello.webhooks.flows import apply_event
+    from sportello.webhooks.flows import FLOWS
     from sportello.webhooks.models import WebhookState
     from sportello.webhooks.processor import process_pending
 
@@ -457,7 +457,7 @@ def replay_webhooks(
         try:
             sessionmaker = create_sessionmaker(engine)
             processed = 0
-            while done := await process_pending(sessionmaker, apply_event):
+            while done := await process_pending(sessionmaker, FLOWS):
                 processed += done
             async with unit_of_work(sessionmaker) as session:
                 states = await webhooks_repo.count_by_state(session)

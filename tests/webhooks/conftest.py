@@ -20,7 +20,7 @@ from sportello.integrations import service as integrations_service
 from sportello.kit.encryption import SecretBox
 from sportello.messages.models import Direction, Message, MessageKind, SendStatus
 from sportello.settings import Settings
-from sportello.webhooks.flows import apply_event
+from sportello.webhooks.flows import FLOWS
 from sportello.webhooks.processor import process_pending
 from sportello.whatsapp.signature import sign
 
@@ -87,7 +87,7 @@ def post_signed(app_client: httpx.AsyncClient) -> Post:
 def process(sessionmaker: async_sessionmaker[AsyncSession]) -> Callable[[], Awaitable[int]]:
     async def run() -> int:
         total = 0
-        while done := await process_pending(sessionmaker, apply_event):
+        while done := await process_pending(sessionmaker, FLOWS):
             total += done
         return total
 

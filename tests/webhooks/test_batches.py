@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sportello.contacts.models import Contact
 from sportello.db.unit_of_work import unit_of_work
 from sportello.messages.models import Message, SendStatus
-from sportello.webhooks.flows import apply_event
+from sportello.webhooks.flows import FLOWS
 from sportello.webhooks.models import WebhookEvent, WebhookState
 from sportello.webhooks.processor import process_pending
 from webhooks.conftest import PHONE_NUMBER_ID, Business, Post, envelope, store_outbound
@@ -61,7 +61,7 @@ async def test_a_failing_event_is_kept_failed_and_the_rest_of_its_batch_is_appli
         assert (await post_signed(_inbound(index, text))).status_code == 200
     async with refused_inserts(sessionmaker, table="messages", when="NEW.text = 'boom'", message="refused here"):
         settled = 0
-        while done := await process_pending(sessionmaker, apply_event):
+        while done := await process_pending(sessionmaker, FLOWS):
             settled += done
         assert settled == 4
     async with unit_of_work(sessionmaker) as session:

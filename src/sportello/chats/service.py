@@ -71,24 +71,31 @@ def note_received(
     session: AsyncSession,
     chat: Chat,
     *,
-    message_id: int,
+    message_id: int | None,
     message_uuid: str,
     sent_at: datetime,
     opens_window: bool,
     unread: bool,
-    shown_last: bool,
 ) -> None:
     """A message from the customer: it opens (or extends) the 24-hour window when it is theirs
     and not WhatsApp's notice, counts as unread unless it is a reaction or a notice, and becomes
-    the chat's last message unless it shows nothing (a removed reaction). Pages are told."""
+    the chat's last message when given its id (`message_id`; `None` when it shows nothing, a
+    removed reaction, or when it has no id yet: then `note_last_message` once it has). Pages are
+    told."""
     if opens_window and (chat.last_inbound_at is None or sent_at > chat.last_inbound_at):
         chat.last_inbound_at = sent_at
     if unread:
         chat.unread_count += 1
-    if shown_last:
+    if message_id is not None:
         chat.last_message_id = message_id
     chat.updated_at = datetime.now(UTC)
     live.record_chat(session, chat, kind="message", ref=message_uuid)
+
+
+def note_last_message(chat: Chat, *, message_id: int) -> None:
+    """The chat's last message, told once it has its id (a batch of webhooks writes its messages
+    together, after `note_received`)."""
+    chat.last_message_id = message_id
 
 
 async def may_see(session: AsyncSession, *, actor: Actor, chat: Chat) -> bool:

@@ -30,6 +30,24 @@ async def find_by_user_id(session: AsyncSession, *, account_id: int, user_id: st
     )
 
 
+async def by_identities(
+    session: AsyncSession, *, account_id: int, phones: Iterable[str], user_ids: Iterable[str]
+) -> tuple[dict[str, Contact], dict[str, Contact]]:
+    """An account's contacts by phone and by BSUID, in one query: (by phone, by BSUID)."""
+    wanted_phones, wanted_users = sorted(set(phones)), sorted(set(user_ids))
+    chosen = []
+    if wanted_phones:
+        chosen.append(Contact.phone.in_(wanted_phones))
+    if wanted_users:
+        chosen.append(Contact.whatsapp_user_id.in_(wanted_users))
+    if not chosen:
+        return {}, {}
+    found = list(await session.scalars(select(Contact).where(Contact.account_id == account_id, or_(*chosen))))
+    by_phone = {c.phone: c for c in found if c.phone is not None and c.phone in wanted_phones}
+    by_user = {c.whatsapp_user_id: c for c in found if c.whatsapp_user_id and c.whatsapp_user_id in wanted_users}
+    return by_phone, by_user
+
+
 async def find(session: AsyncSession, *, account_id: int, contact_id: int) -> Contact | None:
     return await session.scalar(select(Contact).where(Contact.account_id == account_id, Contact.id == contact_id))
 

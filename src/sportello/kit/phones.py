@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 import phonenumbers
 
 from sportello.errors import InvalidInput
@@ -9,6 +11,13 @@ from sportello.errors import InvalidInput
 
 def to_e164(value: str, *, default_region: str | None = None) -> str:
     """`+39 333 123 4567`, `0039…`, or Meta's bare digits `393331234567` → `+393331234567`."""
+    return _to_e164(value, default_region)
+
+
+# Parsing a number costs more than everything else an inbound webhook does in Python, and a
+# burst names the same few customers again and again. A refusal is not kept: it raises.
+@functools.lru_cache(maxsize=4096)
+def _to_e164(value: str, default_region: str | None) -> str:
     raw = value.strip()
     if not raw or len(raw) > 40:
         raise InvalidInput(

@@ -39,6 +39,23 @@ async def insert(session: AsyncSession, message: Message) -> Message:
     return message
 
 
+def add(session: AsyncSession, message: Message) -> Message:
+    """Added, not yet written: the next flush writes it (with others of its batch, in one INSERT)."""
+    session.add(message)
+    return message
+
+
+async def by_meta_ids(session: AsyncSession, *, whatsapp_number_id: int, meta_ids: Iterable[str]) -> dict[str, Message]:
+    """A number's messages by Meta's id, in one query."""
+    wanted = sorted(set(meta_ids))
+    if not wanted:
+        return {}
+    found = await session.scalars(
+        select(Message).where(Message.whatsapp_number_id == whatsapp_number_id, Message.meta_id.in_(wanted))
+    )
+    return {message.meta_id: message for message in found if message.meta_id is not None}
+
+
 async def find_by_meta_id(session: AsyncSession, *, whatsapp_number_id: int, meta_id: str) -> Message | None:
     return await session.scalar(
         select(Message).where(Message.whatsapp_number_id == whatsapp_number_id, Message.meta_id == meta_id)

@@ -9,12 +9,17 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import cast
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from sportello.chats import repository as chats_repo
 from sportello.chats import service as chats_service
 from sportello.chats.models import Chat
+from sportello.contacts import repository as contacts_repo
 from sportello.contacts import service as contacts_service
 from sportello.contacts.models import Contact
 from sportello.errors import InvalidInput
@@ -29,9 +34,10 @@ from sportello.payments import repository as payments_repo
 from sportello.realtime import service as live
 from sportello.templates import repository as templates_repo
 from sportello.templates.models import TemplateStatus
-from sportello.webhooks.processor import BATCH_MEMO, ClaimedEvent, Deferred
+from sportello.webhooks.processor import BATCH_MEMO, ClaimedEvent, Deferred, EventFlows
 from sportello.whatsapp.user_ids import is_bsuid
 from sportello.whatsapp.webhook_payload import (
+    Change,
     InboundMessage,
     StatusUpdate,
     TemplateStatusUpdate,
@@ -76,12 +82,64 @@ class _Signers:
         return f"Not applied, not signed with the app secret of {names}."
 
 
+async def prepare_batch(session: AsyncSession, events: Sequence[ClaimedEvent]) -> None:
+    """What the batch's events would each look up, looked up for all of them at once: per number,
+    the messages they name (to skip a redelivery, to find a status's message) in one query, the
+    contacts who wrote in one, their chats in one. The events then find them in the batch memo."""
+    parsed = _batch(session).parsed
+    meta_ids: dict[str, set[str]] = defaultdict(set)
+    phones: dict[str, set[str]] = defaultdict(set)
+    user_ids: dict[str, set[str]] = defaultdict(set)
+    for event in events:
+        try:
+            changes = parse_webhook(event.body)
+        except InvalidInput:
+            continue  # not a webhook we read: it fails again, alone, when applied
+        parsed[event.id] = changes
+        for change in changes:
+            if isinstance(change, InboundMessage | StatusUpdate):
+                meta_ids[change.phone_number_id].add(change.meta_id)
+            if isinstance(change, InboundMessage):
+                phone = _phone(change.from_wa_id)
+                if phone:
+                    phones[change.phone_number_id].add(phone)
+                if change.user_id:
+                    user_ids[change.phone_number_id].add(change.user_id)
+    lookups = _memo(session)
+    contact_ids: set[int] = set()
+    for phone_number_id, wanted in meta_ids.items():
+        number = await _known_number(session, phone_number_id)
+        if number is None:
+            continue
+        found = await messages_repo.by_meta_ids(session, whatsapp_number_id=number.id, meta_ids=wanted)
+        for meta_id in wanted:
+            lookups[("meta", number.id, meta_id)] = found.get(meta_id)
+        by_phone, by_user = await contacts_repo.by_identities(
+            session, account_id=number.account_id, phones=phones[phone_number_id], user_ids=user_ids[phone_number_id]
+        )
+        for phone in phones[phone_number_id]:
+            lookups[("by_phone", number.account_id, phone)] = by_phone.get(phone)
+        for user_id in user_ids[phone_number_id]:
+            lookups[("by_user", number.account_id, user_id)] = by_user.get(user_id)
+        contact_ids.update(c.id for c in (*by_phone.values(), *by_user.values()))
+    for contact_id, chat in (await chats_repo.of_contacts(session, sorted(contact_ids))).items():
+        lookups[("chat", contact_id)] = chat
+
+
+async def finish_batch(session: AsyncSession) -> None:
+    """Writes what the batch's messages left pending: the messages, then each chat's last one."""
+    await _flush(session)
+
+
 async def apply_event(session: AsyncSession, event: ClaimedEvent) -> str:
     """Apply what the event's signers may change; returns the note of what was refused ("" when
-    nothing was)."""
+    nothing was). Run by the processor between `prepare_batch` and `finish_batch`; what one event
+    stores, the next one finds in the batch memo or, should it ask the database, flushed first."""
     signers = _Signers(None if event.signed_by is None else frozenset(event.signed_by))
     deferred: list[str] = []
-    changes = parse_webhook(event.body)
+    changes = _batch(session).parsed.pop(event.id, None)
+    if changes is None:
+        changes = parse_webhook(event.body)
     for change in changes:
         if isinstance(change, InboundMessage):
             await _inbound(session, change, signers)
@@ -105,21 +163,26 @@ async def apply_event(session: AsyncSession, event: ClaimedEvent) -> str:
         # The rest of the event is applied and committed only with it: everything in it is
         # idempotent, so applying it again later is harmless.
         raise Deferred(f"status for a message not stored yet: {', '.join(deferred[:3])}")
-    # What the next event reads must see this one. Statuses alone need no flush: the next event
-    # finds the same message object in the session, so sent, delivered and read arriving
-    # together leave it as one UPDATE at the end of the batch.
-    if not all(isinstance(c, StatusUpdate) and not c.recipient_user_id for c in changes):
-        await session.flush()
+    # No flush here: the next event finds what this one stored in the memo, or flushes before it
+    # asks the database (`_flush`); a message's sent, delivered and read arriving together leave
+    # it as one UPDATE, and the batch's new messages are one INSERT.
     return note
 
 
-async def _number(session: AsyncSession, phone_number_id: str, signers: _Signers) -> WhatsAppNumber | None:
-    """The number an entry names, when the body was signed with its app secret."""
+FLOWS = EventFlows(apply=apply_event, prepare=prepare_batch, finish=finish_batch)
+
+
+async def _known_number(session: AsyncSession, phone_number_id: str) -> WhatsAppNumber | None:
     # Looked up once per batch (the session is the batch's transaction), not once per entry.
     known: dict[str, WhatsAppNumber | None] = session.info.setdefault(_NUMBERS_KEY, {})
     if phone_number_id not in known:
         known[phone_number_id] = await integrations_service.find_number(session, phone_number_id=phone_number_id)
-    number = known[phone_number_id]
+    return known[phone_number_id]
+
+
+async def _number(session: AsyncSession, phone_number_id: str, signers: _Signers) -> WhatsAppNumber | None:
+    """The number an entry names, when the body was signed with its app secret."""
+    number = await _known_number(session, phone_number_id)
     if number is None:
         return None  # a number no account has (any more): nothing to file it under
     if not signers.signed(number):
@@ -138,16 +201,78 @@ def _phone(wa_id: str) -> str | None:
         return None
 
 
+@dataclass
+class _Batch:
+    """What a batch keeps between its events, in the session's `info` under `BATCH_MEMO` (which
+    the processor drops when an event is rolled back: what it holds may be gone with it)."""
+
+    # event id → its changes, parsed once by `prepare_batch`
+    parsed: dict[int, list[Change]] = field(default_factory=dict)
+    # what was looked up or stored: ("meta", number id, Meta's id) → Message | None,
+    # ("by_phone" | "by_user", account id, phone | BSUID) → Contact | None, ("chat", contact id)
+    # → Chat, ("contact", …) → Contact
+    lookups: dict[tuple[object, ...], object] = field(default_factory=dict)
+    # chat id → (the chat, its newest message not yet flushed): its last message once it has an id
+    last_messages: dict[int, tuple[Chat, Message]] = field(default_factory=dict)
+
+
+def _batch(session: AsyncSession) -> _Batch:
+    batch = session.info.get(BATCH_MEMO)
+    if not isinstance(batch, _Batch):
+        batch = session.info[BATCH_MEMO] = _Batch()
+    return batch
+
+
 def _memo(session: AsyncSession) -> dict[tuple[object, ...], object]:
-    """The contacts and chats this batch resolved: a chat's next message in the same batch (the
-    common case under load) costs no lookup. Forgotten whenever who is who changes (a merge, a
-    new phone or BSUID), and by the processor when an event is rolled back."""
-    memo: dict[tuple[object, ...], object] = session.info.setdefault(BATCH_MEMO, {})
-    return memo
+    """The contacts, chats and messages this batch resolved: a chat's next message in the same
+    batch (the common case under load) costs no lookup. Forgotten whenever who is who changes (a
+    merge, a new phone or BSUID), and by the processor when an event is rolled back."""
+    return _batch(session).lookups
 
 
 def _forget(session: AsyncSession) -> None:
-    session.info.pop(BATCH_MEMO, None)
+    _batch(session).lookups.clear()
+
+
+async def _flush(session: AsyncSession) -> None:
+    """What the batch stored so far, written (the session does not flush by itself): before any
+    query, so that it sees the events before it; then each chat's last message, now with its id."""
+    await session.flush()
+    pending = _batch(session).last_messages
+    for chat, message in pending.values():
+        chats_service.note_last_message(chat, message_id=message.id)
+    pending.clear()
+
+
+async def _message_by_meta(session: AsyncSession, *, number_id: int, meta_id: str) -> Message | None:
+    key = ("meta", number_id, meta_id)
+    lookups = _memo(session)
+    if key not in lookups:
+        await _flush(session)
+        lookups[key] = await messages_repo.find_by_meta_id(session, whatsapp_number_id=number_id, meta_id=meta_id)
+    return cast(Message | None, lookups[key])
+
+
+async def _find_whatsapp_user(
+    session: AsyncSession, *, account_id: int, phone: str | None, user_id: str
+) -> tuple[Contact | None, Contact | None]:
+    """`contacts_service.find_whatsapp_user`, answered from the batch memo when it knows both."""
+    lookups = _memo(session)
+    user_key, phone_key = ("by_user", account_id, user_id), ("by_phone", account_id, phone)
+    if (not user_id or user_key in lookups) and (not phone or phone_key in lookups):
+        by_user = cast(Contact | None, lookups.get(user_key)) if user_id else None
+        by_phone = cast(Contact | None, lookups.get(phone_key)) if phone else None
+        return by_user, by_phone
+    await _flush(session)
+    return await contacts_service.find_whatsapp_user(session, account_id=account_id, phone=phone, user_id=user_id)
+
+
+def _remember_contact(session: AsyncSession, contact: Contact) -> None:
+    lookups = _memo(session)
+    if contact.phone:
+        lookups[("by_phone", contact.account_id, contact.phone)] = contact
+    if contact.whatsapp_user_id:
+        lookups[("by_user", contact.account_id, contact.whatsapp_user_id)] = contact
 
 
 async def _chat(session: AsyncSession, contact: Contact, number_id: int) -> Chat:
@@ -155,6 +280,7 @@ async def _chat(session: AsyncSession, contact: Contact, number_id: int) -> Chat
     chat = _memo(session).get(key)
     if isinstance(chat, Chat) and chat.whatsapp_number_id is not None:
         return chat
+    await _flush(session)
     chat = await chats_service.ensure_chat(session, contact=contact, whatsapp_number_id=number_id)
     _memo(session)[key] = chat
     return chat
@@ -162,6 +288,7 @@ async def _chat(session: AsyncSession, contact: Contact, number_id: int) -> Chat
 
 async def _merge(session: AsyncSession, *, keep: Contact, gone: Contact, number_id: int) -> None:
     """One person known twice (`gone` by phone, `keep` by BSUID): one contact, one chat."""
+    await _flush(session)
     _forget(session)
     keep_chat = await chats_service.ensure_chat(session, contact=keep, whatsapp_number_id=number_id)
     gone_chat = await chats_service.ensure_chat(session, contact=gone, whatsapp_number_id=None)
@@ -189,9 +316,7 @@ async def _contact(
             known, profile_name=change.profile_name, parent_user_id=change.parent_user_id, username=change.username
         )
         return known
-    found = await contacts_service.find_whatsapp_user(
-        session, account_id=number.account_id, phone=phone, user_id=change.user_id
-    )
+    found = await _find_whatsapp_user(session, account_id=number.account_id, phone=phone, user_id=change.user_id)
     by_user, by_phone = found
     merged = by_user is not None and by_phone is not None and by_user.id != by_phone.id
     if by_user is not None and by_phone is not None and merged:
@@ -211,6 +336,7 @@ async def _contact(
     if identity is not None and identity != (contact.phone, contact.whatsapp_user_id):
         _forget(session)  # a phone or BSUID moved: what the batch remembered may name the wrong one
     _memo(session)[key] = contact
+    _remember_contact(session, contact)
     return contact
 
 
@@ -237,6 +363,7 @@ async def _number_changed(session: AsyncSession, contact: Contact, change: Inbou
     new_phone, new_user_id = _phone(notice["new_wa_id"]), notice["new_user_id"]
     if new_user_id and not is_bsuid(new_user_id):
         new_user_id = ""
+    await _flush(session)
     by_user, by_phone = await contacts_service.find_whatsapp_user(
         session, account_id=contact.account_id, phone=new_phone, user_id=new_user_id
     )
@@ -253,7 +380,7 @@ async def _inbound(session: AsyncSession, change: InboundMessage, signers: _Sign
     number = await _number(session, change.phone_number_id, signers)
     if number is None:
         return
-    if await messages_repo.find_by_meta_id(session, whatsapp_number_id=number.id, meta_id=change.meta_id):
+    if await _message_by_meta(session, number_id=number.id, meta_id=change.meta_id):
         return  # redelivered
     phone = _phone(change.from_wa_id)
     if phone is None and not change.user_id:
@@ -262,6 +389,7 @@ async def _inbound(session: AsyncSession, change: InboundMessage, signers: _Sign
     contact = await _contact(session, number, phone=phone, change=change)
     shared = _shared_own_phone(change)
     if shared and contact.phone is None:
+        await _flush(session)
         _, by_phone = await contacts_service.find_whatsapp_user(
             session, account_id=number.account_id, phone=shared, user_id=""
         )
@@ -312,7 +440,7 @@ async def _inbound(session: AsyncSession, change: InboundMessage, signers: _Sign
         content["forwarded"] = True
     if change.content_type == "Unsupported" or change.errors:
         content["raw"] = change.raw
-    message = await messages_repo.insert(
+    message = messages_repo.add(
         session,
         Message(
             uuid=uuid.uuid4().hex,
@@ -330,6 +458,11 @@ async def _inbound(session: AsyncSession, change: InboundMessage, signers: _Sign
             sent_at=change.timestamp,
         ),
     )
+    _memo(session)[("meta", number.id, change.meta_id)] = message
+    # A removed reaction leaves nothing to show: the chat's last message stays what it was.
+    shown_last = change.reaction is None or bool(change.reaction["emoji"])
+    if change.media is not None or change.reaction is not None:
+        await _flush(session)  # its media and its reaction's target need its id
     if change.media is not None:
         await messages_repo.insert_media(
             session,
@@ -347,17 +480,18 @@ async def _inbound(session: AsyncSession, change: InboundMessage, signers: _Sign
     if change.reaction is not None:
         await reactions.apply_customer_reaction(session, message)
     # A system notice is WhatsApp's, not the customer's: it opens no 24-hour window and is not
-    # unread. A removed reaction leaves nothing to show: the chat's last message stays what it was.
+    # unread. The chat's last message is told once the message has its id: at the next flush.
     chats_service.note_received(
         session,
         chat,
-        message_id=message.id,
+        message_id=None,
         message_uuid=message.uuid,
         sent_at=change.timestamp,
         opens_window=change.content_type != "System",
         unread=change.content_type not in ("Reaction", "System"),
-        shown_last=change.reaction is None or bool(change.reaction["emoji"]),
     )
+    if shown_last:
+        _batch(session).last_messages[chat.id] = (chat, message)
 
 
 async def _status(session: AsyncSession, change: StatusUpdate, signers: _Signers) -> bool:
@@ -365,15 +499,17 @@ async def _status(session: AsyncSession, change: StatusUpdate, signers: _Signers
     number = await _number(session, change.phone_number_id, signers)
     if number is None:
         return True  # nothing to wait for: no number of ours, or not its app's signature
-    message = await messages_repo.find_by_meta_id(session, whatsapp_number_id=number.id, meta_id=change.meta_id)
+    message = await _message_by_meta(session, number_id=number.id, meta_id=change.meta_id)
     if message is None and change.biz_opaque_callback_data:
         # Our own message uuid, echoed by Meta: how a send whose answer was lost (a crash
         # between Meta's 200 and our commit) is recognised instead of being sent again.
+        await _flush(session)
         message = await messages_repo.find_outbound_by_uuid(
             session, whatsapp_number_id=number.id, uuid=change.biz_opaque_callback_data
         )
         if message is not None and message.meta_id is None:
             message.meta_id = change.meta_id
+            _memo(session)[("meta", number.id, change.meta_id)] = message
     if message is None:
         return False
     if change.recipient_user_id and is_bsuid(change.recipient_user_id):
@@ -408,6 +544,7 @@ async def _learn_recipient(session: AsyncSession, message: Message, user_id: str
     statuses needs no phone: they are found by Meta's message id."""
     if message.content.get("user_id") != user_id:
         message.content = {**message.content, "user_id": user_id}
+    await _flush(session)
     chat = await session.get(Chat, message.chat_id)
     contact = await session.get(Contact, chat.contact_id) if chat is not None else None
     if contact is None or contact.whatsapp_user_id == user_id:
@@ -424,6 +561,7 @@ async def _learn_recipient(session: AsyncSession, message: Message, user_id: str
 
 async def _template_status(session: AsyncSession, change: TemplateStatusUpdate, signers: _Signers) -> None:
     # The entry's id is the WABA: only the accounts whose number of that WABA signed the body.
+    await _flush(session)
     numbers = await integrations_service.list_numbers_of_waba(session, waba_id=change.waba_id)
     account_ids = {number.account_id for number in numbers if signers.signed(number)}
     if numbers and not account_ids:

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -66,16 +66,38 @@ class ClaimedEvent:
 ApplyEvent = Callable[[AsyncSession, ClaimedEvent], Awaitable[str]]
 
 
+async def _nothing_to_prepare(session: AsyncSession, events: Sequence[ClaimedEvent]) -> None:
+    return None
+
+
+async def _nothing_to_finish(session: AsyncSession) -> None:
+    return None
+
+
+@dataclass(frozen=True)
+class EventFlows:
+    """What the processor runs. `apply` applies one event; `prepare` runs once per batch before
+    the first `apply`, to look up in a few statements what the events would each ask for;
+    `finish` runs after the last `apply` of a batch (or of each event applied alone), to write
+    what the applied events left pending. All three share the batch's session."""
+
+    apply: ApplyEvent
+    prepare: Callable[[AsyncSession, Sequence[ClaimedEvent]], Awaitable[None]] = _nothing_to_prepare
+    finish: Callable[[AsyncSession], Awaitable[None]] = _nothing_to_finish
+
+
 async def process_pending(
-    sessionmaker: async_sessionmaker[AsyncSession], apply: ApplyEvent, *, limit: int = BATCH_SIZE
+    sessionmaker: async_sessionmaker[AsyncSession], flows: EventFlows | ApplyEvent, *, limit: int = BATCH_SIZE
 ) -> int:
     """Apply one batch of due events in one transaction; returns how many it settled (processed,
     failed or deferred; 0 when none was due)."""
+    if not isinstance(flows, EventFlows):
+        flows = EventFlows(apply=flows)
     writer = writer_for(sessionmaker)
     async with writer.write_turn(), unit_of_work(sessionmaker) as session:
         events = await _claim(session, limit)
         sqlite = session.get_bind().dialect.name == "sqlite"
-        outcomes = await _apply_together(session, apply, events, writer if sqlite else None)
+        outcomes = await _apply_together(session, flows, events, writer if sqlite else None)
         if outcomes is not None:
             await repo.QUEUE.release(session, [event.id for event in events[len(outcomes) :]])
             await _settle(session, events, outcomes)
@@ -84,7 +106,7 @@ async def process_pending(
     # Something in the batch failed or must wait: the batch again, each event on its own.
     async with writer.write_turn(), unit_of_work(sessionmaker) as session:
         events = await _claim(session, len(events))
-        await _settle(session, events, [await _apply_alone(session, apply, event) for event in events])
+        await _settle(session, events, [await _apply_alone(session, flows, event) for event in events])
     return len(events)
 
 
@@ -109,7 +131,7 @@ _Outcome = tuple[WebhookState, str, timedelta | None]
 
 
 async def _apply_together(
-    session: AsyncSession, apply: ApplyEvent, events: list[ClaimedEvent], writer: WebhookWriter | None
+    session: AsyncSession, flows: EventFlows, events: list[ClaimedEvent], writer: WebhookWriter | None
 ) -> list[_Outcome] | None:
     """The common case, cheaply: the batch's events one after the other in its transaction, with
     no savepoint. `None` when one raised (the caller rolls the transaction back). Given the
@@ -118,20 +140,24 @@ async def _apply_together(
     started = time.monotonic()
     outcomes: list[_Outcome] = []
     try:
+        await flows.prepare(session, events)
         for event in events:
             if writer is not None and _time_to_yield(writer, len(outcomes), time.monotonic() - started):
                 break
-            outcomes.append((WebhookState.PROCESSED, await apply(session, event), None))
+            outcomes.append((WebhookState.PROCESSED, await flows.apply(session, event), None))
+        await flows.finish(session)
         await session.flush()
     except Exception:
         return None
     return outcomes
 
 
-async def _apply_alone(session: AsyncSession, apply: ApplyEvent, event: ClaimedEvent) -> _Outcome:
+async def _apply_alone(session: AsyncSession, flows: EventFlows, event: ClaimedEvent) -> _Outcome:
     try:
         async with session.begin_nested():
-            return (WebhookState.PROCESSED, await apply(session, event), None)
+            note = await flows.apply(session, event)
+            await flows.finish(session)
+            return (WebhookState.PROCESSED, note, None)
     except Deferred as wait:
         session.info.pop(BATCH_MEMO, None)
         state = WebhookState.FAILED if event.attempts >= MAX_DEFERRALS else WebhookState.RECEIVED
@@ -168,10 +194,12 @@ def wake_local_processors() -> None:
 class WebhookProcessor(QueueLoop):
     name = "webhook-processor"
 
-    def __init__(self, sessionmaker: async_sessionmaker[AsyncSession], apply: ApplyEvent, poll_seconds: float) -> None:
+    def __init__(
+        self, sessionmaker: async_sessionmaker[AsyncSession], flows: EventFlows | ApplyEvent, poll_seconds: float
+    ) -> None:
         super().__init__(repo.QUEUE, poll_seconds)
         self._sessionmaker = sessionmaker
-        self._apply = apply
+        self._flows = flows
 
     async def round(self) -> int:
-        return await process_pending(self._sessionmaker, self._apply)
+        return await process_pending(self._sessionmaker, self._flows)

@@ -14,7 +14,7 @@ from sportello.operator_console.pruner import ExpiredOperatorSessionPruner
 from sportello.read_receipts.sender import ReadReceiptSender
 from sportello.realtime.pruner import LiveEventPruner
 from sportello.settings import Settings
-from sportello.webhooks.flows import apply_event
+from sportello.webhooks.flows import FLOWS
 from sportello.webhooks.processor import WebhookProcessor
 from sportello.whatsapp.client import GraphApiClient
 
@@ -29,7 +29,7 @@ class Workers:
             limits=httpx.Limits(max_connections=MAX_IN_FLIGHT, max_keepalive_connections=MAX_IN_FLIGHT),
         )
         self.mail = MailSender(sessionmaker, settings)
-        self.webhooks = WebhookProcessor(sessionmaker, apply_event, settings.webhook_poll_seconds)
+        self.webhooks = WebhookProcessor(sessionmaker, FLOWS, settings.webhook_poll_seconds)
         self.sender = OutboundSender(sessionmaker, settings, box, self.http)
         self.media = MediaFetcher(
             sessionmaker,

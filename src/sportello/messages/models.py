@@ -47,7 +47,9 @@ class Message(CreatedAt, Base):
     )
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
-    uuid: Mapped[str] = mapped_column(String(32), unique=True)
+    # Given by Sportello, unique: what lets a batch of new messages be one INSERT … RETURNING on
+    # SQLite (whose returned rows SQLAlchemy matches to the objects by this column).
+    uuid: Mapped[str] = mapped_column(String(32), unique=True, insert_sentinel=True)
     account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"), index=True)
     chat_id: Mapped[int] = mapped_column(ForeignKey("chats.id", ondelete="CASCADE"))
     whatsapp_number_id: Mapped[int | None] = mapped_column(

@@ -121,6 +121,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             ),
         ),
     )
+    # Routes are matched in order, one by one: Meta's deliveries, the busiest path, first.
+    app.include_router(webhooks_router)
     app.include_router(observability_router)
     app.include_router(api_docs_router)
     app.include_router(accounts_router)
@@ -136,7 +138,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(quick_replies_web_router)
     app.include_router(integrations_web_router)
     app.include_router(live_router)
-    app.include_router(webhooks_router)
     app.include_router(media_api_router)
     app.include_router(media_web_router)
     app.include_router(payments_api_router)

@@ -55,7 +55,7 @@ async def _api_caller(key: Annotated[ApiKey, Depends(_api_key)]) -> ApiCaller:
     return ApiCaller(account_id=key.account_id, api_key_id=key.id, allowed_origins=tuple(key.allowed_origins))
 
 
-def _credential_writes(request: Request) -> TokenWrites:
+async def _credential_writes(request: Request) -> TokenWrites:
     """This app's group commit for the handshake's writes, made on first use."""
     writes: TokenWrites | None = getattr(request.app.state, "credential_writes", None)
     if writes is None:

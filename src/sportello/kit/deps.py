@@ -28,17 +28,19 @@ async def _db_session(request: Request) -> AsyncIterator[AsyncSession]:
             await commit(session)
 
 
-def _settings(request: Request) -> Settings:
+# Every dependency is `async def`, even a trivial one: FastAPI runs a plain `def` in a thread of
+# its pool, which costs a request more than the rest of its dependencies together.
+async def _settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
 
-def _secret_box(request: Request) -> SecretBox:
+async def _secret_box(request: Request) -> SecretBox:
     box: SecretBox = request.app.state.secret_box
     return box
 
 
-def _throttle(request: Request) -> Throttle:
+async def _throttle(request: Request) -> Throttle:
     throttle: Throttle = request.app.state.throttle
     return throttle
 

@@ -20,7 +20,7 @@ web_router = APIRouter(prefix="/web/api/templates", include_in_schema=False)
 TemplateId = Annotated[int, Path(ge=1, le=MAX_ID, description="The template's id.")]
 
 
-def _graph(request: Request, settings: AppSettings) -> service.Graph:
+async def _graph(request: Request, settings: AppSettings) -> service.Graph:
     client = GraphApiClient(
         request.app.state.workers.http, base_url=settings.graph_api_base_url, version=settings.graph_api_version
     )

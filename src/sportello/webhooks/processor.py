@@ -41,6 +41,7 @@ BATCH_SIZE = 100
 # be stored: a batch stops taking events after this long (what it did not reach is released),
 # and takes turns with the webhook writer of its process (`WebhookWriter.write_turn`).
 SQLITE_BATCH_SECONDS = 0.05
+SQLITE_EVENTS_WHEN_WAITING = 20
 # What a flow remembers for the rest of its batch (the contacts and chats it resolved), in the
 # session's `info`: dropped when an event of the batch is rolled back to its savepoint, since
 # what it remembered may be gone with it.
@@ -121,8 +122,12 @@ async def _claim(session: AsyncSession, limit: int) -> list[ClaimedEvent]:
 
 
 def _time_to_yield(writer: WebhookWriter, done: int, elapsed: float) -> bool:
-    """Answering Meta comes first: a batch ends at once (after one event) when webhooks wait."""
-    return done > 0 and (writer.has_waiting or elapsed > SQLITE_BATCH_SECONDS)
+    """Answering Meta comes first: a batch ends early when webhooks wait to be stored, but not
+    before a few events (`SQLITE_EVENTS_WHEN_WAITING`): a batch costs a few statements whatever
+    its size, and batches of one under a steady stream would spend the lock on them."""
+    if done == 0:
+        return False
+    return (writer.has_waiting and done >= SQLITE_EVENTS_WHEN_WAITING) or elapsed > SQLITE_BATCH_SECONDS
 
 
 # (state, error, backoff): PROCESSED with the flow's note, FAILED with the error, or RECEIVED

@@ -33,7 +33,6 @@ from typing import Any
 import httpx
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from sportello.chats import repository as chats_repo
 from sportello.db.unit_of_work import unit_of_work
 from sportello.kit.background import PollingLoop
 from sportello.kit.encryption import SecretBox
@@ -330,12 +329,10 @@ class OutboundSender(PollingLoop):
             await self._tell(session, told)
 
     async def _tell(self, session: AsyncSession, messages: Sequence[ClaimedMessage]) -> None:
-        """Live pages hear of each changed message, after the commit."""
-        chats = await chats_repo.by_id(session, (message.chat_id for message in messages))
+        """Live pages hear of each changed message, after the commit (the event is rendered with
+        its chat by the publisher: nothing to look up here)."""
         for message in messages:
-            chat = chats.get(message.chat_id)
-            if chat is not None:
-                live.record(session, account_id=message.account_id, kind="message", chat=chat, ref=message.uuid)
+            live.record(session, account_id=message.account_id, kind="message", ref=message.uuid)
 
 
 _running: weakref.WeakSet[OutboundSender] = weakref.WeakSet()

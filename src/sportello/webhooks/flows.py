@@ -107,6 +107,8 @@ async def prepare_batch(session: AsyncSession, events: Sequence[ClaimedEvent]) -
                     user_ids[change.phone_number_id].add(change.user_id)
     lookups = _memo(session)
     contact_ids: set[int] = set()
+    # The chats of the messages that statuses name: a status's recipient is checked against its contact.
+    status_chat_ids: set[int] = set()
     for phone_number_id, wanted in meta_ids.items():
         number = await _known_number(session, phone_number_id)
         if number is None:
@@ -114,6 +116,7 @@ async def prepare_batch(session: AsyncSession, events: Sequence[ClaimedEvent]) -
         found = await messages_repo.by_meta_ids(session, whatsapp_number_id=number.id, meta_ids=wanted)
         for meta_id in wanted:
             lookups[("meta", number.id, meta_id)] = found.get(meta_id)
+        status_chat_ids.update(m.chat_id for m in found.values() if m.direction is Direction.OUTBOUND)
         by_phone, by_user = await contacts_repo.by_identities(
             session, account_id=number.account_id, phones=phones[phone_number_id], user_ids=user_ids[phone_number_id]
         )
@@ -124,6 +127,11 @@ async def prepare_batch(session: AsyncSession, events: Sequence[ClaimedEvent]) -
         contact_ids.update(c.id for c in (*by_phone.values(), *by_user.values()))
     for contact_id, chat in (await chats_repo.of_contacts(session, sorted(contact_ids))).items():
         lookups[("chat", contact_id)] = chat
+    if status_chat_ids:
+        # Loaded into the session: `_learn_recipient` then finds them without a query.
+        chats = await chats_repo.by_id(session, status_chat_ids)
+        contacts = await contacts_repo.by_id(session, {chat.contact_id for chat in chats.values()} - contact_ids)
+        _batch(session).held.extend([*chats.values(), *contacts.values()])
 
 
 async def finish_batch(session: AsyncSession) -> None:
@@ -214,6 +222,8 @@ class _Batch:
     lookups: dict[tuple[object, ...], object] = field(default_factory=dict)
     # chat id → (the chat, its newest message not yet flushed): its last message once it has an id
     last_messages: dict[int, tuple[Chat, Message]] = field(default_factory=dict)
+    # Rows loaded ahead for `session.get`: the session's identity map holds them only weakly.
+    held: list[object] = field(default_factory=list)
 
 
 def _batch(session: AsyncSession) -> _Batch:
@@ -544,11 +554,12 @@ async def _learn_recipient(session: AsyncSession, message: Message, user_id: str
     statuses needs no phone: they are found by Meta's message id."""
     if message.content.get("user_id") != user_id:
         message.content = {**message.content, "user_id": user_id}
-    await _flush(session)
+    # Both in the session already when `prepare_batch` ran: no query, and so no flush needed.
     chat = await session.get(Chat, message.chat_id)
     contact = await session.get(Contact, chat.contact_id) if chat is not None else None
     if contact is None or contact.whatsapp_user_id == user_id:
         return
+    await _flush(session)
     known, _ = await contacts_service.find_whatsapp_user(
         session, account_id=contact.account_id, phone=None, user_id=user_id
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, delete, false, func, or_, select, update
+from sqlalchemy import ColumnElement, Select, delete, false, func, inspect, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sportello.accounts.models import User
@@ -197,7 +197,16 @@ async def delete_contact(session: AsyncSession, contact: Contact) -> None:
 
 
 async def by_id(session: AsyncSession, ids: Iterable[int]) -> dict[int, Contact]:
-    wanted = set(ids)
-    if not wanted:
-        return {}
-    return {contact.id: contact for contact in await session.scalars(select(Contact).where(Contact.id.in_(wanted)))}
+    """The contacts by id: those this session holds as they are (contacts change only through
+    their objects, never by a bulk UPDATE), the others in one query."""
+    found: dict[int, Contact] = {}
+    missing = []
+    for contact_id in set(ids):
+        held = session.identity_map.get(session.identity_key(Contact, contact_id))
+        if isinstance(held, Contact) and not inspect(held).expired_attributes:
+            found[contact_id] = held
+        else:
+            missing.append(contact_id)
+    if missing:
+        found |= {c.id: c for c in await session.scalars(select(Contact).where(Contact.id.in_(missing)))}
+    return found

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -13,16 +13,32 @@ from sportello.contacts.schemas import AssignedOperator
 from sportello.conversations.chat_schemas import ChatFound, ChatRead
 from sportello.conversations.contact_shapes import contact_read, contact_views
 from sportello.messages import repository as messages_repo
-from sportello.messages.models import Message
+from sportello.messages.models import Media, Message
 from sportello.messages.shapes import media_of, message_read
 from sportello.settings import Settings
 
 
-async def chats_read(session: AsyncSession, chats: Sequence[Chat], settings: Settings) -> list[ChatRead]:
+async def chats_read(
+    session: AsyncSession,
+    chats: Sequence[Chat],
+    settings: Settings,
+    *,
+    messages: Mapping[int, Message] | None = None,
+    media: Mapping[int, list[Media]] | None = None,
+) -> list[ChatRead]:
+    """`messages` and `media`: messages (by id) the caller has just read afresh, with their
+    media; a chat whose last message is among them costs no query for it."""
+    known, known_media = messages or {}, media or {}
     contacts = await contacts_repo.by_id(session, [chat.contact_id for chat in chats])
-    views = {v.contact.id: v for v in await contact_views(session, list(contacts.values()))}
-    last = await messages_repo.by_id(session, [c.last_message_id for c in chats if c.last_message_id is not None])
-    media = await media_of(session, list(last))
+    views = {
+        v.contact.id: v
+        for v in await contact_views(session, list(contacts.values()), chats={c.contact_id: c for c in chats})
+    }
+    wanted = {c.last_message_id for c in chats if c.last_message_id is not None}
+    last = {i: known[i] for i in wanted if i in known}
+    last |= await messages_repo.by_id(session, wanted - set(last))
+    found_media = await media_of(session, [i for i in last if i not in known])
+    media = {**found_media, **{i: list(known_media.get(i, [])) for i in last if i in known}}
     result = []
     for chat in chats:
         view = views[chat.contact_id]

@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sportello.chats import repository as chats_repo
 from sportello.chats.models import Chat
 from sportello.contacts import repository as contacts_repo
+from sportello.conversations.chat_schemas import ChatRead
 from sportello.conversations.chat_shapes import chats_read
 from sportello.db.unit_of_work import after_commit
 from sportello.messages import repository as messages_repo
@@ -66,9 +67,14 @@ class Publisher:
         await session.flush()
         drafts = await self._render(session, changes, unread_before)
         by_account: dict[int, list[_Draft]] = defaultdict(list)
+        # Who is assigned each contact, as the chat events just rendered say: asked only for the rest.
+        known: dict[int, set[int]] = {}
         for account_id, draft in drafts:
             by_account[account_id].append(draft)
-        operators = await self._operators(session, [d.chat for ds in by_account.values() for d in ds if d.chat])
+            if isinstance(draft.data, ChatRead) and draft.chat is not None:
+                known[draft.chat.contact_id] = {operator.id for operator in draft.data.operators}
+        chats = [d.chat for ds in by_account.values() for d in ds if d.chat and d.chat.contact_id not in known]
+        operators = known | await self._operators(session, chats)
         published: dict[int, list[PublishedEvent]] = {}
         rows: list[dict[str, Any]] = []
         for account_id in sorted(by_account):
@@ -134,8 +140,8 @@ class Publisher:
         chat_ids = set(changes.chats) | {m.chat_id for m in messages} | {p.chat_id for p in payments}
         chats = await chats_repo.by_id(session, chat_ids, fresh=True)
         drafts: list[tuple[int, _Draft]] = []
+        media = await media_of(session, [m.id for m in messages]) if messages else {}
         if messages:
-            media = await media_of(session, [m.id for m in messages])
             senders = await senders_of(session, messages)
             by_chat: dict[int, list[Message]] = defaultdict(list)
             for message in messages:
@@ -164,7 +170,10 @@ class Publisher:
                 drafts.append((request.account_id, _Draft(LiveEventKind.PAYMENT, chat, request.public_id, payment)))
         changed_chats = [chats[chat_id] for chat_id in changes.chats if chat_id in chats]
         if changed_chats:
-            for chat, chat_shape in zip(changed_chats, await chats_read(session, changed_chats, settings), strict=True):
+            shapes = await chats_read(
+                session, changed_chats, settings, messages={m.id: m for m in messages}, media=media
+            )
+            for chat, chat_shape in zip(changed_chats, shapes, strict=True):
                 before = unread_before.get(chat.id, changes.unread_noted.get(chat.id, chat.unread_count))
                 delta = int(chat.unread_count > 0) - int(before > 0)
                 lost = frozenset(changes.lost.get(chat.id, ()))

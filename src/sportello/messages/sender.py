@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import itertools
 import logging
 import random
 import weakref
@@ -52,8 +53,18 @@ MAX_ATTEMPTS = 12
 # What a number may save up: 50 ms of its rate, so a sender that wakes late does not lose pace,
 # while any second holds at most rate + 5 % of it.
 BURST_SECONDS = 0.05
-# Sends on the way at most, whatever the rate (the pooled HTTP client keeps as many connections).
+# Sends on the way at most, whatever the rate (the pooled HTTP clients keep as many connections).
 MAX_IN_FLIGHT = 128
+# Connections of one pooled HTTP client of the sender: its pool looks at every connection it
+# holds for each request (is it still alive?), so one client of 64 spent more of the sender's
+# time choosing a connection than sending; several small clients, taken in turn, do not.
+CONNECTIONS_PER_CLIENT = 8
+
+
+def send_clients(*, timeout: httpx.Timeout) -> list[httpx.AsyncClient]:
+    """The sender's HTTP clients: `MAX_IN_FLIGHT` kept-alive connections in all, in small pools."""
+    limits = httpx.Limits(max_connections=CONNECTIONS_PER_CLIENT, max_keepalive_connections=CONNECTIONS_PER_CLIENT)
+    return [httpx.AsyncClient(timeout=timeout, limits=limits) for _ in range(MAX_IN_FLIGHT // CONNECTIONS_PER_CLIENT)]
 
 
 @dataclass(frozen=True)
@@ -134,7 +145,7 @@ class OutboundSender(PollingLoop):
         sessionmaker: async_sessionmaker[AsyncSession],
         settings: Settings,
         box: SecretBox,
-        http: httpx.AsyncClient,
+        http: httpx.AsyncClient | Sequence[httpx.AsyncClient],
         *,
         bucket: TokenBucket | None = None,
     ) -> None:
@@ -142,7 +153,12 @@ class OutboundSender(PollingLoop):
         self._sessionmaker = sessionmaker
         self._settings = settings
         self._box = box
-        self._client = GraphApiClient(http, base_url=settings.graph_api_base_url, version=settings.graph_api_version)
+        pools = [http] if isinstance(http, httpx.AsyncClient) else list(http)
+        # Each send takes the next client (`send_clients`); a chat has one send on the way at a
+        # time, so which client carries it changes nothing of its order.
+        self._clients = itertools.cycle(
+            [GraphApiClient(p, base_url=settings.graph_api_base_url, version=settings.graph_api_version) for p in pools]
+        )
         rate = settings.send_rate_per_second
         self._bucket = bucket or create_token_bucket(
             settings.redis_url, rate=rate, burst=max(1, int(rate * BURST_SECONDS))
@@ -260,7 +276,7 @@ class OutboundSender(PollingLoop):
             async with self._lane(job.phone_number_id):
                 await take(self._bucket, job.phone_number_id)
             payload = job.payload or await self._upload(job)
-            result = await self._client.send(
+            result = await next(self._clients).send(
                 access_token=job.access_token, phone_number_id=job.phone_number_id, payload=payload
             )
         except GraphApiError as error:
@@ -280,7 +296,7 @@ class OutboundSender(PollingLoop):
                 raise GraphApiError(http_status=400, code=131053, message="the file to send is missing")
             path, mime, name = stored.storage_path, stored.mime_type, stored.filename or "file"
         content = await asyncio.to_thread((self._settings.data_dir / path).read_bytes)
-        media_id = await self._client.upload_media(
+        media_id = await next(self._clients).upload_media(
             access_token=job.access_token,
             phone_number_id=job.phone_number_id,
             content=content,

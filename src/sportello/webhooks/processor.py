@@ -11,8 +11,8 @@ back alone and marked `failed` (a deferred one waits), the rest go on. The flows
 the whole batch needs before its first event (`EventFlows.prepare`) and write what its events
 left pending after the last (`EventFlows.finish`), so the common batch costs the same few
 statements for ten events as for a hundred: its new messages are one INSERT, and changes to one
-row by several events (a message's sent, delivered, read) one UPDATE. A crash anywhere rolls the whole batch back, claim included:
-nothing is half applied, nothing applied twice."""
+row by several events (a message's sent, delivered, read) one UPDATE. A crash anywhere rolls
+the whole batch back, claim included: nothing is half applied, nothing applied twice."""
 
 from __future__ import annotations
 

@@ -9,7 +9,7 @@ from sportello.credentials.pruner import ExpiredCredentialPruner
 from sportello.kit.encryption import SecretBox
 from sportello.mail.sender import MailSender
 from sportello.messages.media_fetcher import MediaFetcher
-from sportello.messages.sender import MAX_IN_FLIGHT, OutboundSender
+from sportello.messages.sender import OutboundSender, send_clients
 from sportello.operator_console.pruner import ExpiredOperatorSessionPruner
 from sportello.read_receipts.sender import ReadReceiptSender
 from sportello.realtime.pruner import LiveEventPruner
@@ -21,16 +21,15 @@ from sportello.whatsapp.client import GraphApiClient
 
 class Workers:
     def __init__(self, sessionmaker: async_sessionmaker[AsyncSession], settings: Settings, box: SecretBox) -> None:
-        # One pooled client for every call to Meta; its timeouts bound a send attempt. Every
-        # connection is kept alive, as many as the sender has sends on the way at most: a pool
+        # Pooled clients for the calls to Meta; their timeouts bound a send attempt. The sender's
+        # keep every connection alive, as many in all as it has sends on the way at most: a pool
         # that kept fewer closed and reopened a connection per send beyond them.
-        self.http = httpx.AsyncClient(
-            timeout=httpx.Timeout(20.0, connect=5.0),
-            limits=httpx.Limits(max_connections=MAX_IN_FLIGHT, max_keepalive_connections=MAX_IN_FLIGHT),
-        )
+        timeout = httpx.Timeout(20.0, connect=5.0)
+        self.http = httpx.AsyncClient(timeout=timeout)
+        self.send_http = send_clients(timeout=timeout)
         self.mail = MailSender(sessionmaker, settings)
         self.webhooks = WebhookProcessor(sessionmaker, FLOWS, settings.webhook_poll_seconds)
-        self.sender = OutboundSender(sessionmaker, settings, box, self.http)
+        self.sender = OutboundSender(sessionmaker, settings, box, self.send_http)
         self.media = MediaFetcher(
             sessionmaker,
             settings,
@@ -62,3 +61,5 @@ class Workers:
         await self.webhooks.stop()
         await self.mail.stop()
         await self.http.aclose()
+        for client in self.send_http:
+            await client.aclose()

@@ -16,10 +16,12 @@ from typing import Any
 import httpx
 
 from sportello.emulator.config import Business, EmulatorConfig
+from sportello.kit.http_clients import ClientRing
 
 logger = logging.getLogger("sportello.emulator.webhooks")
-# Deliveries on the way at once. Beyond this they wait their turn here, in O(1): thousands waiting
-# inside the HTTP client's pool cost it a scan of them all per request (quadratic under a burst).
+# Deliveries on the way at once, one connection each (`ClientRing`). Beyond this they wait their
+# turn here, in O(1): thousands waiting inside an HTTP client's pool cost it a scan of them all
+# per request (quadratic under a burst).
 MAX_IN_FLIGHT = 64
 
 
@@ -42,7 +44,7 @@ class WebhookOutbox:
         self._rng = rng
         # (business, body, attempts so far, time of the first attempt)
         self._queue: asyncio.Queue[tuple[Business, bytes, int, float]] = asyncio.Queue()
-        self._http: httpx.AsyncClient | None = None
+        self._http: ClientRing | None = None
         self._tasks: set[asyncio.Task[None]] = set()
         self._worker: asyncio.Task[None] | None = None
         self._in_flight = asyncio.Semaphore(MAX_IN_FLIGHT)
@@ -50,7 +52,7 @@ class WebhookOutbox:
         self.attempts = 0
 
     def start(self) -> None:
-        self._http = httpx.AsyncClient(timeout=10.0)
+        self._http = ClientRing(MAX_IN_FLIGHT, timeout=10.0)
         self._worker = asyncio.create_task(self._run(), name="emulator-webhooks")
 
     async def stop(self) -> None:
@@ -86,7 +88,7 @@ class WebhookOutbox:
         self.attempts += 1
         try:
             async with self._in_flight:
-                response = await self._http.post(
+                response = await self._http.next().post(
                     business.webhook_url,
                     content=body,
                     headers={"Content-Type": "application/json", "X-Hub-Signature-256": signature},

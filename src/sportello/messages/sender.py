@@ -37,6 +37,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sportello.db.unit_of_work import unit_of_work
 from sportello.kit.background import PollingLoop
 from sportello.kit.encryption import SecretBox
+from sportello.kit.http_clients import ClientRing
 from sportello.kit.phones import wa_id
 from sportello.kit.token_bucket import TokenBucket, create_token_bucket, take
 from sportello.messages import repository as repo
@@ -53,18 +54,8 @@ MAX_ATTEMPTS = 12
 # What a number may save up: 50 ms of its rate, so a sender that wakes late does not lose pace,
 # while any second holds at most rate + 5 % of it.
 BURST_SECONDS = 0.05
-# Sends on the way at most, whatever the rate (the pooled HTTP clients keep as many connections).
+# Sends on the way at most, whatever the rate (the sender's `ClientRing` keeps as many connections).
 MAX_IN_FLIGHT = 128
-# Connections of one pooled HTTP client of the sender: its pool looks at every connection it
-# holds for each request (is it still alive?), so one client of 64 spent more of the sender's
-# time choosing a connection than sending; several small clients, taken in turn, do not.
-CONNECTIONS_PER_CLIENT = 8
-
-
-def send_clients(*, timeout: httpx.Timeout) -> list[httpx.AsyncClient]:
-    """The sender's HTTP clients: `MAX_IN_FLIGHT` kept-alive connections in all, in small pools."""
-    limits = httpx.Limits(max_connections=CONNECTIONS_PER_CLIENT, max_keepalive_connections=CONNECTIONS_PER_CLIENT)
-    return [httpx.AsyncClient(timeout=timeout, limits=limits) for _ in range(MAX_IN_FLIGHT // CONNECTIONS_PER_CLIENT)]
 
 
 @dataclass(frozen=True)
@@ -145,7 +136,7 @@ class OutboundSender(PollingLoop):
         sessionmaker: async_sessionmaker[AsyncSession],
         settings: Settings,
         box: SecretBox,
-        http: httpx.AsyncClient | Sequence[httpx.AsyncClient],
+        http: httpx.AsyncClient | ClientRing,
         *,
         bucket: TokenBucket | None = None,
     ) -> None:
@@ -153,9 +144,9 @@ class OutboundSender(PollingLoop):
         self._sessionmaker = sessionmaker
         self._settings = settings
         self._box = box
-        pools = [http] if isinstance(http, httpx.AsyncClient) else list(http)
-        # Each send takes the next client (`send_clients`); a chat has one send on the way at a
-        # time, so which client carries it changes nothing of its order.
+        pools = [http] if isinstance(http, httpx.AsyncClient) else http.clients
+        # Each send takes the next client of the ring; a chat has one send on the way at a time,
+        # so which client carries it changes nothing of its order.
         self._clients = itertools.cycle(
             [GraphApiClient(p, base_url=settings.graph_api_base_url, version=settings.graph_api_version) for p in pools]
         )

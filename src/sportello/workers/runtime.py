@@ -7,9 +7,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from sportello.credentials.pruner import ExpiredCredentialPruner
 from sportello.kit.encryption import SecretBox
+from sportello.kit.http_clients import ClientRing
 from sportello.mail.sender import MailSender
 from sportello.messages.media_fetcher import MediaFetcher
-from sportello.messages.sender import OutboundSender, send_clients
+from sportello.messages.sender import MAX_IN_FLIGHT, OutboundSender
 from sportello.operator_console.pruner import ExpiredOperatorSessionPruner
 from sportello.read_receipts.sender import ReadReceiptSender
 from sportello.realtime.pruner import LiveEventPruner
@@ -26,7 +27,7 @@ class Workers:
         # that kept fewer closed and reopened a connection per send beyond them.
         timeout = httpx.Timeout(20.0, connect=5.0)
         self.http = httpx.AsyncClient(timeout=timeout)
-        self.send_http = send_clients(timeout=timeout)
+        self.send_http = ClientRing(MAX_IN_FLIGHT, timeout=timeout)
         self.mail = MailSender(sessionmaker, settings)
         self.webhooks = WebhookProcessor(sessionmaker, FLOWS, settings.webhook_poll_seconds)
         self.sender = OutboundSender(sessionmaker, settings, box, self.send_http)
@@ -61,5 +62,4 @@ class Workers:
         await self.webhooks.stop()
         await self.mail.stop()
         await self.http.aclose()
-        for client in self.send_http:
-            await client.aclose()
+        await self.send_http.aclose()

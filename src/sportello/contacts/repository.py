@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from sportello.accounts.models import User
 from sportello.contacts.models import Contact, ContactOperator, ContactTag, Tag
+from sportello.db.filters import in_any
 from sportello.kit import text_search
 from sportello.kit.text_search import SearchTerm
 
@@ -34,15 +35,11 @@ async def by_identities(
     session: AsyncSession, *, account_id: int, phones: Iterable[str], user_ids: Iterable[str]
 ) -> tuple[dict[str, Contact], dict[str, Contact]]:
     """An account's contacts by phone and by BSUID, in one query: (by phone, by BSUID)."""
-    wanted_phones, wanted_users = sorted(set(phones)), sorted(set(user_ids))
-    chosen = []
-    if wanted_phones:
-        chosen.append(Contact.phone.in_(wanted_phones))
-    if wanted_users:
-        chosen.append(Contact.whatsapp_user_id.in_(wanted_users))
-    if not chosen:
+    wanted_phones, wanted_users = set(phones), set(user_ids)
+    chosen = in_any((Contact.phone, sorted(wanted_phones)), (Contact.whatsapp_user_id, sorted(wanted_users)))
+    if chosen is None:
         return {}, {}
-    found = list(await session.scalars(select(Contact).where(Contact.account_id == account_id, or_(*chosen))))
+    found = list(await session.scalars(select(Contact).where(Contact.account_id == account_id, chosen)))
     by_phone = {c.phone: c for c in found if c.phone is not None and c.phone in wanted_phones}
     by_user = {c.whatsapp_user_id: c for c in found if c.whatsapp_user_id and c.whatsapp_user_id in wanted_users}
     return by_phone, by_user

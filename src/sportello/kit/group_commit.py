@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import weakref
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Generic, TypeVar
@@ -52,6 +53,19 @@ class WriteTurn:
             return
         async with self._lock:
             yield
+
+
+_turns: weakref.WeakKeyDictionary[async_sessionmaker[AsyncSession], WriteTurn] = weakref.WeakKeyDictionary()
+
+
+def write_turn_for(sessionmaker: async_sessionmaker[AsyncSession]) -> WriteTurn:
+    """This process's turn at the database `sessionmaker` opens: shared by its background
+    writers (the webhook writer and processor, the sender), whose transactions are short and
+    frequent enough that waiting in SQLite's busy handler stalled them."""
+    turn = _turns.get(sessionmaker)
+    if turn is None:
+        turn = _turns.setdefault(sessionmaker, WriteTurn(sessionmaker))
+    return turn
 
 
 @dataclass

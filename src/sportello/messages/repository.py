@@ -27,6 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from sportello.chats.models import Chat
 from sportello.contacts.models import Contact
+from sportello.db.filters import in_any
 from sportello.integrations.models import WhatsAppNumber
 from sportello.kit import text_search
 from sportello.kit.text_search import SearchTerm
@@ -428,15 +429,10 @@ async def by_id(session: AsyncSession, ids: Iterable[int]) -> dict[int, Message]
 
 async def changed(session: AsyncSession, *, ids: Iterable[int], uuids: Iterable[str]) -> list[Message]:
     """The messages a transaction changed, by id or uuid, read afresh over what the session holds."""
-    wanted_ids, wanted_uuids = list(ids), list(uuids)
-    chosen = []
-    if wanted_ids:
-        chosen.append(Message.id.in_(wanted_ids))
-    if wanted_uuids:
-        chosen.append(Message.uuid.in_(wanted_uuids))
-    if not chosen:
+    chosen = in_any((Message.id, list(ids)), (Message.uuid, list(uuids)))
+    if chosen is None:
         return []
-    query = select(Message).where(or_(*chosen)).order_by(Message.id).execution_options(populate_existing=True)
+    query = select(Message).where(chosen).order_by(Message.id).execution_options(populate_existing=True)
     return list(await session.scalars(query))
 
 

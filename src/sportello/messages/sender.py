@@ -37,6 +37,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sportello.db.unit_of_work import unit_of_work
 from sportello.kit.background import PollingLoop
 from sportello.kit.encryption import SecretBox
+from sportello.kit.group_commit import write_turn_for
 from sportello.kit.http_clients import ClientRing
 from sportello.kit.phones import wa_id
 from sportello.kit.token_bucket import TokenBucket, create_token_bucket, take
@@ -142,6 +143,8 @@ class OutboundSender(PollingLoop):
     ) -> None:
         super().__init__(settings.send_poll_seconds)
         self._sessionmaker = sessionmaker
+        # Its claims and outcomes take turns with the webhook writer and processor (SQLite).
+        self._turn = write_turn_for(sessionmaker)
         self._settings = settings
         self._box = box
         pools = [http] if isinstance(http, httpx.AsyncClient) else http.clients
@@ -212,7 +215,7 @@ class OutboundSender(PollingLoop):
         now = datetime.now(UTC)
         jobs: list[_Job] = []
         ended: list[ClaimedMessage] = []
-        async with unit_of_work(self._sessionmaker) as session:
+        async with self._turn(), unit_of_work(self._sessionmaker) as session:
             claimed = await repo.claim_batch(
                 session,
                 now=now,
@@ -328,7 +331,7 @@ class OutboundSender(PollingLoop):
                 logger.warning(
                     "send failed", extra={"message_uuid": message.uuid, "code": error.code, "error": error.message}
                 )
-        async with unit_of_work(self._sessionmaker) as session:
+        async with self._turn(), unit_of_work(self._sessionmaker) as session:
             # Meta's status times have whole seconds; ours too, so the ticks stay in order.
             await repo.mark_sent_batch(session, sent, now=now.replace(microsecond=0))
             await repo.retry_later_batch(session, retries)

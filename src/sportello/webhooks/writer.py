@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from sportello.errors import Unavailable
-from sportello.kit.group_commit import GroupCommit, WriteTurn
+from sportello.kit.group_commit import GroupCommit, write_turn_for
 from sportello.webhooks import repository as repo
 
 # Bodies per commit at most: bounds one transaction's size (Meta's bodies are at most a few
@@ -36,8 +36,9 @@ def _not_stored(_error: Exception) -> Exception:
 
 class WebhookWriter:
     def __init__(self, sessionmaker: async_sessionmaker[AsyncSession]) -> None:
-        # The processor of this process takes turns with this writer at SQLite's one write lock.
-        self.write_turn = WriteTurn(sessionmaker)
+        # The processor and the sender of this process take turns with this writer at SQLite's
+        # one write lock.
+        self.write_turn = write_turn_for(sessionmaker)
         self._commits: GroupCommit[Received, None] = GroupCommit(
             sessionmaker,
             _insert,

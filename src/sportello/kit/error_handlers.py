@@ -8,6 +8,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from sportello.errors import RateLimited, SportelloError
@@ -73,6 +74,16 @@ def install_error_handlers(app: FastAPI) -> None:
             response.headers[name] = value
         return response
 
+    async def database_error(request: Request, exc: Exception) -> JSONResponse:
+        # SQLite gives up waiting for its write lock after its busy timeout: the request did
+        # nothing (its transaction is rolled back) and may simply be sent again.
+        if "database is locked" in str(exc):
+            logger.warning("database busy: request refused", extra={"path": request.url.path})
+            response = _error_response(503, "The database is busy. Try again in a moment.", "database_busy")
+            response.headers["Retry-After"] = "1"
+            return response
+        return await unexpected_error(request, exc)
+
     async def unexpected_error(request: Request, exc: Exception) -> JSONResponse:
         logger.exception("unexpected error", extra={"path": request.url.path})
         return _error_response(500, "Something went wrong on our side. It has been logged.", "internal_error")
@@ -80,4 +91,5 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(SportelloError, sportello_error)
     app.add_exception_handler(RequestValidationError, validation_error)
     app.add_exception_handler(StarletteHTTPException, http_error)
+    app.add_exception_handler(OperationalError, database_error)
     app.add_exception_handler(Exception, unexpected_error)

@@ -1,10 +1,12 @@
 """Merges the results of one `scripts/bench.sh` run into one JSON file and one markdown table, and
 rewrites the table in bench/README.md between its markers.
 
-    python bench/_merge.py RUN_DIR OUT_JSON [--readme PATH] [--quick] [--multi]
+    python bench/_merge.py RUN_DIR OUT_JSON [--readme PATH] [--quick] [--multi] [--keep-others]
 
 RUN_DIR holds `<script>.json` (one process, SQLite), `<script>.multi.json` (`--multi`) and
-`<script>.status` (`ok`, `failed <code>`, `no --multi`).
+`<script>.status` (`ok`, `failed <code>`, `no --multi`). With `--keep-others`, the scripts this
+run did not run keep their entries from OUT_JSON (when it is of the same scale), each marked with
+the run it comes from: `bash scripts/bench.sh ingest` then updates ingest's figures alone.
 """
 
 from __future__ import annotations
@@ -65,10 +67,31 @@ def merge(run_dir: Path, quick: bool, multi: bool) -> dict[str, Any]:
     }
 
 
+def keep_others(merged: dict[str, Any], previous_path: Path) -> None:
+    """The entries of `previous_path` for the scripts `merged` did not run, after its own."""
+    try:
+        previous = json.loads(previous_path.read_text())
+    except (OSError, ValueError):
+        return
+    if previous.get("quick") != merged["quick"]:
+        return
+    ran = {entry["script"] for entry in merged["results"]}
+    for entry in previous.get("results", []):
+        if entry.get("script") in ran:
+            continue
+        entry.setdefault("from_run", {"date": previous.get("date"), "commit": previous.get("commit")})
+        merged["results"].append(entry)
+
+
 def markdown(merged: dict[str, Any]) -> str:
     rows = [row for entry in merged["results"] for row in entry.get("rows", [])]
     scale = "--quick (tiny scale: the path works, the figures mean little)" if merged["quick"] else "full scale"
-    lines = [f"Run {merged['date']} on commit `{merged['commit']}`, {merged['machine']}, {scale}.", ""]
+    lines = [f"Run {merged['date']} on commit `{merged['commit']}`, {merged['machine']}, {scale}."]
+    for entry in merged["results"]:
+        if "from_run" in entry:
+            earlier = entry["from_run"]
+            lines.append(f"`{entry['script']}`: from the run of {earlier['date']} on commit `{earlier['commit']}`.")
+    lines.append("")
     lines += harness.table_lines(rows)
     notes = [note for entry in merged["results"] for note in entry.get("notes", [])]
     troubles = [f"`{e['script']}`: {e['status']}" for e in merged["results"] if e["status"] not in ("ok",)]
@@ -97,8 +120,11 @@ def main() -> None:
     parser.add_argument("--readme", type=Path)
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--multi", action="store_true")
+    parser.add_argument("--keep-others", action="store_true")
     args = parser.parse_args()
     merged = merge(args.run_dir, args.quick, args.multi)
+    if args.keep_others:
+        keep_others(merged, args.out)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(merged, indent=2, ensure_ascii=False) + "\n")
     table = markdown(merged)

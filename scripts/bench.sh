@@ -4,8 +4,9 @@
 # Runs every benchmark script in bench/ (or the FIGUREs named: a script's name, e.g. `ingest`),
 # each of which starts what it measures (Sportello, the Cloud API emulator, its baseline) and
 # stops it; merges their results into bench/results/latest.json (or --results PATH, or
-# $SPORTELLO_BENCH_RESULTS) and prints one markdown table, which a full run to the default path
-# also writes into bench/README.md between <!-- bench:start --> and <!-- bench:end -->.
+# $SPORTELLO_BENCH_RESULTS) and prints one markdown table, which a full-scale run to the default
+# path also writes into bench/README.md between <!-- bench:start --> and <!-- bench:end -->; such a
+# run of some FIGUREs keeps the other scripts' figures from the run before, marked as such.
 #   --quick   tiny scale, under a minute in all: proves the path works (the suite's smoke test)
 #   --multi   also each script with --multi: 2 web processes + PostgreSQL + Redis
 # A benchmark script is any bench/*.py but harness.py and _*.py (the contract is in bench/harness.py).
@@ -116,6 +117,6 @@ fi
 MERGE=("$RUN" "$RESULTS")
 [ ${#QUICK[@]} -gt 0 ] && MERGE+=(--quick)
 [ "$MULTI" -eq 1 ] && MERGE+=(--multi)
-if [ ${#QUICK[@]} -eq 0 ] && [ "$RESULTS" = "$DEFAULT_RESULTS" ]; then MERGE+=(--readme "$ROOT/bench/README.md"); fi
+if [ ${#QUICK[@]} -eq 0 ] && [ "$RESULTS" = "$DEFAULT_RESULTS" ]; then MERGE+=(--readme "$ROOT/bench/README.md" --keep-others); fi
 echo "==> $((SECONDS - STARTED)) s; results in $RESULTS" >&2
 "$PY" bench/_merge.py "${MERGE[@]}"
